@@ -1,0 +1,39 @@
+#pragma once
+// The `autoglm` commands. Each returns the process exit status: 0 success, 1 failure (one line on stderr),
+// 2 bad usage.
+
+#include "CommandLine.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace autoglm::cli {
+
+struct Command {
+    CommandSpec spec;
+    std::function<int(const ParsedArgs&)> run;
+};
+
+Command infoCommand();
+Command runModelCommand();
+Command evalCommand();
+Command benchCommand();
+
+// Prints "autoglm: error: <message>" to stderr and returns 1.
+int fail(const std::string& message);
+
+// A progress line on stderr ("eval 42%"), rewritten in place on a terminal, throttled to whole percents.
+class ProgressLine {
+public:
+    explicit ProgressLine(std::string label);
+    void update(double fraction);
+    void finish();
+
+private:
+    std::string m_label;
+    int m_lastPercent = -1;
+    bool m_terminal;
+};
+
+} // namespace autoglm::cli

@@ -1,0 +1,115 @@
+#include "Commands.h"
+
+#include "pipeline/eval/Metrics.h"
+#include "pipeline/io/Npy.h"
+#include "pipeline/model/ModelLoader.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace autoglm::cli {
+namespace {
+
+int evalClassification(const Executor& executor, const ParsedArgs& args) {
+    if (!args.has("labels"))
+        return fail("--images needs --labels Y.npy");
+    auto images = loadNpy(args.value("images"));
+    if (!images)
+        return fail(images.message());
+    auto labels = loadNpy(args.value("labels"));
+    if (!labels)
+        return fail(labels.message());
+    ClassificationOptions options;
+    auto batch = args.integer("batch", 100, 1, 1 << 20);
+    if (!batch)
+        return fail(batch.message());
+    options.batch = batch.value();
+    auto scale = args.real("scale", options.scale);
+    if (!scale)
+        return fail(scale.message());
+    options.scale = scale.value();
+    ProgressLine progress("eval");
+    auto result = evaluateClassification(executor, images.value(), labels.value(), options,
+                                         [&](double f) { progress.update(f); });
+    progress.finish();
+    if (!result)
+        return fail(result.message());
+    if (args.has("json")) {
+        std::cout << nlohmann::json{{"task", "classification"}, {"count", result->count}, {"top1", result->top1},
+                                    {"top5", result->top5}, {"scale", result->scaleUsed}}
+                         .dump(2)
+                  << "\n";
+    } else {
+        std::printf("images  %lld\ntop-1   %.4f\ntop-5   %.4f\n", static_cast<long long>(result->count), result->top1,
+                    result->top5);
+    }
+    return 0;
+}
+
+int evalText(const Executor& executor, const ParsedArgs& args) {
+    std::ifstream in(args.value("text"), std::ios::binary);
+    if (!in)
+        return fail("cannot open text file '" + args.value("text") + "'");
+    std::ostringstream text;
+    text << in.rdbuf();
+    PerplexityOptions options;
+    auto context = args.integer("context", 256, 1, 1 << 20);
+    if (!context)
+        return fail(context.message());
+    auto batch = args.integer("batch", 8, 1, 1 << 16);
+    if (!batch)
+        return fail(batch.message());
+    options.context = context.value();
+    options.batch = batch.value();
+    ProgressLine progress("eval");
+    auto result = evaluateBytePerplexity(executor, text.str(), options, [&](double f) { progress.update(f); });
+    progress.finish();
+    if (!result)
+        return fail(result.message());
+    if (args.has("json")) {
+        std::cout << nlohmann::json{{"task", "byte_perplexity"}, {"windows", result->windows},
+                                    {"context", options.context},  {"predictions", result->predictions},
+                                    {"perplexity", result->perplexity}, {"bits_per_byte", result->bitsPerByte}}
+                         .dump(2)
+                  << "\n";
+    } else {
+        std::printf("windows        %lld x %lld bytes\nperplexity     %.4f\nbits per byte  %.4f\n",
+                    static_cast<long long>(result->windows), static_cast<long long>(options.context),
+                    result->perplexity, result->bitsPerByte);
+    }
+    return 0;
+}
+
+int runEval(const ParsedArgs& args) {
+    if (args.has("images") == args.has("text"))
+        return fail("give either --images X.npy --labels Y.npy or --text FILE");
+    auto model = loadModel(args.positional[0]);
+    if (!model)
+        return fail(model.message());
+    auto executor = Executor::create(model.value());
+    if (!executor)
+        return fail(executor.message());
+    return args.has("images") ? evalClassification(executor.value(), args) : evalText(executor.value(), args);
+}
+
+} // namespace
+
+Command evalCommand() {
+    return {{"eval",
+             "MODEL",
+             "Measure top-1/top-5 on labelled images, or byte-level perplexity on a text file.",
+             {{"images", "X.npy", "images [N,...] for classification"},
+              {"labels", "Y.npy", "integer labels [N]"},
+              {"scale", "S", "multiply images by S before feeding (default 1/255 for uint8, else 1)"},
+              {"text", "FILE", "text for byte-level perplexity"},
+              {"context", "T", "bytes per window for perplexity (default 256)"},
+              {"batch", "N", "images (default 100) or windows (default 8) per run"},
+              {"json", "", "print JSON"}}},
+            runEval};
+}
+
+} // namespace autoglm::cli

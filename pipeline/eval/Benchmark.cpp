@@ -1,0 +1,80 @@
+#include "pipeline/eval/Benchmark.h"
+
+#include "pipeline/exec/TorchTypes.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+namespace autoglm {
+
+LatencyStats latencyStats(std::vector<double> samples) {
+    LatencyStats s;
+    if (samples.empty())
+        return s;
+    std::sort(samples.begin(), samples.end());
+    auto at = [&](double q) {
+        const double pos = q * static_cast<double>(samples.size() - 1);
+        const auto lo = static_cast<size_t>(std::floor(pos));
+        const auto hi = std::min(lo + 1, samples.size() - 1);
+        return samples[lo] + (samples[hi] - samples[lo]) * (pos - static_cast<double>(lo));
+    };
+    s.iterations = static_cast<int>(samples.size());
+    s.medianMs = at(0.5);
+    s.p90Ms = at(0.9);
+    s.minMs = samples.front();
+    s.meanMs = std::accumulate(samples.begin(), samples.end(), 0.0) / static_cast<double>(samples.size());
+    return s;
+}
+
+Result<LatencyStats> measureLatency(const Executor& executor, const TensorMap& inputs, int warmup, int iterations,
+                                    std::stop_token stop) {
+    if (iterations < 1)
+        return Error{"iterations must be at least 1"};
+    for (int i = 0; i < warmup; ++i) {
+        auto r = executor.run(inputs, stop);
+        if (!r)
+            return r.error();
+    }
+    std::vector<double> samples;
+    for (int i = 0; i < iterations; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        auto r = executor.run(inputs, stop);
+        const auto t1 = std::chrono::steady_clock::now();
+        if (!r)
+            return r.error();
+        samples.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    }
+    return latencyStats(samples);
+}
+
+Result<TensorMap> syntheticInputs(const Model& model, int64_t batch, int64_t seq, uint64_t seed) {
+    at::Generator gen = at::detail::createCPUGenerator(seed);
+    TensorMap out;
+    for (const auto& in : model.graph.feedInputs()) {
+        if (!in.shape)
+            return Error{"input '" + in.name + "' has no declared shape; give its shape explicitly"};
+        std::vector<int64_t> dims;
+        for (size_t i = 0; i < in.shape->size(); ++i) {
+            const Dim& d = (*in.shape)[i];
+            dims.push_back(d.isFixed() ? d.value : (i == 0 ? batch : seq));
+        }
+        auto type = torchType(in.dtype);
+        if (!type)
+            return Error{"input '" + in.name + "' has element type " + dtypeName(in.dtype) + ", which we cannot feed"};
+        at::Tensor t;
+        if (at::isFloatingType(*type))
+            t = at::rand(dims, gen, at::TensorOptions().dtype(*type));
+        else if (*type == at::kBool)
+            t = at::zeros(dims, at::kBool);
+        else
+            t = at::randint(0, 256, dims, gen, at::TensorOptions().dtype(*type));
+        out[in.name] = TensorData(t);
+    }
+    return out;
+}
+
+} // namespace autoglm

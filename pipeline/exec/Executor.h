@@ -1,0 +1,62 @@
+#pragma once
+// Runs a Model on LibTorch tensors (CPU, or CUDA when LibTorch has it). Torch-free header: the tensors it
+// takes and returns are TensorData.
+
+#include "pipeline/common/Result.h"
+#include "pipeline/ir/Graph.h"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+namespace autoglm {
+
+struct ExecutorOptions {
+    // Record gradients through the graph (distillation trains through the executor); off for inference.
+    bool autograd = false;
+    // "cpu" or "cuda".
+    std::string device = "cpu";
+};
+
+using TensorMap = std::map<std::string, TensorData>;
+using Shape = std::vector<int64_t>;
+// Called after each node runs, with the shapes it read and wrote (shape inference by execution, for MACs).
+using NodeObserver = std::function<void(const Node& node, const std::vector<Shape>& inputShapes,
+                                        const std::vector<Shape>& outputShapes)>;
+
+class Executor {
+public:
+    // Fails when the model is invalid or uses ops we do not run; the error lists every such op with a node.
+    static Result<Executor> create(const Model& model, const ExecutorOptions& options = {});
+
+    Executor(Executor&&) noexcept;
+    Executor& operator=(Executor&&) noexcept;
+    ~Executor();
+
+    // Runs the graph. Inputs are checked against the declared dtypes and fixed dimensions first. Returns every
+    // graph output by name, on the CPU (unless autograd is on, when they stay on the device with their
+    // gradient history). Cancelled runs return an error saying so.
+    Result<TensorMap> run(const TensorMap& inputs, std::stop_token stop = {},
+                          const NodeObserver& observer = {}) const;
+
+    const Model& model() const;
+    const ExecutorOptions& options() const;
+
+    struct Impl;
+
+private:
+    explicit Executor(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+// Op types the executor runs ("domain::Op" outside the default domain), sorted.
+std::vector<std::string> supportedOpTypes();
+// Whether this LibTorch can run on a CUDA device here.
+bool cudaAvailable();
+// Sets LibTorch's intra-op thread count (0: one per core).
+void setComputeThreads(int threads);
+
+} // namespace autoglm

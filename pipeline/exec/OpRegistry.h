@@ -1,0 +1,75 @@
+#pragma once
+// Private to pipeline/*.cpp: the op registry maps (domain, op type) to a kernel written against LibTorch.
+// One file per op family under exec/ops registers its kernels (see ops/OpFamilies.h).
+
+#include "pipeline/common/Result.h"
+#include "pipeline/ir/Graph.h"
+
+#include <ATen/ATen.h>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace autoglm::exec {
+
+// What a kernel sees of one node: its inputs (undefined tensors for omitted optional inputs), attributes with
+// defaults, and the opset version in force, so kernels can follow each opset's semantics.
+class OpContext {
+public:
+    OpContext(const Node& node, int64_t opset, std::vector<at::Tensor> inputs);
+
+    const Node& node() const { return m_node; }
+    int64_t opset() const { return m_opset; }
+
+    size_t inputCount() const { return m_inputs.size(); }
+    bool hasInput(size_t index) const;
+    // Throws AutoglmError naming the node when the input is missing.
+    const at::Tensor& input(size_t index) const;
+    const std::vector<at::Tensor>& inputs() const { return m_inputs; }
+    size_t outputCount() const { return m_node.outputs.size(); }
+    bool wantsOutput(size_t index) const;
+
+    bool hasAttr(const std::string& name) const { return m_node.attribute(name) != nullptr; }
+    int64_t attrInt(const std::string& name, int64_t fallback) const;
+    int64_t attrInt(const std::string& name) const; // required
+    float attrFloat(const std::string& name, float fallback) const;
+    std::string attrString(const std::string& name, const std::string& fallback) const;
+    std::vector<int64_t> attrInts(const std::string& name, std::vector<int64_t> fallback = {}) const;
+    std::vector<float> attrFloats(const std::string& name, std::vector<float> fallback = {}) const;
+    const TensorData* attrTensor(const std::string& name) const;
+
+    // A 0-d or 1-d integer tensor input as values (shapes, axes, pads...).
+    std::vector<int64_t> intsInput(size_t index) const;
+    // Normalizes a possibly negative axis against a rank; throws naming the node when out of range.
+    int64_t axis(int64_t axis, int64_t rank) const;
+
+    [[noreturn]] void fail(const std::string& message) const;
+    [[noreturn]] void unsupported(const std::string& message) const;
+
+private:
+    const Node& m_node;
+    int64_t m_opset;
+    std::vector<at::Tensor> m_inputs;
+};
+
+using OpKernel = std::function<std::vector<at::Tensor>(const OpContext&)>;
+
+class OpRegistry {
+public:
+    void add(const std::string& opType, OpKernel kernel, const std::string& domain = "");
+    const OpKernel* find(const std::string& domain, const std::string& opType) const;
+    std::vector<std::string> opTypes() const; // "domain::Op" for non-default domains
+
+    // Every kernel we have, registered once.
+    static const OpRegistry& builtin();
+
+private:
+    std::map<std::pair<std::string, std::string>, OpKernel> m_kernels;
+};
+
+std::vector<int64_t> toInts(const at::Tensor& tensor);
+
+} // namespace autoglm::exec

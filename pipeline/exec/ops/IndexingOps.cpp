@@ -1,0 +1,8 @@
+#include "pipeline/exec/OpRegistry.h"
+#include "pipeline/exec/ops/OpFamilies.h"
+
+namespace autoglm::exec {
+
+void registerIndexingOps(OpRegistry&) {}
+
+} // namespace autoglm::exec

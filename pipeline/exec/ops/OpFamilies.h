@@ -1,0 +1,23 @@
+#pragma once
+// One registration function per op family; OpRegistry::builtin() calls each once.
+
+namespace autoglm::exec {
+
+class OpRegistry;
+
+void registerElementwiseOps(OpRegistry& registry);
+void registerActivationOps(OpRegistry& registry);
+void registerLogicOps(OpRegistry& registry);
+void registerLinearOps(OpRegistry& registry);
+void registerConvOps(OpRegistry& registry);
+void registerPoolOps(OpRegistry& registry);
+void registerNormalizationOps(OpRegistry& registry);
+void registerReduceOps(OpRegistry& registry);
+void registerShapeOps(OpRegistry& registry);
+void registerIndexingOps(OpRegistry& registry);
+void registerGeneratorOps(OpRegistry& registry);
+void registerPadResizeOps(OpRegistry& registry);
+void registerRecurrentOps(OpRegistry& registry);
+void registerQuantizationOps(OpRegistry& registry);
+
+} // namespace autoglm::exec

@@ -1,0 +1,143 @@
+#include "pipeline/model/ModelSummary.h"
+
+#include "pipeline/exec/Executor.h"
+#include "pipeline/ir/Graph.h"
+#include "pipeline/exec/TorchTypes.h"
+
+#include <ATen/ATen.h>
+
+#include <filesystem>
+#include <numeric>
+
+namespace autoglm {
+namespace {
+
+int64_t product(const std::vector<int64_t>& v, size_t from = 0) {
+    int64_t p = 1;
+    for (size_t i = from; i < v.size(); ++i)
+        p *= v[i];
+    return p;
+}
+
+// Multiply-accumulates of the ops that dominate cost; other ops count as 0.
+int64_t macsOf(const Node& node, const std::vector<Shape>& in, const std::vector<Shape>& out) {
+    if (out.empty() || out[0].empty() || in.size() < 2)
+        return 0;
+    const Shape& y = out[0];
+    const Shape& w = in[1];
+    if (node.opType == "Conv" || node.opType == "ConvInteger" || node.opType == "QLinearConv") {
+        const Shape& weight = node.opType == "QLinearConv" ? in[3] : w;
+        return weight.size() >= 2 ? product(y) * product(weight, 1) : 0;
+    }
+    if (node.opType == "ConvTranspose")
+        return w.size() >= 2 ? product(in[0]) * product(w, 1) : 0;
+    if (node.opType == "MatMul" || node.opType == "MatMulInteger" || node.opType == "Gemm") {
+        const Shape& a = in[0];
+        if (a.empty())
+            return 0;
+        const bool transA = node.opType == "Gemm" && node.attribute("transA") && node.attribute("transA")->i;
+        const int64_t k = transA && a.size() >= 2 ? a[a.size() - 2] : a.back();
+        return product(y) * k;
+    }
+    return 0;
+}
+
+// Parameters are the model's weights: floating-point tensors, or int8/uint8 ones (quantized weights). Integer
+// constants such as shapes and axes are not parameters.
+bool isWeight(const TensorData& t) {
+    const DType d = t.dtype();
+    return d == DType::Float || d == DType::Float16 || d == DType::BFloat16 || d == DType::Double ||
+           d == DType::Int8 || d == DType::UInt8;
+}
+
+} // namespace
+
+std::string formatShape(const std::vector<int64_t>& shape) {
+    std::string out = "[";
+    for (size_t i = 0; i < shape.size(); ++i)
+        out += (i ? "," : "") + std::to_string(shape[i]);
+    return out + "]";
+}
+
+ModelSummary summarizeModel(const Model& model, const SummaryOptions& options) {
+    ModelSummary s;
+    const Graph& g = model.graph;
+    s.source = model.sourcePath.string();
+    s.producer = model.producerName + (model.producerVersion.empty() ? "" : " " + model.producerVersion);
+    s.opset = model.opsetVersion("");
+    std::error_code ec;
+    if (!model.sourcePath.empty())
+        s.fileBytes = static_cast<int64_t>(std::filesystem::file_size(model.sourcePath, ec));
+    for (const auto& in : g.feedInputs())
+        s.inputs.push_back({in.name, dtypeName(in.dtype), in.shapeString()});
+    for (const auto& out : g.outputs)
+        s.outputs.push_back({out.name, dtypeName(out.dtype), out.shapeString()});
+    for (const auto& [name, tensor] : g.initializers) {
+        if (!isWeight(tensor))
+            continue;
+        s.parameters += tensor.numel();
+        s.weightBytes += tensor.byteSize();
+    }
+
+    std::map<const Node*, LayerSummary> rows;
+    for (const auto& node : g.nodes) {
+        ++s.opHistogram[node.domain.empty() ? node.opType : node.domain + "::" + node.opType];
+        LayerSummary row;
+        row.name = node.name.empty() ? node.outputs.front() : node.name;
+        row.opType = node.opType;
+        int64_t largest = -1;
+        for (const auto& in : node.inputs) {
+            auto it = g.initializers.find(in);
+            if (it == g.initializers.end() || !isWeight(it->second))
+                continue;
+            row.parameters += it->second.numel();
+            row.weightBytes += it->second.byteSize();
+            if (it->second.numel() > largest) {
+                largest = it->second.numel();
+                row.weightShape = formatShape(it->second.shape());
+            }
+        }
+        rows[&node] = row;
+    }
+
+    // Shapes come from one real run on zeros: exact for every op we execute, with no separate inference code.
+    auto executor = Executor::create(model);
+    if (!executor) {
+        s.macsNote = "MACs unavailable: " + executor.message();
+    } else {
+        TensorMap feeds;
+        std::string shapes;
+        for (const auto& in : g.feedInputs()) {
+            std::vector<int64_t> dims;
+            auto given = options.inputShapes.find(in.name);
+            if (given != options.inputShapes.end())
+                dims = given->second;
+            else if (in.shape)
+                for (const Dim& d : *in.shape)
+                    dims.push_back(d.isFixed() ? d.value : options.symbolicDimValue);
+            const auto type = torchType(in.dtype).value_or(at::kFloat);
+            feeds[in.name] = TensorData(at::zeros(dims, at::TensorOptions().dtype(type)));
+            shapes += (shapes.empty() ? "" : " ") + in.name + "=" + formatShape(dims);
+        }
+        s.macsInputShape = shapes;
+        auto ran = executor->run(feeds, {}, [&](const Node& node, const std::vector<Shape>& in,
+                                                const std::vector<Shape>& out) {
+            LayerSummary& row = rows[&node];
+            row.inputShape = in.empty() ? "" : formatShape(in[0]);
+            row.outputShape = out.empty() ? "" : formatShape(out[0]);
+            row.macs = macsOf(node, in, out);
+            s.totalMacs += row.macs;
+        });
+        if (!ran)
+            s.macsNote = "MACs unavailable: running on zeros of " + shapes + " failed: " + ran.message();
+    }
+    std::vector<size_t> order(g.nodes.size());
+    std::iota(order.begin(), order.end(), 0);
+    if (auto sorted = g.topologicalOrder())
+        order = sorted.value();
+    for (size_t n : order)
+        s.layers.push_back(rows[&g.nodes[n]]);
+    return s;
+}
+
+} // namespace autoglm

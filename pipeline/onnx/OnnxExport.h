@@ -1,0 +1,22 @@
+#pragma once
+// IR -> ONNX ModelProto, written atomically and checked with onnx::checker.
+
+#include "pipeline/common/Result.h"
+#include "pipeline/ir/Graph.h"
+
+#include <cstdint>
+#include <filesystem>
+
+namespace autoglm {
+
+struct OnnxExportOptions {
+    // Protobuf cannot serialize messages over 2 GB: past this many bytes of tensor data, tensors of at least
+    // externalMinTensorBytes move to "<file>.data" beside the model.
+    int64_t externalDataThreshold = int64_t(1800) * 1024 * 1024;
+    int64_t externalMinTensorBytes = 1024;
+    bool runChecker = true;
+};
+
+Status saveOnnx(const Model& model, const std::filesystem::path& file, const OnnxExportOptions& options = {});
+
+} // namespace autoglm
