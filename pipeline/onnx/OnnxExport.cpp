@@ -157,9 +157,8 @@ Status saveOnnx(const Model& model, const fs::path& file, const OnnxExportOption
         return Error{"cannot export to '" + file.string() + "': " + std::string(e.what())};
     }
 
-    const std::string location = file.filename().string() + ".data";
-    const std::string blob = externalize(*proto.mutable_graph(), location, options);
-
+    // Checked while the tensors are still inline: the checker resolves external data against the current
+    // directory, not the target's folder.
     if (options.runChecker) {
         try {
             onnx::checker::check_model(proto);
@@ -168,15 +167,23 @@ Status saveOnnx(const Model& model, const fs::path& file, const OnnxExportOption
         }
     }
 
+    const std::string location = file.filename().string() + ".data";
+    const std::string blob = externalize(*proto.mutable_graph(), location, options);
     if (!blob.empty()) {
         auto written = writeFileAtomically(file.parent_path() / location, blob);
         if (!written)
             return written;
     }
     std::string bytes;
-    if (!proto.SerializeToString(&bytes))
-        return Error{"cannot serialize the model for '" + file.string() + "' (over protobuf's 2 GB limit?)"};
-    return writeFileAtomically(file, bytes);
+    Status written = proto.SerializeToString(&bytes)
+                         ? writeFileAtomically(file, bytes)
+                         : Status(Error{"cannot serialize the model for '" + file.string() +
+                                        "' (over protobuf's 2 GB limit?)"});
+    if (!written && !blob.empty()) {
+        std::error_code ec;
+        fs::remove(file.parent_path() / location, ec); // no data file without its model
+    }
+    return written;
 }
 
 } // namespace autoglm

@@ -1,0 +1,134 @@
+// The `autoglm` command line: help everywhere, real results on the fixtures, one-line errors with a non-zero
+// exit status on bad input.
+#include "pipeline/io/Npy.h"
+#include "pipeline/ir/TensorUtil.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <filesystem>
+
+using namespace autoglm;
+namespace fs = std::filesystem;
+
+namespace {
+
+const QString kFixtures = AUTOGLM_FIXTURES;
+
+struct CliRun {
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+CliRun cli(const QStringList& args) {
+    QProcess p;
+    p.start(AUTOGLM_CLI, args);
+    p.waitForFinished(10 * 60 * 1000);
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
+            p.readAllStandardError()};
+}
+
+void requireFixtures() {
+    if (!fs::exists((kFixtures + "/fashion_cnn.onnx").toStdString()))
+        QSKIP("fixtures missing");
+}
+
+void expectOneLineError(const CliRun& r, const QString& mention) {
+    QVERIFY2(r.exitCode != 0, qPrintable(r.out));
+    const QString err = r.err.trimmed();
+    QVERIFY2(!err.contains('\n'), qPrintable(err));
+    QVERIFY2(err.contains(mention), qPrintable(err));
+}
+
+} // namespace
+
+class CliTest : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void helpOnEveryCommand() {
+        QCOMPARE(cli({"--help"}).exitCode, 0);
+        for (const QString& command : {"info", "run-model", "eval", "bench"}) {
+            const CliRun r = cli({command, "--help"});
+            QCOMPARE(r.exitCode, 0);
+            QVERIFY2(r.out.startsWith("usage: autoglm " + command), qPrintable(r.out));
+        }
+        QCOMPARE(cli({"frobnicate"}).exitCode, 2);
+        QCOMPARE(cli({"info", "--bogus", "x"}).exitCode, 2);
+    }
+
+    void infoJson() {
+        requireFixtures();
+        const CliRun r = cli({"info", kFixtures + "/fashion_cnn.onnx", "--json", "--shape", "image=1,1,28,28"});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(j["opset"].toInt(), 13);
+        QCOMPARE(j["inputs"].toArray()[0].toObject()["name"].toString(), QString("image"));
+        QVERIFY(j["parameters"].toInteger() > 320000 && j["parameters"].toInteger() < 330000);
+        QVERIFY2(j["macs"].toInteger() > 0, qPrintable(j["macs_note"].toString()));
+        QCOMPARE(j["op_histogram"].toObject()["Conv"].toInt(), 9);
+        bool sawConvMacs = false;
+        for (const auto& layer : j["layers"].toArray())
+            sawConvMacs |= layer.toObject()["op"] == "Conv" && layer.toObject()["macs"].toInteger() > 0;
+        QVERIFY(sawConvMacs);
+    }
+
+    void runModelWritesOutputs() {
+        requireFixtures();
+        QTemporaryDir dir;
+        const fs::path input = fs::path(dir.path().toStdString()) / "x.npy";
+        QVERIFY(saveNpy(zerosTensor(DType::Float, {3, 1, 28, 28}), input).ok());
+        const QString outDir = dir.path() + "/out";
+        const CliRun r = cli({"run-model", kFixtures + "/fashion_cnn.onnx", "--input",
+                              "image=" + QString::fromStdString(input.string()), "--output-dir", outDir});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        auto logits = loadNpy((outDir + "/logits.npy").toStdString());
+        QVERIFY(logits.ok());
+        QCOMPARE(logits->shape(), (std::vector<int64_t>{3, 10}));
+    }
+
+    void evalOnCalibrationImages() {
+        requireFixtures();
+        const CliRun r = cli({"eval", kFixtures + "/fashion_cnn.onnx", "--images", kFixtures + "/fashion_calib_images.npy",
+                              "--labels", kFixtures + "/fashion_calib_labels.npy", "--json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(j["count"].toInt(), 1000);
+        QVERIFY(j["top1"].toDouble() > 0.9);
+        QVERIFY(j["top5"].toDouble() >= j["top1"].toDouble());
+    }
+
+    void benchPrintsLatency() {
+        requireFixtures();
+        const CliRun r = cli({"bench", kFixtures + "/fashion_cnn.onnx", "--iters", "3", "--warmup", "1", "--json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QVERIFY(j["median_ms"].toDouble() > 0);
+        QVERIFY(j["p90_ms"].toDouble() >= j["median_ms"].toDouble());
+    }
+
+    void badInputGetsOneLineErrors() {
+        requireFixtures();
+        QTemporaryDir dir;
+        expectOneLineError(cli({"info", dir.path() + "/absent.onnx"}), "no such file");
+        expectOneLineError(cli({"info", kFixtures + "/austen_val.txt"}), "not a valid ONNX model");
+        expectOneLineError(cli({"eval", kFixtures + "/fashion_cnn.onnx", "--images", kFixtures + "/fashion_calib_images.npy",
+                                "--labels", kFixtures + "/fashion_test_labels.npy"}),
+                           "labels must be");
+        expectOneLineError(cli({"bench", kFixtures + "/fashion_cnn.onnx", "--iters", "zero"}), "--iters");
+        const fs::path wrong = fs::path(dir.path().toStdString()) / "wrong.npy";
+        QVERIFY(saveNpy(zerosTensor(DType::Float, {1, 3, 28, 28}), wrong).ok());
+        expectOneLineError(cli({"run-model", kFixtures + "/fashion_cnn.onnx", "--input",
+                                "image=" + QString::fromStdString(wrong.string()), "--output-dir", dir.path()}),
+                           "must have shape");
+        expectOneLineError(cli({"eval", kFixtures + "/fashion_cnn.onnx"}), "either --images");
+    }
+};
+
+QTEST_GUILESS_MAIN(CliTest)
+#include "tst_cli.moc"
