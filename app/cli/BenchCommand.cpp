@@ -25,7 +25,7 @@ int runBench(const ParsedArgs& args) {
     auto model = loadModel(args.positional[0]);
     if (!model)
         return fail(model.message());
-    auto executor = Executor::create(model.value());
+    auto executor = Executor::create(model.value(), executorOptions(args));
     if (!executor)
         return fail(executor.message());
     auto inputs = syntheticInputs(model.value(), batch.value(), seq.value());
@@ -38,16 +38,16 @@ int runBench(const ParsedArgs& args) {
     const int usedThreads = static_cast<int>(threads.value() ? threads.value() : std::thread::hardware_concurrency());
     if (args.has("json")) {
         std::cout << nlohmann::json{{"batch", batch.value()},       {"seq", seq.value()},
-                                    {"threads", usedThreads},       {"device", "cpu"},
+                                    {"threads", usedThreads},       {"device", executor->options().device},
                                     {"iterations", stats->iterations}, {"median_ms", stats->medianMs},
                                     {"p90_ms", stats->p90Ms},       {"mean_ms", stats->meanMs},
                                     {"min_ms", stats->minMs}}
                          .dump(2)
                   << "\n";
     } else {
-        std::printf("batch %lld, seq %lld, %d threads, cpu, %d iterations\nmedian  %.3f ms\np90     %.3f ms\n",
+        std::printf("batch %lld, seq %lld, %d threads, %s, %d iterations\nmedian  %.3f ms\np90     %.3f ms\n",
                     static_cast<long long>(batch.value()), static_cast<long long>(seq.value()), usedThreads,
-                    stats->iterations, stats->medianMs, stats->p90Ms);
+                    executor->options().device.c_str(), stats->iterations, stats->medianMs, stats->p90Ms);
     }
     return 0;
 }
@@ -63,6 +63,7 @@ Command benchCommand() {
               {"threads", "T", "compute threads (default: one per core)"},
               {"iters", "N", "timed iterations (default 50)"},
               {"warmup", "N", "untimed warm-up iterations (default 5)"},
+              deviceOption(),
               {"json", "", "print JSON"}}},
             runBench};
 }

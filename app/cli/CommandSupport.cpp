@@ -6,6 +6,14 @@
 
 namespace autoglm::cli {
 
+OptionSpec deviceOption() { return {"device", "cpu|cuda", "where the model runs (default cpu)"}; }
+
+ExecutorOptions executorOptions(const ParsedArgs& args) {
+    ExecutorOptions options;
+    options.device = args.value("device", "cpu");
+    return options;
+}
+
 int fail(const std::string& message) {
     std::cerr << "autoglm: error: " << message << "\n";
     return 1;

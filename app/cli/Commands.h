@@ -4,6 +4,8 @@
 
 #include "CommandLine.h"
 
+#include "pipeline/exec/Executor.h"
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -19,6 +21,10 @@ Command infoCommand();
 Command runModelCommand();
 Command evalCommand();
 Command benchCommand();
+
+// The --device option every running command takes ("cpu" or "cuda").
+OptionSpec deviceOption();
+ExecutorOptions executorOptions(const ParsedArgs& args);
 
 // Prints "autoglm: error: <message>" to stderr and returns 1.
 int fail(const std::string& message);

@@ -90,7 +90,7 @@ int runEval(const ParsedArgs& args) {
     auto model = loadModel(args.positional[0]);
     if (!model)
         return fail(model.message());
-    auto executor = Executor::create(model.value());
+    auto executor = Executor::create(model.value(), executorOptions(args));
     if (!executor)
         return fail(executor.message());
     return args.has("images") ? evalClassification(executor.value(), args) : evalText(executor.value(), args);
@@ -108,6 +108,7 @@ Command evalCommand() {
               {"text", "FILE", "text for byte-level perplexity"},
               {"context", "T", "bytes per window for perplexity (default 256)"},
               {"batch", "N", "images (default 100) or windows (default 8) per run"},
+              deviceOption(),
               {"json", "", "print JSON"}}},
             runEval};
 }

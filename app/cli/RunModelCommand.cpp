@@ -36,7 +36,7 @@ int runModel(const ParsedArgs& args) {
             return fail(tensor.message());
         inputs[spec.substr(0, eq)] = tensor.value();
     }
-    auto executor = Executor::create(model.value());
+    auto executor = Executor::create(model.value(), executorOptions(args));
     if (!executor)
         return fail(executor.message());
     auto outputs = executor->run(inputs);
@@ -64,7 +64,8 @@ Command runModelCommand() {
              "MODEL",
              "Run a model on .npy inputs and write every output as DIR/NAME.npy.",
              {{"input", "NAME=FILE.npy", "value for the model input NAME", true},
-              {"output-dir", "DIR", "where the outputs are written (created if missing)"}}},
+              {"output-dir", "DIR", "where the outputs are written (created if missing)"},
+              deviceOption()}},
             runModel};
 }
 

@@ -212,6 +212,10 @@ Result<TensorMap> Executor::run(const TensorMap& inputs, std::stop_token stop, c
                 continue;
             if (o >= results.size() || !results[o].defined())
                 return Error{node.label() + ": output '" + node.outputs[o] + "' was not produced"};
+            // Kernels that build small tensors (shapes, constants) make them on the CPU; keep every value
+            // on the executor's device so the next kernel never mixes devices.
+            if (results[o].device() != impl.device)
+                results[o] = results[o].to(impl.device);
             values[step.outputSlots[o]] = std::move(results[o]);
         }
         for (int s : step.freeAfter)
@@ -232,7 +236,7 @@ std::vector<std::string> supportedOpTypes() { return OpRegistry::builtin().opTyp
 
 bool cudaAvailable() {
     try {
-        return at::hasCUDA() && at::detail::getCUDAHooks().getNumGPUs() > 0;
+        return at::hasCUDA(); // true only when LibTorch has CUDA and sees a device
     } catch (const std::exception&) {
         return false;
     }

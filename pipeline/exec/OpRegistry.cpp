@@ -109,6 +109,8 @@ const OpRegistry& OpRegistry::builtin() {
         registerPadResizeOps(r);
         registerRecurrentOps(r);
         registerQuantizationOps(r);
+        registerLossOps(r);
+        registerSignalOps(r);
         return r;
     }();
     return registry;

@@ -1,4 +1,4 @@
-// Matrix products: Gemm, MatMul, Einsum.
+// Matrix products and linear algebra: Gemm, MatMul, Einsum, Det.
 #include "pipeline/exec/OpRegistry.h"
 #include "pipeline/exec/ops/OpFamilies.h"
 
@@ -36,6 +36,7 @@ void registerLinearOps(OpRegistry& r) {
     r.add("Gemm", [](const OpContext& c) -> Tensors { return {gemm(c)}; });
     r.add("MatMul", [](const OpContext& c) -> Tensors { return {at::matmul(c.input(0), c.input(1))}; });
     r.add("Einsum", [](const OpContext& c) -> Tensors { return {einsum(c)}; });
+    r.add("Det", [](const OpContext& c) -> Tensors { return {at::linalg_det(c.input(0))}; });
 }
 
 } // namespace autoglm::exec

@@ -19,5 +19,7 @@ void registerGeneratorOps(OpRegistry& registry);
 void registerPadResizeOps(OpRegistry& registry);
 void registerRecurrentOps(OpRegistry& registry);
 void registerQuantizationOps(OpRegistry& registry);
+void registerLossOps(OpRegistry& registry);
+void registerSignalOps(OpRegistry& registry);
 
 } // namespace autoglm::exec
