@@ -120,9 +120,11 @@ ModelSummary summarizeModel(const Model& model, const SummaryOptions& options) {
             shapes += (shapes.empty() ? "" : " ") + in.name + "=" + formatShape(dims);
         }
         s.macsInputShape = shapes;
+        // The executor runs its own copy of the graph: map its nodes back to ours by position.
+        const Node* executorNodes = executor->model().graph.nodes.data();
         auto ran = executor->run(feeds, {}, [&](const Node& node, const std::vector<Shape>& in,
                                                 const std::vector<Shape>& out) {
-            LayerSummary& row = rows[&node];
+            LayerSummary& row = rows[&g.nodes[static_cast<size_t>(&node - executorNodes)]];
             row.inputShape = in.empty() ? "" : formatShape(in[0]);
             row.outputShape = out.empty() ? "" : formatShape(out[0]);
             row.macs = macsOf(node, in, out);

@@ -85,14 +85,18 @@ CaseResult runCase(const fs::path& dir) {
     return {Outcome::Passed, ""};
 }
 
-// "unsupported op: Foo (node 'x')" -> "Foo"; other reasons are kept whole.
+// Groups reasons: "unsupported op: Foo (node 'x')" -> "op Foo"; element types, non-tensor values and control
+// flow by kind; anything else is kept whole.
 std::string unsupportedKey(const std::string& detail) {
-    static const std::regex op(R"(unsupported ops?: (.*))");
     std::smatch m;
-    if (std::regex_search(detail, m, op)) {
-        std::string ops = m[1];
-        return std::regex_replace(ops, std::regex(R"( \(node '[^']*'\))"), "");
-    }
+    if (std::regex_search(detail, m, std::regex(R"(unsupported ops?: (.*))")))
+        return "op " + std::regex_replace(m[1].str(), std::regex(R"( \(node '[^']*'\))"), "");
+    if (std::regex_search(detail, m, std::regex(R"(element type (\w+))")))
+        return "element type " + m[1].str();
+    if (detail.find("is not a tensor") != std::string::npos)
+        return "sequence / optional values";
+    if (std::regex_search(detail, m, std::regex(R"(\((\w+)\) has a subgraph attribute)")))
+        return "control flow " + m[1].str();
     return detail.size() > 110 ? detail.substr(0, 110) + "..." : detail;
 }
 

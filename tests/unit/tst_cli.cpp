@@ -53,10 +53,10 @@ class CliTest : public QObject {
 private Q_SLOTS:
     void helpOnEveryCommand() {
         QCOMPARE(cli({"--help"}).exitCode, 0);
-        for (const QString& command : {"info", "run-model", "eval", "bench"}) {
+        for (const char* command : {"info", "run-model", "eval", "bench"}) {
             const CliRun r = cli({command, "--help"});
             QCOMPARE(r.exitCode, 0);
-            QVERIFY2(r.out.startsWith("usage: autoglm " + command), qPrintable(r.out));
+            QVERIFY2(r.out.startsWith(QString("usage: autoglm ") + command), qPrintable(r.out));
         }
         QCOMPARE(cli({"frobnicate"}).exitCode, 2);
         QCOMPARE(cli({"info", "--bogus", "x"}).exitCode, 2);
