@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Qt-free part (pipeline, kernels, CLI) on the GPU machine (Ubuntu 24.04, pip LibTorch 2.x, no Qt,
 # no Debian packages). ONNX/protobuf come from Debian .debs downloaded beforehand into .debs/ with
-#   apt-get download libonnx-dev libonnx1 libprotobuf-dev libprotobuf32 protobuf-compiler libprotoc32 nlohmann-json3-dev
+#   apt-get download libonnx-dev libonnx1 libonnxifi libprotobuf-dev libprotobuf32 protobuf-compiler libprotoc32 \
+#     nlohmann-json3-dev
 # and unpacked into a private prefix (never into /).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
