@@ -52,6 +52,32 @@ private Q_SLOTS:
         QCOMPARE(tensorValues(out->at("y")), (std::vector<double>{1, 2, 3, 2, 3, 4}));
     }
 
+    // Gelu (opset 20) has no case in the ONNX 1.12 node tests; check both forms against their formulas.
+    void geluBothApproximations() {
+        for (const char* approximate : {"none", "tanh"}) {
+            OnnxBuilder b(20);
+            b.input("x", onnx::TensorProto::FLOAT, {3}).output("y", onnx::TensorProto::FLOAT, {3});
+            auto& node = b.node("Gelu", {"x"}, {"y"}, "gelu");
+            auto* attr = node.add_attribute();
+            attr->set_name("approximate");
+            attr->set_type(onnx::AttributeProto::STRING);
+            attr->set_s(approximate);
+            auto executor = Executor::create(parseOnnx(b.bytes(), ".", "gelu.onnx").value());
+            VERIFY_RESULT(executor);
+            auto out = executor->run({{"x", makeTensor(DType::Float, {3}, {-1.0, 0.5, 2.0})}});
+            VERIFY_RESULT(out);
+            const auto y = tensorValues(out->at("y"));
+            for (size_t i = 0; i < y.size(); ++i) {
+                const double x = std::vector<double>{-1.0, 0.5, 2.0}[i];
+                const double expected =
+                    std::string(approximate) == "none"
+                        ? 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)))
+                        : 0.5 * x * (1 + std::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
+                QVERIFY2(std::abs(y[i] - expected) < 1e-6, approximate);
+            }
+        }
+    }
+
     void unknownOpIsNamedWithItsNode() {
         OnnxBuilder b;
         b.input("x", onnx::TensorProto::FLOAT, {2}).output("y", onnx::TensorProto::FLOAT, {2});
