@@ -1,5 +1,6 @@
 // The executor on the real fixtures (reference accuracy and perplexity) and on bad input.
 #include "OnnxBuilder.h"
+#include "TestSupport.h"
 
 #include "pipeline/eval/Metrics.h"
 #include "pipeline/exec/Executor.h"
@@ -20,13 +21,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const fs::path kFixtures = AUTOGLM_FIXTURES;
-
-#define VERIFY_RESULT(r) QVERIFY2((r).ok(), (r).ok() ? "" : (r).message().c_str())
-#define VERIFY_ERROR_MENTIONS(r, text)                                                                         \
-    do {                                                                                                       \
-        QVERIFY2(!(r).ok(), "expected an error");                                                              \
-        QVERIFY2((r).message().find(text) != std::string::npos, (r).message().c_str());                      \
-    } while (0)
 
 Model addModel() {
     OnnxBuilder b;

@@ -1,5 +1,6 @@
 // ONNX import and export: fixtures, round trips, external data, Constant folding, and every kind of bad file.
 #include "OnnxBuilder.h"
+#include "TestSupport.h"
 
 #include "pipeline/ir/TensorUtil.h"
 #include "pipeline/onnx/OnnxExport.h"
@@ -18,13 +19,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const fs::path kFixtures = AUTOGLM_FIXTURES;
-
-#define VERIFY_RESULT(r) QVERIFY2((r).ok(), (r).ok() ? "" : (r).message().c_str())
-#define VERIFY_ERROR_MENTIONS(r, text)                                                                         \
-    do {                                                                                                       \
-        QVERIFY2(!(r).ok(), "expected an error");                                                              \
-        QVERIFY2((r).message().find(text) != std::string::npos, (r).message().c_str());                      \
-    } while (0)
 
 void requireFixture(const fs::path& file) {
     if (!fs::exists(file))

@@ -1,27 +1,19 @@
 // Convolutions: Conv and ConvTranspose over 1-3 spatial dimensions.
 #include "pipeline/exec/OpRegistry.h"
 #include "pipeline/exec/ops/OpFamilies.h"
+#include "pipeline/exec/ops/Spatial.h"
+
+#include <tuple>
 
 namespace autoglm::exec {
 namespace {
 
 using Tensors = std::vector<at::Tensor>;
-using Ints = std::vector<int64_t>;
 
 // Per-axis geometry after attributes and auto_pad are resolved.
 struct Geometry {
     Ints kernel, strides, dilations, padBegin, padEnd;
 };
-
-Ints attrOr(const OpContext& c, const char* name, size_t n, int64_t fill) {
-    Ints v = c.attrInts(name);
-    if (v.empty())
-        return Ints(n, fill);
-    if (v.size() != n)
-        c.fail(std::string(name) + " has " + std::to_string(v.size()) + " entries for " + std::to_string(n) +
-               " spatial axes");
-    return v;
-}
 
 // Reads kernel_shape/strides/dilations/pads and checks kernel_shape against the weight's own.
 Geometry readGeometry(const OpContext& c, const at::Tensor& x, const at::Tensor& w) {
@@ -36,9 +28,9 @@ Geometry readGeometry(const OpContext& c, const at::Tensor& x, const at::Tensor&
     const Ints declared = c.attrInts("kernel_shape");
     if (!declared.empty() && declared != g.kernel)
         c.fail("kernel_shape does not match the weight's spatial shape");
-    g.strides = attrOr(c, "strides", n, 1);
-    g.dilations = attrOr(c, "dilations", n, 1);
-    const Ints pads = attrOr(c, "pads", 2 * n, 0);
+    g.strides = spatialAttr(c, "strides", n, 1);
+    g.dilations = spatialAttr(c, "dilations", n, 1);
+    const Ints pads = spatialAttr(c, "pads", 2 * n, 0);
     g.padBegin.assign(pads.begin(), pads.begin() + static_cast<int64_t>(n));
     g.padEnd.assign(pads.begin() + static_cast<int64_t>(n), pads.end());
     return g;
@@ -56,23 +48,10 @@ void applyConvAutoPad(const OpContext& c, Geometry& g, const at::Tensor& x) {
         }
         if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")
             c.fail("unknown auto_pad '" + autoPad + "'");
-        const int64_t in = x.size(static_cast<int64_t>(i) + 2);
-        const int64_t out = (in + g.strides[i] - 1) / g.strides[i];
         const int64_t span = (g.kernel[i] - 1) * g.dilations[i] + 1;
-        const int64_t total = std::max<int64_t>(0, (out - 1) * g.strides[i] + span - in);
-        g.padBegin[i] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
-        g.padEnd[i] = total - g.padBegin[i];
+        std::tie(g.padBegin[i], g.padEnd[i]) =
+            samePadding(x.size(static_cast<int64_t>(i) + 2), g.strides[i], span, autoPad == "SAME_UPPER");
     }
-}
-
-// constant_pad_nd wants (begin, end) pairs starting from the last axis; negative entries crop.
-Ints torchPads(const Ints& begin, const Ints& end) {
-    Ints p;
-    for (size_t i = begin.size(); i-- > 0;) {
-        p.push_back(begin[i]);
-        p.push_back(end[i]);
-    }
-    return p;
 }
 
 void checkChannels(const OpContext& c, int64_t channels, int64_t weightChannels, int64_t group) {
@@ -81,9 +60,9 @@ void checkChannels(const OpContext& c, int64_t channels, int64_t weightChannels,
                std::to_string(weightChannels) + " per group with group=" + std::to_string(group));
 }
 
-at::Tensor conv(const OpContext& c) {
-    at::Tensor x = c.input(0);
-    const at::Tensor& w = c.input(1);
+} // namespace
+
+at::Tensor onnxConvolution(const OpContext& c, at::Tensor x, const at::Tensor& w, const at::Tensor& bias) {
     Geometry g = readGeometry(c, x, w);
     applyConvAutoPad(c, g, x);
     const int64_t group = c.attrInt("group", 1);
@@ -103,9 +82,10 @@ at::Tensor conv(const OpContext& c) {
         }
         x = at::constant_pad_nd(x, torchPads(extraBegin, extraEnd), 0);
     }
-    const at::Tensor bias = c.hasInput(2) ? c.input(2) : at::Tensor();
     return at::convolution(x, w, bias, g.strides, symmetric, g.dilations, false, Ints(g.kernel.size(), 0), group);
 }
+
+namespace {
 
 at::Tensor convTranspose(const OpContext& c) {
     const at::Tensor& x = c.input(0);
@@ -116,7 +96,7 @@ at::Tensor convTranspose(const OpContext& c) {
     if (group < 1 || x.size(1) % group != 0 || w.size(0) != x.size(1))
         c.fail("input has " + std::to_string(x.size(1)) + " channels, weight has " + std::to_string(w.size(0)) +
                " with group=" + std::to_string(group));
-    Ints outputPadding = attrOr(c, "output_padding", n, 0);
+    Ints outputPadding = spatialAttr(c, "output_padding", n, 0);
     Ints outputShape = c.attrInts("output_shape");
     if (outputShape.size() == n + 2)
         outputShape.erase(outputShape.begin(), outputShape.begin() + 2);
@@ -167,7 +147,9 @@ at::Tensor convTranspose(const OpContext& c) {
 } // namespace
 
 void registerConvOps(OpRegistry& r) {
-    r.add("Conv", [](const OpContext& c) -> Tensors { return {conv(c)}; });
+    r.add("Conv", [](const OpContext& c) -> Tensors {
+        return {onnxConvolution(c, c.input(0), c.input(1), c.hasInput(2) ? c.input(2) : at::Tensor())};
+    });
     r.add("ConvTranspose", [](const OpContext& c) -> Tensors { return {convTranspose(c)}; });
 }
 

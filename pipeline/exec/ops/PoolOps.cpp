@@ -1,31 +1,22 @@
 // Pooling: MaxPool (with ONNX indices), AveragePool, LpPool, their global forms, and MaxUnpool.
 #include "pipeline/exec/OpRegistry.h"
 #include "pipeline/exec/ops/OpFamilies.h"
+#include "pipeline/exec/ops/Spatial.h"
 
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 namespace autoglm::exec {
 namespace {
 
 using Tensors = std::vector<at::Tensor>;
-using Ints = std::vector<int64_t>;
 
 // Window geometry per spatial axis. ceilExtra is end padding beyond padEnd that ceil_mode needs so the last
 // window exists; those cells never count as input or as explicit padding.
 struct PoolGeometry {
     Ints kernel, strides, dilations, padBegin, padEnd, ceilExtra, out;
 };
-
-Ints attrOr(const OpContext& c, const char* name, size_t n, int64_t fill) {
-    Ints v = c.attrInts(name);
-    if (v.empty())
-        return Ints(n, fill);
-    if (v.size() != n)
-        c.fail(std::string(name) + " has " + std::to_string(v.size()) + " entries for " + std::to_string(n) +
-               " spatial axes");
-    return v;
-}
 
 int64_t spatialRank(const OpContext& c, const at::Tensor& x) {
     if (x.dim() < 3 || x.dim() > 5)
@@ -39,9 +30,9 @@ PoolGeometry poolGeometry(const OpContext& c, const at::Tensor& x, bool hasDilat
     g.kernel = c.attrInts("kernel_shape");
     if (g.kernel.size() != n)
         c.fail("kernel_shape must have " + std::to_string(n) + " entries");
-    g.strides = attrOr(c, "strides", n, 1);
-    g.dilations = hasDilations ? attrOr(c, "dilations", n, 1) : Ints(n, 1);
-    const Ints pads = attrOr(c, "pads", 2 * n, 0);
+    g.strides = spatialAttr(c, "strides", n, 1);
+    g.dilations = hasDilations ? spatialAttr(c, "dilations", n, 1) : Ints(n, 1);
+    const Ints pads = spatialAttr(c, "pads", 2 * n, 0);
     g.padBegin.assign(pads.begin(), pads.begin() + static_cast<int64_t>(n));
     g.padEnd.assign(pads.begin() + static_cast<int64_t>(n), pads.end());
     const std::string autoPad = c.attrString("auto_pad", "NOTSET");
@@ -55,9 +46,7 @@ PoolGeometry poolGeometry(const OpContext& c, const at::Tensor& x, bool hasDilat
         int64_t out = 0;
         if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
             out = (in + s - 1) / s;
-            const int64_t total = std::max<int64_t>(0, (out - 1) * s + span - in);
-            g.padBegin[i] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
-            g.padEnd[i] = total - g.padBegin[i];
+            std::tie(g.padBegin[i], g.padEnd[i]) = samePadding(in, s, span, autoPad == "SAME_UPPER");
         } else {
             if (autoPad == "VALID")
                 g.padBegin[i] = g.padEnd[i] = 0;
@@ -75,16 +64,6 @@ PoolGeometry poolGeometry(const OpContext& c, const at::Tensor& x, bool hasDilat
         g.ceilExtra.push_back(std::max<int64_t>(0, (out - 1) * s + span - (in + g.padBegin[i] + g.padEnd[i])));
     }
     return g;
-}
-
-// constant_pad_nd wants (begin, end) pairs starting from the last axis.
-Ints torchPads(const Ints& begin, const Ints& end) {
-    Ints p;
-    for (size_t i = begin.size(); i-- > 0;) {
-        p.push_back(begin[i]);
-        p.push_back(end[i]);
-    }
-    return p;
 }
 
 Ints endWithExtra(const PoolGeometry& g) {
@@ -234,8 +213,8 @@ at::Tensor maxUnpool(const OpContext& c) {
     const Ints kernel = c.attrInts("kernel_shape");
     if (static_cast<int64_t>(kernel.size()) != n)
         c.fail("kernel_shape must have " + std::to_string(n) + " entries");
-    const Ints strides = attrOr(c, "strides", static_cast<size_t>(n), 1);
-    const Ints pads = attrOr(c, "pads", static_cast<size_t>(2 * n), 0);
+    const Ints strides = spatialAttr(c, "strides", static_cast<size_t>(n), 1);
+    const Ints pads = spatialAttr(c, "pads", static_cast<size_t>(2 * n), 0);
     Ints shape = {x.size(0), x.size(1)};
     for (int64_t i = 0; i < n; ++i)
         shape.push_back((x.size(i + 2) - 1) * strides[i] + kernel[i] - pads[i] - pads[i + n]);

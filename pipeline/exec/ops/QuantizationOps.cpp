@@ -2,6 +2,7 @@
 // quantized-linear MatMul/Conv ops. Integer products are computed in float64, which is exact at 8-bit inputs.
 #include "pipeline/exec/OpRegistry.h"
 #include "pipeline/exec/ops/OpFamilies.h"
+#include "pipeline/exec/ops/Spatial.h"
 
 #include <limits>
 
@@ -129,52 +130,6 @@ at::Tensor qlinearMatMul(const OpContext& c) {
     return requantize(c, at::matmul(a, b), inScale, 6, 7);
 }
 
-// Convolution of zero-point-shifted operands in float64; pads, strides, dilations, group and auto_pad per Conv.
-at::Tensor convolve(const OpContext& c, at::Tensor x, const at::Tensor& w) {
-    const int64_t spatial = x.dim() - 2;
-    if (spatial < 1 || w.dim() != x.dim())
-        c.fail("input and weight must have the same rank >= 3");
-    const std::vector<int64_t> strides = c.attrInts("strides", std::vector<int64_t>(spatial, 1));
-    const std::vector<int64_t> dilations = c.attrInts("dilations", std::vector<int64_t>(spatial, 1));
-    std::vector<int64_t> pads = c.attrInts("pads", std::vector<int64_t>(2 * spatial, 0));
-    if (static_cast<int64_t>(strides.size()) != spatial || static_cast<int64_t>(dilations.size()) != spatial ||
-        static_cast<int64_t>(pads.size()) != 2 * spatial)
-        c.fail("strides, dilations and pads must match the spatial rank");
-    const std::string autoPad = c.attrString("auto_pad", "NOTSET");
-    if (autoPad == "VALID") {
-        std::fill(pads.begin(), pads.end(), 0);
-    } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-        for (int64_t d = 0; d < spatial; ++d) {
-            const int64_t in = x.size(d + 2), out = (in + strides[d] - 1) / strides[d];
-            const int64_t total =
-                std::max<int64_t>(0, (out - 1) * strides[d] + (w.size(d + 2) - 1) * dilations[d] + 1 - in);
-            const int64_t small = total / 2;
-            pads[d] = autoPad == "SAME_UPPER" ? small : total - small;
-            pads[d + spatial] = total - pads[d];
-        }
-    } else if (autoPad != "NOTSET") {
-        c.fail("unknown auto_pad '" + autoPad + "'");
-    }
-    std::vector<int64_t> padding(spatial);
-    bool symmetric = true;
-    for (int64_t d = 0; d < spatial; ++d) {
-        padding[d] = pads[d];
-        symmetric = symmetric && pads[d] == pads[d + spatial];
-    }
-    if (!symmetric) {
-        std::vector<int64_t> explicitPad;
-        for (int64_t d = spatial - 1; d >= 0; --d) {
-            explicitPad.push_back(pads[d]);
-            explicitPad.push_back(pads[d + spatial]);
-        }
-        x = at::constant_pad_nd(x, explicitPad, 0);
-        std::fill(padding.begin(), padding.end(), 0);
-    }
-    const int64_t group = c.attrInt("group", 1);
-    return at::convolution(x, w, c10::nullopt, strides, padding, dilations, false, std::vector<int64_t>(spatial, 0),
-                           group);
-}
-
 // A weight parameter: scalar or one entry per output channel.
 at::Tensor perOutputChannel(const at::Tensor& p, const at::Tensor& w) {
     if (p.dim() == 0 || p.numel() == 1)
@@ -191,14 +146,14 @@ at::Tensor convInteger(const OpContext& c) {
         x = x - c.input(2).reshape({}).to(at::kDouble);
     if (c.hasInput(3))
         w = w - perOutputChannel(c.input(3), w).to(at::kDouble);
-    return convolve(c, x, w).to(at::kInt);
+    return onnxConvolution(c, x, w, at::Tensor()).to(at::kInt);
 }
 
 at::Tensor qlinearConv(const OpContext& c) {
     const at::Tensor x = c.input(0).to(at::kDouble) - c.input(2).reshape({}).to(at::kDouble);
     at::Tensor w = c.input(3).to(at::kDouble);
     w = w - perOutputChannel(c.input(5), w).to(at::kDouble);
-    at::Tensor acc = convolve(c, x, w);
+    at::Tensor acc = onnxConvolution(c, x, w, at::Tensor());
     std::vector<int64_t> channelShape(acc.dim(), 1);
     channelShape[1] = -1;
     if (c.hasInput(8))
