@@ -1,5 +1,6 @@
 #pragma once
-// Private to pipeline/onnx: TensorProto <-> TensorData, including external data with its safety checks.
+// TensorProto <-> TensorData, including external data with its safety checks. Used by the importer and
+// exporter, and by the conformance test for the ONNX test data's .pb tensors; torch-free.
 
 #include "pipeline/common/Result.h"
 #include "pipeline/ir/TensorData.h"
