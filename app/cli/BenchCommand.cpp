@@ -35,19 +35,35 @@ int runBench(const ParsedArgs& args) {
                                 static_cast<int>(iters.value()));
     if (!stats)
         return fail(stats.message());
+    std::vector<OpTime> profile;
+    if (args.has("profile")) {
+        auto ops = profileOpTypes(executor.value(), inputs.value(), static_cast<int>(iters.value()));
+        if (!ops)
+            return fail(ops.message());
+        profile = ops.value();
+    }
     const int usedThreads = static_cast<int>(threads.value() ? threads.value() : std::thread::hardware_concurrency());
     if (args.has("json")) {
-        std::cout << nlohmann::json{{"batch", batch.value()},       {"seq", seq.value()},
-                                    {"threads", usedThreads},       {"device", executor->options().device},
-                                    {"iterations", stats->iterations}, {"median_ms", stats->medianMs},
-                                    {"p90_ms", stats->p90Ms},       {"mean_ms", stats->meanMs},
-                                    {"min_ms", stats->minMs}}
-                         .dump(2)
-                  << "\n";
+        nlohmann::json j{{"batch", batch.value()},          {"seq", seq.value()},
+                         {"threads", usedThreads},          {"device", executor->options().device},
+                         {"iterations", stats->iterations}, {"median_ms", stats->medianMs},
+                         {"p90_ms", stats->p90Ms},          {"mean_ms", stats->meanMs},
+                         {"min_ms", stats->minMs}};
+        for (const auto& op : profile)
+            j["profile"].push_back({{"op", op.opType}, {"nodes", op.nodes}, {"ms_per_run", op.msPerRun}});
+        std::cout << j.dump(2) << "\n";
     } else {
         std::printf("batch %lld, seq %lld, %d threads, %s, %d iterations\nmedian  %.3f ms\np90     %.3f ms\n",
                     static_cast<long long>(batch.value()), static_cast<long long>(seq.value()), usedThreads,
                     executor->options().device.c_str(), stats->iterations, stats->medianMs, stats->p90Ms);
+        double total = 0;
+        for (const auto& op : profile)
+            total += op.msPerRun;
+        if (!profile.empty())
+            std::printf("\n%-28s %6s %12s %7s\n", "op", "nodes", "ms per run", "share");
+        for (const auto& op : profile)
+            std::printf("%-28s %6lld %12.3f %6.1f%%\n", op.opType.c_str(), static_cast<long long>(op.nodes),
+                        op.msPerRun, total > 0 ? 100.0 * op.msPerRun / total : 0.0);
     }
     return 0;
 }
@@ -63,6 +79,7 @@ Command benchCommand() {
               {"threads", "T", "compute threads (default: one per core)"},
               {"iters", "N", "timed iterations (default 50)"},
               {"warmup", "N", "untimed warm-up iterations (default 5)"},
+              {"profile", "", "also time each op type (a second set of runs)"},
               deviceOption(),
               {"json", "", "print JSON"}}},
             runBench};

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 namespace autoglm {
@@ -49,6 +50,36 @@ Result<LatencyStats> measureLatency(const Executor& executor, const TensorMap& i
         samples.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
     }
     return latencyStats(samples);
+}
+
+Result<std::vector<OpTime>> profileOpTypes(const Executor& executor, const TensorMap& inputs, int iterations,
+                                           std::stop_token stop) {
+    if (iterations < 1)
+        return Error{"iterations must be at least 1"};
+    std::map<std::string, OpTime> byOp;
+    for (const auto& node : executor.model().graph.nodes) {
+        OpTime& t = byOp[node.opType];
+        t.opType = node.opType;
+        ++t.nodes;
+    }
+    for (int i = 0; i < iterations; ++i) {
+        auto last = std::chrono::steady_clock::now();
+        auto run =
+            executor.run(inputs, stop, [&](const Node& node, const std::vector<Shape>&, const std::vector<Shape>&) {
+                const auto now = std::chrono::steady_clock::now();
+                byOp[node.opType].msPerRun += std::chrono::duration<double, std::milli>(now - last).count();
+                last = now;
+            });
+        if (!run)
+            return run.error();
+    }
+    std::vector<OpTime> out;
+    for (auto& [op, t] : byOp) {
+        t.msPerRun /= iterations;
+        out.push_back(t);
+    }
+    std::sort(out.begin(), out.end(), [](const OpTime& a, const OpTime& b) { return a.msPerRun > b.msPerRun; });
+    return out;
 }
 
 Result<TensorMap> syntheticInputs(const Model& model, int64_t batch, int64_t seq, uint64_t seed) {

@@ -5,6 +5,7 @@
 #include "pipeline/exec/Executor.h"
 
 #include <stop_token>
+#include <string>
 #include <vector>
 
 namespace autoglm {
@@ -21,6 +22,18 @@ Result<LatencyStats> measureLatency(const Executor& executor, const TensorMap& i
                                     std::stop_token stop = {});
 
 LatencyStats latencyStats(std::vector<double> samplesMs);
+
+struct OpTime {
+    std::string opType;
+    int64_t nodes = 0;   // nodes of this op type in the graph
+    double msPerRun = 0; // time spent in them per run
+};
+
+// Where a run's time goes, by op type, slowest first: each node is charged the time from the end of the
+// previous node to its own end (its kernel plus the executor's bookkeeping for it). On CUDA, kernels run
+// asynchronously, so the figures there show launch cost rather than GPU time.
+Result<std::vector<OpTime>> profileOpTypes(const Executor& executor, const TensorMap& inputs, int iterations,
+                                           std::stop_token stop = {});
 
 // Inputs for timing: the declared shapes with symbolic dims set to `batch` (first dim) or `seq` (others);
 // floats uniform in [0,1), integers in [0, 256) (token ids of byte-level models).

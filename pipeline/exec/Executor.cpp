@@ -117,7 +117,6 @@ Result<Executor> Executor::create(const Model& model, const ExecutorOptions& opt
         impl->slot(in.name);
     for (const auto& [name, tensor] : graph.initializers)
         impl->slot(name);
-    std::vector<int> lastUse;
     for (size_t n : order.value()) {
         const Node& node = graph.nodes[n];
         Impl::Step step{n, registry.find(node.domain, node.opType), model.opsetVersion(node.domain), {}, {}, {}};
@@ -133,7 +132,7 @@ Result<Executor> Executor::create(const Model& model, const ExecutorOptions& opt
         impl->outputSlots.push_back(impl->slot(out.name));
 
     // Free each intermediate after its last reader so peak memory follows the live set, not the graph size.
-    lastUse.assign(impl->slotOf.size(), -1);
+    std::vector<int> lastUse(impl->slotOf.size(), -1);
     for (size_t s = 0; s < impl->steps.size(); ++s)
         for (int in : impl->steps[s].inputSlots)
             if (in >= 0)

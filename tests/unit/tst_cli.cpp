@@ -105,11 +105,16 @@ private Q_SLOTS:
 
     void benchPrintsLatency() {
         requireFixtures();
-        const CliRun r = cli({"bench", kFixtures + "/fashion_cnn.onnx", "--iters", "3", "--warmup", "1", "--json"});
+        const CliRun r = cli({"bench", kFixtures + "/fashion_cnn.onnx", "--iters", "3", "--warmup", "1", "--json",
+                              "--profile"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
         QVERIFY(j["median_ms"].toDouble() > 0);
         QVERIFY(j["p90_ms"].toDouble() >= j["median_ms"].toDouble());
+        // fashion_cnn's time is in its nine convolutions.
+        const QJsonObject slowest = j["profile"].toArray()[0].toObject();
+        QCOMPARE(slowest["op"].toString(), QString("Conv"));
+        QCOMPARE(slowest["nodes"].toInt(), 9);
     }
 
     void badInputGetsOneLineErrors() {
