@@ -1,5 +1,6 @@
 #include "pipeline/exec/Executor.h"
 
+#include "pipeline/exec/GraphRewrites.h"
 #include "pipeline/exec/OpRegistry.h"
 #include "pipeline/exec/TorchTypes.h"
 
@@ -79,13 +80,11 @@ Result<Executor> Executor::create(const Model& model, const ExecutorOptions& opt
     auto valid = model.graph.validate();
     if (!valid)
         return valid.error();
-    auto order = model.graph.topologicalOrder();
-    if (!order)
-        return order.error();
-
     auto impl = std::make_unique<Impl>();
     impl->model = model;
     impl->options = options;
+    if (options.fuse)
+        exec::fuseErfGelu(impl->model.graph);
     if (options.device == "cuda") {
         if (!cudaAvailable())
             return Error{"device 'cuda' was requested but this LibTorch has no CUDA device available"};
@@ -95,6 +94,9 @@ Result<Executor> Executor::create(const Model& model, const ExecutorOptions& opt
     }
 
     const Graph& graph = impl->model.graph;
+    auto order = graph.topologicalOrder();
+    if (!order)
+        return order.error();
     const OpRegistry& registry = OpRegistry::builtin();
     std::map<std::string, std::string> unknownOps; // op -> first node using it
     for (const auto& node : graph.nodes)

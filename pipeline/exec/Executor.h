@@ -19,6 +19,9 @@ struct ExecutorOptions {
     bool autograd = false;
     // "cpu" or "cuda".
     std::string device = "cpu";
+    // Fuse op sequences into single kernels with the same result (exec/GraphRewrites.h). Off when the caller
+    // needs the executor's nodes to be the model's own (per-node shape observation).
+    bool fuse = true;
 };
 
 using TensorMap = std::map<std::string, TensorData>;

@@ -101,7 +101,9 @@ ModelSummary summarizeModel(const Model& model, const SummaryOptions& options) {
     }
 
     // Shapes come from one real run on zeros: exact for every op we execute, with no separate inference code.
-    auto executor = Executor::create(model);
+    ExecutorOptions unfused; // rows are the model's own nodes
+    unfused.fuse = false;
+    auto executor = Executor::create(model, unfused);
     if (!executor) {
         s.macsNote = "MACs unavailable: " + executor.message();
     } else {

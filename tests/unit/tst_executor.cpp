@@ -4,6 +4,7 @@
 
 #include "pipeline/eval/Metrics.h"
 #include "pipeline/exec/Executor.h"
+#include "pipeline/exec/GraphRewrites.h"
 #include "pipeline/io/Npy.h"
 #include "pipeline/ir/TensorUtil.h"
 #include "pipeline/onnx/OnnxImport.h"
@@ -137,6 +138,35 @@ private Q_SLOTS:
         qInfo("fashion_cnn test top-1 %.4f top-5 %.4f", result->top1, result->top5);
         QCOMPARE(result->count, int64_t(10000));
         QVERIFY2(std::abs(result->top1 - 0.9379) < 5e-5, qPrintable(QString::number(result->top1, 'f', 5)));
+    }
+
+    // The executor fuses tiny_gpt's four Erf-spelled GELUs; the fused graph computes the same logits.
+    void geluFusionKeepsResults() {
+        if (!fs::exists(kFixtures / "tiny_gpt.onnx"))
+            QSKIP("fixture missing");
+        auto model = loadOnnx(kFixtures / "tiny_gpt.onnx");
+        VERIFY_RESULT(model);
+        Graph copy = model->graph;
+        QCOMPARE(exec::fuseErfGelu(copy), 4);
+        QCOMPARE(copy.nodes.size(), model->graph.nodes.size() - 16);
+        QVERIFY(copy.validate().ok());
+
+        ExecutorOptions unfused;
+        unfused.fuse = false;
+        auto plain = Executor::create(model.value(), unfused);
+        auto fused = Executor::create(model.value());
+        VERIFY_RESULT(plain);
+        VERIFY_RESULT(fused);
+        std::vector<double> ids(128);
+        for (size_t i = 0; i < ids.size(); ++i)
+            ids[i] = static_cast<double>((i * 91) % 256);
+        const TensorMap in{{"input_ids", makeTensor(DType::Int64, {1, 128}, ids)}};
+        auto a = plain->run(in);
+        auto b = fused->run(in);
+        VERIFY_RESULT(a);
+        VERIFY_RESULT(b);
+        const auto c = compareTensors(b->at("logits"), a->at("logits"), 1e-5, 1e-4); // float rounding only
+        QVERIFY2(c.close, c.reason.c_str());
     }
 
     void tinyGptPerplexityMatchesReference() {

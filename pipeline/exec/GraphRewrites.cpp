@@ -1,0 +1,114 @@
+#include "pipeline/exec/GraphRewrites.h"
+
+#include "pipeline/ir/TensorUtil.h"
+
+#include <cmath>
+#include <set>
+#include <unordered_map>
+
+namespace autoglm::exec {
+namespace {
+
+class Uses {
+public:
+    explicit Uses(const Graph& g) : m_graph(g) {
+        for (size_t n = 0; n < g.nodes.size(); ++n) {
+            for (const auto& out : g.nodes[n].outputs)
+                m_producer[out] = n;
+            for (const auto& in : g.nodes[n].inputs)
+                m_consumers[in].push_back(n);
+        }
+        for (const auto& out : g.outputs)
+            m_graphOutputs.insert(out.name);
+    }
+
+    // The single node reading `value`, when exactly one does and the value is not a graph output.
+    const Node* soleConsumer(const std::string& value) const {
+        auto it = m_consumers.find(value);
+        if (m_graphOutputs.count(value) || it == m_consumers.end() || it->second.size() != 1)
+            return nullptr;
+        return &m_graph.nodes[it->second.front()];
+    }
+
+    const Node* producer(const std::string& value) const {
+        auto it = m_producer.find(value);
+        return it == m_producer.end() ? nullptr : &m_graph.nodes[it->second];
+    }
+
+private:
+    const Graph& m_graph;
+    std::unordered_map<std::string, size_t> m_producer;
+    std::unordered_map<std::string, std::vector<size_t>> m_consumers;
+    std::set<std::string> m_graphOutputs;
+};
+
+bool isScalarNear(const Graph& g, const std::string& name, double value) {
+    auto it = g.initializers.find(name);
+    if (it == g.initializers.end() || it->second.numel() != 1)
+        return false;
+    return std::abs(tensorValues(it->second).front() - value) < 1e-4;
+}
+
+// For a binary node with a scalar constant near `value` on one side, the other input; else empty.
+std::string otherThanScalar(const Graph& g, const Node& n, double value) {
+    if (n.inputs.size() != 2)
+        return {};
+    if (isScalarNear(g, n.inputs[1], value))
+        return n.inputs[0];
+    if (isScalarNear(g, n.inputs[0], value))
+        return n.inputs[1];
+    return {};
+}
+
+bool is(const Node* n, const char* op) { return n && n->domain.empty() && n->opType == op && n->outputs.size() == 1; }
+
+} // namespace
+
+int fuseErfGelu(Graph& graph) {
+    const Uses uses(graph);
+    std::set<const Node*> removed;
+    std::vector<std::pair<const Node*, std::string>> fused; // final Mul node -> GELU input
+    for (const auto& erf : graph.nodes) {
+        if (!is(&erf, "Erf") || erf.inputs.size() != 1)
+            continue;
+        const Node* scale = uses.producer(erf.inputs[0]);
+        if (!uses.soleConsumer(erf.inputs[0]) || !(is(scale, "Div") || is(scale, "Mul")))
+            continue;
+        const std::string x = scale->opType == "Div" ? (isScalarNear(graph, scale->inputs[1], std::sqrt(2.0))
+                                                            ? scale->inputs[0]
+                                                            : std::string())
+                                                     : otherThanScalar(graph, *scale, 1.0 / std::sqrt(2.0));
+        const Node* addOne = uses.soleConsumer(erf.outputs[0]);
+        if (x.empty() || !is(addOne, "Add") || otherThanScalar(graph, *addOne, 1.0) != erf.outputs[0])
+            continue;
+        const Node* timesX = uses.soleConsumer(addOne->outputs[0]);
+        if (!is(timesX, "Mul") || timesX->inputs.size() != 2 ||
+            !((timesX->inputs[0] == x && timesX->inputs[1] == addOne->outputs[0]) ||
+              (timesX->inputs[1] == x && timesX->inputs[0] == addOne->outputs[0])))
+            continue;
+        const Node* half = uses.soleConsumer(timesX->outputs[0]);
+        if (!is(half, "Mul") || otherThanScalar(graph, *half, 0.5) != timesX->outputs[0])
+            continue;
+        removed.insert({scale, &erf, addOne, timesX});
+        fused.emplace_back(half, x);
+    }
+    if (fused.empty())
+        return 0;
+    std::vector<Node> kept;
+    for (const auto& node : graph.nodes) {
+        if (removed.count(&node))
+            continue;
+        Node copy = node;
+        for (const auto& [last, x] : fused)
+            if (last == &node) {
+                copy.opType = "Gelu";
+                copy.inputs = {x};
+                copy.attributes.clear();
+            }
+        kept.push_back(std::move(copy));
+    }
+    graph.nodes = std::move(kept);
+    return static_cast<int>(fused.size());
+}
+
+} // namespace autoglm::exec

@@ -1,0 +1,14 @@
+#pragma once
+// Rewrites the executor applies to its own copy of a graph before running it: same results, fewer kernels.
+// The model the user sees, summarizes and exports is never changed.
+
+#include "pipeline/ir/Graph.h"
+
+namespace autoglm::exec {
+
+// The exact GELU that exporters spell as Div(x, √2) → Erf → Add 1 → Mul x → Mul 0.5 (or with Mul 1/√2 in
+// place of the Div) becomes one Gelu node, when the intermediate values feed nothing else. Returns how many
+// were fused.
+int fuseErfGelu(Graph& graph);
+
+} // namespace autoglm::exec
