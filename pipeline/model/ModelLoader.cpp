@@ -1,5 +1,6 @@
 #include "pipeline/model/ModelLoader.h"
 
+#include "pipeline/llm/DecoderBuilder.h"
 #include "pipeline/onnx/OnnxImport.h"
 
 #include <algorithm>
@@ -13,6 +14,12 @@ Result<Model> loadModel(const std::filesystem::path& file) {
         return Error{"'" + file.string() + "' is a TorchScript archive; TorchScript import is not available in this "
                      "version: export the model to ONNX (torch.onnx.export) and open the .onnx file",
                      true};
+    // A Hugging Face checkpoint: its folder, its config.json, or one of its .safetensors files.
+    std::error_code ec;
+    if (std::filesystem::is_directory(file, ec))
+        return loadHfCheckpoint(file);
+    if (file.filename() == "config.json" || ext == ".safetensors")
+        return loadHfCheckpoint(file.parent_path().empty() ? "." : file.parent_path());
     return loadOnnx(file);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// Opens a model file by its kind (ONNX today; TorchScript .pt/.pth is refused with a message that says so).
+// Opens a model by its kind: an ONNX file, or a Hugging Face checkpoint (its folder, config.json or a
+// .safetensors file in it). TorchScript .pt/.pth is refused with a message that says how to proceed.
 
 #include "pipeline/common/Result.h"
 #include "pipeline/ir/Graph.h"

@@ -1,0 +1,22 @@
+#pragma once
+// Reader for the safetensors format (an 8-byte little-endian header length, a JSON header naming each
+// tensor's dtype, shape and byte range, then the bytes). Everything the header claims is checked against the
+// file before it is trusted.
+
+#include "pipeline/common/Result.h"
+#include "pipeline/ir/TensorData.h"
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+namespace autoglm {
+
+// Reads every tensor of one .safetensors file, keeping its stored dtype.
+Result<std::map<std::string, TensorData>> loadSafeTensors(const std::filesystem::path& file);
+
+// Reads a checkpoint folder's weights: model.safetensors, or the shards named by
+// model.safetensors.index.json (every shard must exist and every listed tensor must be found).
+Result<std::map<std::string, TensorData>> loadCheckpointWeights(const std::filesystem::path& folder);
+
+} // namespace autoglm

@@ -1,0 +1,183 @@
+// Hugging Face checkpoints (tiny_llama, tiny_glm): import, greedy generation against the fixture's reference,
+// ONNX export judged by ONNX Runtime, and hostile or broken checkpoints.
+#include "TestSupport.h"
+#include "../ort/OrtJudge.h"
+
+#include "pipeline/exec/Executor.h"
+#include "pipeline/ir/TensorUtil.h"
+#include "pipeline/llm/DecoderBuilder.h"
+#include "pipeline/llm/SafeTensors.h"
+#include "pipeline/onnx/OnnxExport.h"
+
+#include <QTemporaryDir>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace autoglm;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kFixtures = AUTOGLM_FIXTURES;
+
+nlohmann::json readJson(const fs::path& file) {
+    std::ifstream in(file);
+    return nlohmann::json::parse(in);
+}
+
+// argmax of the last position's logits
+int64_t nextToken(const TensorData& logits) {
+    const auto values = tensorValues(logits);
+    const int64_t vocab = logits.shape().back();
+    const size_t offset = values.size() - static_cast<size_t>(vocab);
+    size_t best = 0;
+    for (size_t k = 1; k < static_cast<size_t>(vocab); ++k)
+        if (values[offset + k] > values[offset + best])
+            best = k;
+    return static_cast<int64_t>(best);
+}
+
+void writeSafeTensors(const fs::path& file, const std::string& header, const std::string& data) {
+    std::ofstream out(file, std::ios::binary);
+    const uint64_t length = header.size();
+    for (int i = 0; i < 8; ++i)
+        out.put(static_cast<char>((length >> (8 * i)) & 0xff));
+    out << header << data;
+}
+
+// A copy of a fixture folder whose files can be changed.
+fs::path copyFixture(const QTemporaryDir& dir, const std::string& name) {
+    const fs::path target = fs::path(dir.path().toStdString()) / name;
+    fs::copy(kFixtures / name, target, fs::copy_options::recursive);
+    for (const auto& entry : fs::recursive_directory_iterator(target))
+        fs::permissions(entry.path(), fs::perms::owner_write, fs::perm_options::add);
+    return target;
+}
+
+} // namespace
+
+class LlmTest : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() {
+        setComputeThreads(0);
+        if (!fs::exists(kFixtures / "tiny_llama" / "config.json"))
+            QSKIP("fixtures missing");
+    }
+
+    void greedyGenerationMatchesReference_data() {
+        QTest::addColumn<QString>("fixture");
+        QTest::newRow("tiny_llama") << "tiny_llama";
+        QTest::newRow("tiny_glm") << "tiny_glm";
+    }
+    void greedyGenerationMatchesReference() {
+        QFETCH(QString, fixture);
+        const fs::path folder = kFixtures / fixture.toStdString();
+        auto model = loadHfCheckpoint(folder);
+        VERIFY_RESULT(model);
+        auto executor = Executor::create(model.value());
+        VERIFY_RESULT(executor);
+        const auto reference = readJson(folder / "reference.json");
+        std::vector<double> ids;
+        for (const auto& id : reference["prompt_ids"])
+            ids.push_back(id.get<double>());
+        std::vector<int64_t> generated;
+        for (int step = 0; step < 32; ++step) {
+            auto out = executor->run(
+                {{"input_ids", makeTensor(DType::Int64, {1, static_cast<int64_t>(ids.size())}, ids)}});
+            VERIFY_RESULT(out);
+            generated.push_back(nextToken(out->at("logits")));
+            ids.push_back(static_cast<double>(generated.back()));
+        }
+        QCOMPARE(generated, reference["greedy_32_ids"].get<std::vector<int64_t>>());
+    }
+
+    void exportedDecoderRunsInOrt_data() { greedyGenerationMatchesReference_data(); }
+    void exportedDecoderRunsInOrt() {
+        QFETCH(QString, fixture);
+        if (auto reason = testutil::ortUnavailableReason(); !reason.empty())
+            QSKIP(reason.c_str());
+        auto model = loadHfCheckpoint(kFixtures / fixture.toStdString());
+        VERIFY_RESULT(model);
+        QTemporaryDir dir;
+        const fs::path file = fs::path(dir.path().toStdString()) / "decoder.onnx";
+        VERIFY_RESULT(saveOnnx(model.value(), file));
+        std::vector<double> ids(40);
+        for (size_t i = 0; i < ids.size(); ++i)
+            ids[i] = static_cast<double>((i * 53) % 2048);
+        const TensorMap inputs{{"input_ids", makeTensor(DType::Int64, {2, 20}, ids)}};
+        auto executor = Executor::create(model.value());
+        VERIFY_RESULT(executor);
+        auto ours = executor->run(inputs);
+        VERIFY_RESULT(ours);
+        auto theirs = testutil::runOrt(file, inputs, dir.path().toStdString());
+        VERIFY_RESULT(theirs);
+        const auto c = compareTensors(ours->at("logits"), theirs->at("logits"), 0, 1e-3);
+        qInfo("%s: max abs difference to ONNX Runtime %.3g", qPrintable(fixture), c.maxAbsDiff);
+        QVERIFY2(c.close, c.reason.c_str());
+    }
+
+    void shapesThatDisagreeWithTheConfig() {
+        QTemporaryDir dir;
+        const fs::path folder = copyFixture(dir, "tiny_llama");
+        auto config = readJson(folder / "config.json");
+        config["intermediate_size"] = 512;
+        std::ofstream(folder / "config.json") << config.dump();
+        auto model = loadHfCheckpoint(folder);
+        VERIFY_ERROR_MENTIONS(model, "mlp.");
+        VERIFY_ERROR_MENTIONS(model, "but the config implies [");
+    }
+
+    void unsupportedArchitectureAndSettings() {
+        QTemporaryDir dir;
+        const fs::path folder = copyFixture(dir, "tiny_llama");
+        auto config = readJson(folder / "config.json");
+        config["architectures"] = {"MistralForCausalLM"};
+        std::ofstream(folder / "config.json") << config.dump();
+        VERIFY_ERROR_MENTIONS(loadHfCheckpoint(folder), "'MistralForCausalLM' is not supported");
+        config["architectures"] = {"LlamaForCausalLM"};
+        config["rope_parameters"]["rope_type"] = "yarn";
+        std::ofstream(folder / "config.json") << config.dump();
+        VERIFY_ERROR_MENTIONS(loadHfCheckpoint(folder), "rope type 'yarn'");
+    }
+
+    void missingShard() {
+        QTemporaryDir dir;
+        const fs::path folder = copyFixture(dir, "tiny_llama");
+        fs::remove(folder / "model.safetensors");
+        std::ofstream(folder / "model.safetensors.index.json")
+            << R"({"weight_map": {"lm_head.weight": "model-00001-of-00002.safetensors"}})";
+        VERIFY_ERROR_MENTIONS(loadHfCheckpoint(folder), "'model-00001-of-00002.safetensors', which is missing");
+    }
+
+    void hostileSafetensors() {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        writeSafeTensors(root / "fp8.safetensors", R"({"w": {"dtype": "F8_E4M3", "shape": [2], "data_offsets": [0, 2]}})",
+                         "ab");
+        VERIFY_ERROR_MENTIONS(loadSafeTensors(root / "fp8.safetensors"), "dtype F8_E4M3");
+        writeSafeTensors(root / "outside.safetensors",
+                         R"({"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}})", "12345678");
+        VERIFY_ERROR_MENTIONS(loadSafeTensors(root / "outside.safetensors"), "outside the data section");
+        writeSafeTensors(root / "size.safetensors", R"({"w": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}})",
+                         "12345678");
+        VERIFY_ERROR_MENTIONS(loadSafeTensors(root / "size.safetensors"), "needs 12");
+        writeSafeTensors(root / "json.safetensors", "{not json", "");
+        VERIFY_ERROR_MENTIONS(loadSafeTensors(root / "json.safetensors"), "not a JSON object");
+        // A header length far past the end of the file, and a file cut inside its header.
+        std::ofstream(root / "huge.safetensors", std::ios::binary) << std::string("\xff\xff\xff\xff\xff\xff\xff\x7f{}", 10);
+        VERIFY_ERROR_MENTIONS(loadSafeTensors(root / "huge.safetensors"), "does not fit the file");
+        std::ifstream in(kFixtures / "tiny_llama" / "model.safetensors", std::ios::binary);
+        std::string head(2000, '\0');
+        in.read(head.data(), 2000);
+        std::ofstream(root / "cut.safetensors", std::ios::binary) << head;
+        VERIFY_ERROR_MENTIONS(loadSafeTensors(root / "cut.safetensors"), "does not fit the file");
+    }
+};
+
+QTEST_GUILESS_MAIN(LlmTest)
+#include "tst_llm.moc"
