@@ -2,6 +2,7 @@
 
 #include "pipeline/eval/Metrics.h"
 #include "pipeline/io/Npy.h"
+#include "pipeline/llm/TextPerplexity.h"
 #include "pipeline/model/ModelLoader.h"
 
 #include <nlohmann/json.hpp>
@@ -66,20 +67,23 @@ int evalText(const Executor& executor, const ParsedArgs& args) {
     options.context = context.value();
     options.batch = batch.value();
     ProgressLine progress("eval");
-    auto result = evaluateBytePerplexity(executor, text.str(), options, [&](double f) { progress.update(f); });
+    auto measured = evaluateTextPerplexity(executor, text.str(), options, [&](double f) { progress.update(f); });
     progress.finish();
-    if (!result)
-        return fail(result.message());
+    if (!measured)
+        return fail(measured.message());
+    const PerplexityResult& result = measured->result;
+    const std::string& unit = measured->unit;
     if (args.has("json")) {
-        std::cout << nlohmann::json{{"task", "byte_perplexity"}, {"windows", result->windows},
-                                    {"context", options.context},  {"predictions", result->predictions},
-                                    {"perplexity", result->perplexity}, {"bits_per_byte", result->bitsPerByte}}
+        std::cout << nlohmann::json{{"task", unit + "_perplexity"}, {"tokens", measured->tokens},
+                                    {"windows", result.windows},       {"context", options.context},
+                                    {"predictions", result.predictions}, {"perplexity", result.perplexity},
+                                    {"bits_per_" + unit, result.bitsPerByte}}
                          .dump(2)
                   << "\n";
     } else {
-        std::printf("windows        %lld x %lld bytes\nperplexity     %.4f\nbits per byte  %.4f\n",
-                    static_cast<long long>(result->windows), static_cast<long long>(options.context),
-                    result->perplexity, result->bitsPerByte);
+        std::printf("windows        %lld x %lld %ss\nperplexity     %.4f (per %s)\nbits per %s  %.4f\n",
+                    static_cast<long long>(result.windows), static_cast<long long>(options.context), unit.c_str(),
+                    result.perplexity, unit.c_str(), unit.c_str(), result.bitsPerByte);
     }
     return 0;
 }
@@ -101,12 +105,13 @@ int runEval(const ParsedArgs& args) {
 Command evalCommand() {
     return {{"eval",
              "MODEL",
-             "Measure top-1/top-5 on labelled images, or byte-level perplexity on a text file.",
+             "Measure top-1/top-5 on labelled images, or perplexity on a text file (per token with a checkpoint's "
+             "tokenizer.json, else per byte).",
              {{"images", "X.npy", "images [N,...] for classification"},
               {"labels", "Y.npy", "integer labels [N]"},
               {"scale", "S", "multiply images by S before feeding (default 1/255 for uint8, else 1)"},
-              {"text", "FILE", "text for byte-level perplexity"},
-              {"context", "T", "bytes per window for perplexity (default 256)"},
+              {"text", "FILE", "text for perplexity"},
+              {"context", "T", "tokens (bytes) per window for perplexity (default 256)"},
               {"batch", "N", "images (default 100) or windows (default 8) per run"},
               deviceOption(),
               {"json", "", "print JSON"}}},

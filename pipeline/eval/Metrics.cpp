@@ -72,6 +72,15 @@ Result<ClassificationResult> evaluateClassification(const Executor& executor, co
 Result<PerplexityResult> evaluateBytePerplexity(const Executor& executor, const std::string& text,
                                                 const PerplexityOptions& options, const ProgressFn& progress,
                                                 std::stop_token stop) {
+    std::vector<int64_t> tokens(text.size());
+    for (size_t i = 0; i < text.size(); ++i)
+        tokens[i] = static_cast<unsigned char>(text[i]);
+    return evaluateTokenPerplexity(executor, tokens, options, progress, stop);
+}
+
+Result<PerplexityResult> evaluateTokenPerplexity(const Executor& executor, const std::vector<int64_t>& tokens,
+                                                 const PerplexityOptions& options, const ProgressFn& progress,
+                                                 std::stop_token stop) {
     auto io = singleInputOutput(executor);
     if (!io)
         return io.error();
@@ -79,13 +88,11 @@ Result<PerplexityResult> evaluateBytePerplexity(const Executor& executor, const 
     const int64_t t = options.context;
     if (t < 1 || options.batch < 1)
         return Error{"context and batch must be positive"};
-    const int64_t windows = (static_cast<int64_t>(text.size()) - 1) / t;
+    const int64_t windows = (static_cast<int64_t>(tokens.size()) - 1) / t;
     if (windows < 1)
-        return Error{"the text has " + std::to_string(text.size()) + " bytes, fewer than one window of " +
+        return Error{"the text has " + std::to_string(tokens.size()) + " tokens, fewer than one window of " +
                      std::to_string(t + 1)};
-    at::Tensor bytes = at::empty({static_cast<int64_t>(text.size())}, at::kByte);
-    std::memcpy(bytes.data_ptr(), text.data(), text.size());
-    bytes = bytes.to(at::kLong);
+    const at::Tensor ids = at::tensor(tokens, at::kLong);
 
     double totalNll = 0;
     for (int64_t w = 0; w < windows; w += options.batch) {
@@ -94,7 +101,7 @@ Result<PerplexityResult> evaluateBytePerplexity(const Executor& executor, const 
         const int64_t count = std::min(options.batch, windows - w);
         at::Tensor starts = at::arange(w, w + count, at::kLong).mul(t).unsqueeze(1);
         at::Tensor index = starts + at::arange(t + 1, at::kLong).unsqueeze(0);
-        at::Tensor chunk = bytes.index_select(0, index.reshape({-1})).reshape({count, t + 1});
+        at::Tensor chunk = ids.index_select(0, index.reshape({-1})).reshape({count, t + 1});
         auto out = executor.run({{inputName, TensorData(chunk.slice(1, 0, t).contiguous())}}, stop);
         if (!out)
             return out.error();

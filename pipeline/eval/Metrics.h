@@ -33,20 +33,25 @@ Result<ClassificationResult> evaluateClassification(const Executor& executor, co
                                                     const ProgressFn& progress = {}, std::stop_token stop = {});
 
 struct PerplexityOptions {
-    int64_t context = 256; // bytes per window
+    int64_t context = 256; // tokens (bytes) per window
     int64_t batch = 8;     // windows per run
 };
 
 struct PerplexityResult {
     int64_t windows = 0;
     int64_t predictions = 0;
-    double meanNll = 0; // nats per byte
+    double meanNll = 0; // nats per token (byte)
     double perplexity = 0;
-    double bitsPerByte = 0;
+    double bitsPerByte = 0; // bits per token for token-level models
 };
 
-// Byte-level language model over consecutive non-overlapping windows: window w feeds bytes
-// [w*T, w*T+T) and scores the prediction of each next byte, [w*T+1, w*T+T+1).
+// Language model over consecutive non-overlapping windows of token ids: window w feeds tokens
+// [w*T, w*T+T) and scores the prediction of each next token, [w*T+1, w*T+T+1).
+Result<PerplexityResult> evaluateTokenPerplexity(const Executor& executor, const std::vector<int64_t>& tokens,
+                                                 const PerplexityOptions& options, const ProgressFn& progress = {},
+                                                 std::stop_token stop = {});
+
+// Byte-level language model: the text's bytes are its tokens.
 Result<PerplexityResult> evaluateBytePerplexity(const Executor& executor, const std::string& text,
                                                 const PerplexityOptions& options, const ProgressFn& progress = {},
                                                 std::stop_token stop = {});

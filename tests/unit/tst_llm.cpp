@@ -7,6 +7,9 @@
 #include "pipeline/ir/TensorUtil.h"
 #include "pipeline/llm/DecoderBuilder.h"
 #include "pipeline/llm/SafeTensors.h"
+#include "pipeline/llm/TextPerplexity.h"
+#include "pipeline/llm/Tokenizer.h"
+#include "pipeline/io/Npy.h"
 #include "pipeline/onnx/OnnxExport.h"
 
 #include <QTemporaryDir>
@@ -94,6 +97,56 @@ private Q_SLOTS:
             ids.push_back(static_cast<double>(generated.back()));
         }
         QCOMPARE(generated, reference["greedy_32_ids"].get<std::vector<int64_t>>());
+    }
+
+    void logitsOfFirst64ValidationTokensMatchReference_data() { greedyGenerationMatchesReference_data(); }
+    void logitsOfFirst64ValidationTokensMatchReference() {
+        QFETCH(QString, fixture);
+        const fs::path folder = kFixtures / fixture.toStdString();
+        auto model = loadHfCheckpoint(folder);
+        VERIFY_RESULT(model);
+        auto tokenizer = Tokenizer::load(folder / "tokenizer.json");
+        VERIFY_RESULT(tokenizer);
+        std::ifstream in(kFixtures / "austen_val.txt", std::ios::binary);
+        std::string text(4096, '\0');
+        in.read(text.data(), static_cast<std::streamsize>(text.size()));
+        const auto ids = tokenizer->encode(text);
+        QVERIFY(ids.size() > 64);
+        auto executor = Executor::create(model.value());
+        VERIFY_RESULT(executor);
+        auto out = executor->run({{"input_ids", makeTensor(DType::Int64, {1, 64}, std::vector<double>(ids.begin(), ids.begin() + 64))}});
+        VERIFY_RESULT(out);
+        auto reference = loadNpy(folder / "reference_logits_val64.npy");
+        VERIFY_RESULT(reference);
+        const auto ours = tensorValues(out->at("logits"));
+        const auto theirs = tensorValues(reference.value());
+        QCOMPARE(ours.size(), theirs.size());
+        double worst = 0;
+        for (size_t i = 0; i < ours.size(); ++i)
+            worst = std::max(worst, std::abs(ours[i] - theirs[i]));
+        qInfo("%s: max abs difference to reference logits %.3g", qPrintable(fixture), worst);
+        QVERIFY(worst <= 2e-3);
+    }
+
+    void tokenPerplexityMatchesReference_data() { greedyGenerationMatchesReference_data(); }
+    void tokenPerplexityMatchesReference() {
+        QFETCH(QString, fixture);
+        const fs::path folder = kFixtures / fixture.toStdString();
+        auto model = loadHfCheckpoint(folder);
+        VERIFY_RESULT(model);
+        auto executor = Executor::create(model.value());
+        VERIFY_RESULT(executor);
+        std::ifstream in(kFixtures / "austen_val.txt", std::ios::binary);
+        const std::string text((std::istreambuf_iterator<char>(in)), {});
+        auto measured = evaluateTextPerplexity(executor.value(), text, {});
+        VERIFY_RESULT(measured);
+        QCOMPARE(measured->unit, std::string("token"));
+        const auto reference = readJson(folder / "reference.json");
+        const double expected = reference["val_token_perplexity"].get<double>();
+        qInfo("%s: token perplexity %.4f over %lld windows (reference %.4f)", qPrintable(fixture),
+              measured->result.perplexity, static_cast<long long>(measured->result.windows), expected);
+        QCOMPARE(measured->result.windows, reference["windows"].get<int64_t>());
+        QVERIFY(std::abs(measured->result.perplexity / expected - 1) <= 0.005);
     }
 
     void exportedDecoderRunsInOrt_data() { greedyGenerationMatchesReference_data(); }
