@@ -21,6 +21,7 @@ Command infoCommand();
 Command runModelCommand();
 Command evalCommand();
 Command benchCommand();
+Command generateCommand();
 
 // The --device option every running command takes ("cpu" or "cuda").
 OptionSpec deviceOption();

@@ -11,8 +11,8 @@ namespace {
 
 class DecoderGraph {
 public:
-    DecoderGraph(const DecoderConfig& c, const std::map<std::string, TensorData>& w, Graph& g)
-        : m_config(c), m_weights(w), m_graph(g) {}
+    DecoderGraph(const DecoderConfig& c, const std::map<std::string, TensorData>& w, Graph& g, bool kvCache)
+        : m_config(c), m_weights(w), m_graph(g), m_kvCache(kvCache) {}
 
     void build() {
         buildConstants();
@@ -21,7 +21,7 @@ public:
                              "embed");
         for (int64_t layer = 0; layer < m_config.layers; ++layer) {
             const std::string prefix = "model.layers." + std::to_string(layer) + ".";
-            x = node("Add", {x, attention(rmsNorm(x, prefix + "input_layernorm.weight"), prefix)}, prefix + "attn_residual");
+            x = node("Add", {x, attention(rmsNorm(x, prefix + "input_layernorm.weight"), prefix, layer)}, prefix + "attn_residual");
             x = node("Add", {x, mlp(rmsNorm(x, prefix + "post_attention_layernorm.weight"), prefix)}, prefix + "mlp_residual");
         }
         x = rmsNorm(x, "model.norm.weight");
@@ -36,8 +36,11 @@ private:
     const DecoderConfig& m_config;
     const std::map<std::string, TensorData>& m_weights;
     Graph& m_graph;
+    const bool m_kvCache;
     int m_counter = 0;
-    std::string m_seqLength; // [1] int64: T
+    std::string m_seqLength;  // [1] int64: T, the new tokens
+    std::string m_pastLength; // [1] int64: tokens already in the cache (0 without one)
+    std::string m_totalLength;
     std::string m_cos, m_sin, m_mask;
 
     static Node makeNode(const std::string& op, std::vector<std::string> inputs, std::vector<std::string> outputs,
@@ -163,6 +166,15 @@ private:
         m_seqLength = node("Slice", {node("Shape", {"input_ids"}, "seq_shape"), ints("const.one", {1}),
                                      ints("const.two", {2}), ints("const.zero", {0})},
                            "seq_length");
+        if (m_kvCache) {
+            m_pastLength = node("Slice", {node("Shape", {"past_key.0"}, "past_shape"), ints("const.two", {2}),
+                                          ints("const.three", {3}), ints("const.zero", {0})},
+                                "past_length");
+            m_totalLength = node("Add", {m_pastLength, m_seqLength}, "total_length");
+        } else {
+            m_pastLength = ints("const.zero", {0});
+            m_totalLength = m_seqLength;
+        }
         // cos/sin tables for every position, sliced to the sequence at run time.
         const auto inv = inverseFrequencies();
         at::Tensor positions = at::arange(m_config.maxPositions, at::kFloat).unsqueeze(1);
@@ -171,14 +183,16 @@ private:
         const std::string cosTable = constant("rope.cos", angles.cos().contiguous());
         const std::string sinTable = constant("rope.sin", angles.sin().contiguous());
         const std::string zero = "const.zero";
-        m_cos = node("Slice", {cosTable, zero, m_seqLength, zero}, "rope.cos_t");
-        m_sin = node("Slice", {sinTable, zero, m_seqLength, zero}, "rope.sin_t");
+        m_cos = node("Slice", {cosTable, m_pastLength, m_totalLength, zero}, "rope.cos_t");
+        m_sin = node("Slice", {sinTable, m_pastLength, m_totalLength, zero}, "rope.sin_t");
         at::Tensor mask = at::full({m_config.maxPositions, m_config.maxPositions},
                                    -std::numeric_limits<float>::infinity(), at::kFloat)
                               .triu(1);
         const std::string maskTable = constant("causal_mask", mask);
-        m_mask = node("Slice", {maskTable, ints("const.zeros2", {0, 0}),
-                                node("Concat", {m_seqLength, m_seqLength}, "mask_ends",
+        // Rows are the new positions [past, past+T), columns every position so far [0, past+T).
+        m_mask = node("Slice", {maskTable,
+                                node("Concat", {m_pastLength, zero}, "mask_starts", {{"axis", Attribute::makeInt(0)}}),
+                                node("Concat", {m_totalLength, m_totalLength}, "mask_ends",
                                      {{"axis", Attribute::makeInt(0)}}),
                                 ints("const.axes01", {0, 1})},
                       "causal_mask_t");
@@ -241,13 +255,26 @@ private:
                     name + ".merge");
     }
 
-    std::string attention(const std::string& x, const std::string& prefix) {
+    // Concatenates the cached keys (values) of a layer with the new ones and returns them as present_*.l.
+    std::string appendToCache(const std::string& x, const std::string& kind, int64_t layer) {
+        const std::string suffix = kind + "." + std::to_string(layer);
+        const std::string joined =
+            node("Concat", {"past_" + suffix, x}, "cache." + suffix, {{"axis", Attribute::makeInt(2)}});
+        m_graph.nodes.push_back(makeNode("Identity", {joined}, {"present_" + suffix}, "present." + suffix));
+        return joined;
+    }
+
+    std::string attention(const std::string& x, const std::string& prefix, int64_t layer) {
         const std::string p = prefix + "self_attn.";
         const int64_t h = m_config.hiddenSize, hd = m_config.headDim;
         const bool bias = m_config.attentionBias;
         const std::string q = rotary(toHeads(linear(x, p + "q_proj", m_config.heads * hd, h, bias), m_config.heads, p + "q"), p + "q");
-        const std::string k = rotary(toHeads(linear(x, p + "k_proj", m_config.kvHeads * hd, h, bias), m_config.kvHeads, p + "k"), p + "k");
-        const std::string v = toHeads(linear(x, p + "v_proj", m_config.kvHeads * hd, h, bias), m_config.kvHeads, p + "v");
+        std::string k = rotary(toHeads(linear(x, p + "k_proj", m_config.kvHeads * hd, h, bias), m_config.kvHeads, p + "k"), p + "k");
+        std::string v = toHeads(linear(x, p + "v_proj", m_config.kvHeads * hd, h, bias), m_config.kvHeads, p + "v");
+        if (m_kvCache) {
+            k = appendToCache(k, "key", layer);
+            v = appendToCache(v, "value", layer);
+        }
         const std::string kT = node("Transpose", {repeatKv(k, p + "k")}, p + "k_t",
                                     {{"perm", Attribute::makeInts({0, 1, 3, 2})}});
         std::string scores = node("MatMul", {q, kT}, p + "scores");
@@ -283,7 +310,7 @@ private:
 } // namespace
 
 Result<Model> buildDecoder(const DecoderConfig& config, const std::map<std::string, TensorData>& weights,
-                           const std::string& source) {
+                           const std::string& source, const DecoderBuildOptions& options) {
     Model model;
     model.opsets = {{"", 17}};
     model.producerName = "Open-AutoGLM Studio";
@@ -293,8 +320,20 @@ Result<Model> buildDecoder(const DecoderConfig& config, const std::map<std::stri
     g.name = config.architecture;
     g.inputs.push_back({"input_ids", DType::Int64, std::vector<Dim>{{-1, "batch"}, {-1, "seq"}}, ""});
     g.outputs.push_back({"logits", DType::Float, std::vector<Dim>{{-1, "batch"}, {-1, "seq"}, {config.vocabSize, ""}}, ""});
+    if (options.kvCache) {
+        for (int64_t layer = 0; layer < config.layers; ++layer)
+            for (const char* kind : {"key", "value"}) {
+                const std::string suffix = std::string(kind) + "." + std::to_string(layer);
+                g.inputs.push_back({"past_" + suffix, DType::Float,
+                                    std::vector<Dim>{{-1, "batch"}, {config.kvHeads, ""}, {-1, "past"}, {config.headDim, ""}},
+                                    ""});
+                g.outputs.push_back({"present_" + suffix, DType::Float,
+                                     std::vector<Dim>{{-1, "batch"}, {config.kvHeads, ""}, {-1, "total"}, {config.headDim, ""}},
+                                     ""});
+            }
+    }
     try {
-        DecoderGraph(config, weights, g).build();
+        DecoderGraph(config, weights, g, options.kvCache).build();
     } catch (const AutoglmError& e) {
         return Error{source + ": " + e.what()};
     }
@@ -304,14 +343,14 @@ Result<Model> buildDecoder(const DecoderConfig& config, const std::map<std::stri
     return model;
 }
 
-Result<Model> loadHfCheckpoint(const std::filesystem::path& folder) {
+Result<Model> loadHfCheckpoint(const std::filesystem::path& folder, const DecoderBuildOptions& options) {
     auto config = loadDecoderConfig(folder / "config.json");
     if (!config)
         return config.error();
     auto weights = loadCheckpointWeights(folder);
     if (!weights)
         return weights.error();
-    auto model = buildDecoder(config.value(), weights.value(), folder.string());
+    auto model = buildDecoder(config.value(), weights.value(), folder.string(), options);
     if (model)
         model->sourcePath = folder;
     return model;

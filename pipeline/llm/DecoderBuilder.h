@@ -13,10 +13,17 @@
 
 namespace autoglm {
 
+struct DecoderBuildOptions {
+    // Adds, per layer l, inputs past_key.l / past_value.l [batch, kv_heads, past, head_dim] and outputs
+    // present_key.l / present_value.l [batch, kv_heads, past + seq, head_dim]; positions start at `past`.
+    // With an empty past (past = 0) the graph computes exactly what the plain one does.
+    bool kvCache = false;
+};
+
 Result<Model> buildDecoder(const DecoderConfig& config, const std::map<std::string, TensorData>& weights,
-                           const std::string& source);
+                           const std::string& source, const DecoderBuildOptions& options = {});
 
 // A Hugging Face checkpoint folder (config.json + safetensors) as a Model.
-Result<Model> loadHfCheckpoint(const std::filesystem::path& folder);
+Result<Model> loadHfCheckpoint(const std::filesystem::path& folder, const DecoderBuildOptions& options = {});
 
 } // namespace autoglm

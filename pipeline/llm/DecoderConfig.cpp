@@ -83,6 +83,8 @@ Result<DecoderConfig> loadDecoderConfig(const std::filesystem::path& file) {
         c.maxPositions = field<int64_t>(j, "max_position_embeddings", where);
         c.rmsNormEps = fieldOr<double>(j, "rms_norm_eps", 1e-6);
         c.tieWordEmbeddings = fieldOr<bool>(j, "tie_word_embeddings", false);
+        if (j.contains("eos_token_id") && j["eos_token_id"].is_number_integer())
+            c.eosTokenId = j["eos_token_id"].get<int64_t>();
         const bool qwen = c.architecture == "Qwen2ForCausalLM";
         c.attentionBias = fieldOr<bool>(j, "attention_bias", qwen);
         c.mlpBias = fieldOr<bool>(j, "mlp_bias", false);

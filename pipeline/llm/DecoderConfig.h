@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace autoglm {
@@ -24,6 +25,7 @@ struct DecoderConfig {
     bool attentionBias = false;
     bool mlpBias = false;
     bool tieWordEmbeddings = false;
+    std::optional<int64_t> eosTokenId; // generation stops here
 
     // Rotary position embedding.
     double ropeTheta = 10000.0;

@@ -21,6 +21,14 @@ std::string ortUnavailableReason() {
     return {};
 }
 
+std::string ortFileName(const std::string& outputName) {
+    std::string out = outputName;
+    for (char& ch : out)
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '_' && ch != '-')
+            ch = '_';
+    return out;
+}
+
 Result<TensorMap> runOrt(const fs::path& model, const TensorMap& inputs, const fs::path& workDir, int threads) {
     const fs::path inDir = workDir / "ort_in";
     const fs::path outDir = workDir / "ort_out";

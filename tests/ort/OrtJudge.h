@@ -12,6 +12,9 @@ namespace testutil {
 // Empty when ONNX Runtime can be used here, else the reason (for QSKIP).
 std::string ortUnavailableReason();
 
+// The key runOrt gives an output: its name with characters unsafe in file names replaced by '_'.
+std::string ortFileName(const std::string& outputName);
+
 // Writes the inputs as .npy into workDir, runs ORT, reads every output back.
 autoglm::Result<autoglm::TensorMap> runOrt(const std::filesystem::path& model, const autoglm::TensorMap& inputs,
                                            const std::filesystem::path& workDir, int threads = 0);

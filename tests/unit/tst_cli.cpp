@@ -53,7 +53,7 @@ class CliTest : public QObject {
 private Q_SLOTS:
     void helpOnEveryCommand() {
         QCOMPARE(cli({"--help"}).exitCode, 0);
-        for (const char* command : {"info", "run-model", "eval", "bench"}) {
+        for (const char* command : {"info", "run-model", "eval", "bench", "generate"}) {
             const CliRun r = cli({command, "--help"});
             QCOMPARE(r.exitCode, 0);
             QVERIFY2(r.out.startsWith(QString("usage: autoglm ") + command), qPrintable(r.out));
@@ -115,6 +115,20 @@ private Q_SLOTS:
         const QJsonObject slowest = j["profile"].toArray()[0].toObject();
         QCOMPARE(slowest["op"].toString(), QString("Conv"));
         QCOMPARE(slowest["nodes"].toInt(), 9);
+    }
+
+    void generateStreamsTheReferenceContinuation() {
+        const QString folder = kFixtures + "/tiny_llama";
+        if (!QFileInfo::exists(folder + "/config.json"))
+            QSKIP("fixture missing");
+        QFile referenceFile(folder + "/reference.json");
+        QVERIFY(referenceFile.open(QIODevice::ReadOnly));
+        const QJsonObject reference = QJsonDocument::fromJson(referenceFile.readAll()).object();
+        const CliRun r = cli({"generate", folder, "--prompt", reference["prompt"].toString(), "--max-new-tokens", "32"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QCOMPARE(r.out, reference["prompt"].toString() + reference["greedy_32_text"].toString() + "\n");
+        QVERIFY2(r.err.contains("tokens/s"), qPrintable(r.err));
+        expectOneLineError(cli({"generate", kFixtures, "--prompt", "x"}), "config.json");
     }
 
     void badInputGetsOneLineErrors() {

@@ -6,6 +6,7 @@
 #include "pipeline/exec/Executor.h"
 #include "pipeline/ir/TensorUtil.h"
 #include "pipeline/llm/DecoderBuilder.h"
+#include "pipeline/llm/Generation.h"
 #include "pipeline/llm/SafeTensors.h"
 #include "pipeline/llm/TextPerplexity.h"
 #include "pipeline/llm/Tokenizer.h"
@@ -99,6 +100,26 @@ private Q_SLOTS:
         QCOMPARE(generated, reference["greedy_32_ids"].get<std::vector<int64_t>>());
     }
 
+    void greedyWithKvCacheMatchesReference_data() { greedyGenerationMatchesReference_data(); }
+    void greedyWithKvCacheMatchesReference() {
+        QFETCH(QString, fixture);
+        const fs::path folder = kFixtures / fixture.toStdString();
+        DecoderBuildOptions cached;
+        cached.kvCache = true;
+        auto model = loadHfCheckpoint(folder, cached);
+        VERIFY_RESULT(model);
+        auto executor = Executor::create(model.value());
+        VERIFY_RESULT(executor);
+        const auto reference = readJson(folder / "reference.json");
+        int64_t streamed = 0;
+        auto generation = generateGreedy(executor.value(), reference["prompt_ids"].get<std::vector<int64_t>>(), {},
+                                         [&](int64_t) { ++streamed; });
+        VERIFY_RESULT(generation);
+        QCOMPARE(generation->tokens, reference["greedy_32_ids"].get<std::vector<int64_t>>());
+        QCOMPARE(streamed, int64_t(32));
+        qInfo("%s: %.1f tokens/s with the cache", qPrintable(fixture), generation->tokensPerSecond());
+    }
+
     void logitsOfFirst64ValidationTokensMatchReference_data() { greedyGenerationMatchesReference_data(); }
     void logitsOfFirst64ValidationTokensMatchReference() {
         QFETCH(QString, fixture);
@@ -172,6 +193,45 @@ private Q_SLOTS:
         const auto c = compareTensors(ours->at("logits"), theirs->at("logits"), 0, 1e-3);
         qInfo("%s: max abs difference to ONNX Runtime %.3g", qPrintable(fixture), c.maxAbsDiff);
         QVERIFY2(c.close, c.reason.c_str());
+    }
+
+    // The generation variant: past keys/values in, present out, judged by ONNX Runtime on a real cache.
+    void exportedCachedDecoderRunsInOrt() {
+        if (auto reason = testutil::ortUnavailableReason(); !reason.empty())
+            QSKIP(reason.c_str());
+        DecoderBuildOptions cached;
+        cached.kvCache = true;
+        auto model = loadHfCheckpoint(kFixtures / "tiny_glm", cached);
+        VERIFY_RESULT(model);
+        auto executor = Executor::create(model.value());
+        VERIFY_RESULT(executor);
+        TensorMap inputs;
+        for (const auto& in : model->graph.feedInputs())
+            if (in.name != "input_ids")
+                inputs[in.name] = zerosTensor(DType::Float, {1, 4, 0, 32});
+        std::vector<double> prompt(12), more(5);
+        for (size_t i = 0; i < prompt.size(); ++i)
+            prompt[i] = static_cast<double>((i * 71) % 2048);
+        for (size_t i = 0; i < more.size(); ++i)
+            more[i] = static_cast<double>((i * 13 + 5) % 2048);
+        inputs["input_ids"] = makeTensor(DType::Int64, {1, 12}, prompt);
+        auto first = executor->run(inputs);
+        VERIFY_RESULT(first);
+        for (auto& [name, tensor] : inputs)
+            if (name != "input_ids")
+                tensor = first->at("present_" + name.substr(5));
+        inputs["input_ids"] = makeTensor(DType::Int64, {1, 5}, more);
+        auto ours = executor->run(inputs);
+        VERIFY_RESULT(ours);
+        QTemporaryDir dir;
+        const fs::path file = fs::path(dir.path().toStdString()) / "decoder_with_past.onnx";
+        VERIFY_RESULT(saveOnnx(model.value(), file));
+        auto theirs = testutil::runOrt(file, inputs, dir.path().toStdString());
+        VERIFY_RESULT(theirs);
+        for (const char* name : {"logits", "present_key.3", "present_value.0"}) {
+            const auto c = compareTensors(ours->at(name), theirs->at(testutil::ortFileName(name)), 0, 1e-3);
+            QVERIFY2(c.close, (std::string(name) + ": " + c.reason).c_str());
+        }
     }
 
     void shapesThatDisagreeWithTheConfig() {
