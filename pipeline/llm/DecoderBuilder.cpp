@@ -175,27 +175,45 @@ private:
             m_pastLength = ints("const.zero", {0});
             m_totalLength = m_seqLength;
         }
-        // cos/sin tables for every position, sliced to the sequence at run time.
+        // Positions [past, past+T) and the rotary angles and causal mask for them are computed at run time,
+        // as exporters do: tables for every position would cost max_positions^2 floats for the mask alone
+        // (64 GB at Llama 3's 131,072).
+        const std::string axis0 = ints("const.axis0", {0});
+        const std::string past = node("Squeeze", {m_pastLength, axis0}, "past_scalar");
+        const std::string total = node("Squeeze", {m_totalLength, axis0}, "total_scalar");
+        const std::string step = constant("const.step", at::scalar_tensor(1, at::kLong));
+        const std::string rows = node("Range", {past, total, step}, "positions");
+        const std::string columns = node("Range", {constant("const.start", at::scalar_tensor(0, at::kLong)), total, step},
+                                         "all_positions");
+
         const auto inv = inverseFrequencies();
-        at::Tensor positions = at::arange(m_config.maxPositions, at::kFloat).unsqueeze(1);
-        at::Tensor freqs = positions * at::tensor(inv, at::kFloat).unsqueeze(0);
-        at::Tensor angles = m_config.interleavedRotary ? freqs.repeat_interleave(2, 1) : at::cat({freqs, freqs}, 1);
-        const std::string cosTable = constant("rope.cos", angles.cos().contiguous());
-        const std::string sinTable = constant("rope.sin", angles.sin().contiguous());
-        const std::string zero = "const.zero";
-        m_cos = node("Slice", {cosTable, m_pastLength, m_totalLength, zero}, "rope.cos_t");
-        m_sin = node("Slice", {sinTable, m_pastLength, m_totalLength, zero}, "rope.sin_t");
-        at::Tensor mask = at::full({m_config.maxPositions, m_config.maxPositions},
-                                   -std::numeric_limits<float>::infinity(), at::kFloat)
-                              .triu(1);
-        const std::string maskTable = constant("causal_mask", mask);
-        // Rows are the new positions [past, past+T), columns every position so far [0, past+T).
-        m_mask = node("Slice", {maskTable,
-                                node("Concat", {m_pastLength, zero}, "mask_starts", {{"axis", Attribute::makeInt(0)}}),
-                                node("Concat", {m_totalLength, m_totalLength}, "mask_ends",
-                                     {{"axis", Attribute::makeInt(0)}}),
-                                ints("const.axes01", {0, 1})},
-                      "causal_mask_t");
+        const std::string positions = node("Cast", {rows}, "positions_float", {{"to", Attribute::makeInt(1)}});
+        const std::string freqs = node("Mul", {node("Unsqueeze", {positions, ints("const.axis1", {1})}, "positions_col"),
+                                               constant("rope.inv_freq", at::tensor(inv, at::kFloat))},
+                                       "rope.freqs");
+        std::string angles;
+        if (m_config.interleavedRotary) {
+            // (f0, f0, f1, f1, ...)
+            const std::string pairs = node("Unsqueeze", {freqs, ints("const.axis_last", {-1})}, "rope.pairs");
+            angles = node("Reshape",
+                          {node("Concat", {pairs, pairs}, "rope.twice", {{"axis", Attribute::makeInt(-1)}}),
+                           ints("rope.flat_shape", {0, -1})},
+                          "rope.angles");
+        } else {
+            // (f0, f1, ..., f0, f1, ...)
+            angles = node("Concat", {freqs, freqs}, "rope.angles", {{"axis", Attribute::makeInt(-1)}});
+        }
+        m_cos = node("Cos", {angles}, "rope.cos");
+        m_sin = node("Sin", {angles}, "rope.sin");
+
+        // Rows are the new positions, columns every position so far; later columns are masked out.
+        const std::string future =
+            node("Greater", {node("Unsqueeze", {columns, axis0}, "mask.columns"),
+                             node("Unsqueeze", {rows, ints("const.axis1", {1})}, "mask.rows")},
+                 "mask.future");
+        m_mask = node("Where", {future, scalar("mask.blocked", -std::numeric_limits<float>::infinity()),
+                                scalar("mask.open", 0.0)},
+                      "causal_mask");
     }
 
     // q*cos + rotate(q)*sin on the rotary part of the head dimension; the rest passes through.
