@@ -55,8 +55,8 @@
         <translation>乘加次数：%1（输入 %2）</translation>
     </message>
     <message>
-        <source>Drop an ONNX model here, or use File ▸ Open.</source>
-        <translation>将 ONNX 模型拖放到此处，或使用 文件 ▸ 打开。</translation>
+        <source>Drop an ONNX model or a Hugging Face checkpoint folder here, or use File ▸ Open.</source>
+        <translation>将 ONNX 模型或 Hugging Face 检查点文件夹拖放到此处，或使用 文件 ▸ 打开。</translation>
     </message>
 </context>
 <context>
@@ -104,6 +104,14 @@
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
+        <source>Open &amp;Checkpoint Folder…</source>
+        <translation>打开检查点文件夹(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>Open Hugging Face Checkpoint Folder</source>
+        <translation>打开 Hugging Face 检查点文件夹</translation>
+    </message>
+    <message>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
@@ -120,16 +128,16 @@
         <translation>关于 Open-AutoGLM Studio</translation>
     </message>
     <message>
-        <source>Open-AutoGLM Studio 0.1: inspect ONNX models. Compression passes, the pipeline canvas and trade-off plots are not part of this version yet.</source>
-        <translation>Open-AutoGLM Studio 0.1：检查 ONNX 模型。压缩流程、流水线画布和权衡图尚未包含在此版本中。</translation>
+        <source>Open-AutoGLM Studio 0.1: inspect ONNX models and Hugging Face checkpoints. Compression passes, the pipeline canvas and trade-off plots are not part of this version yet.</source>
+        <translation>Open-AutoGLM Studio 0.1：检查 ONNX 模型和 Hugging Face 检查点。压缩流程、流水线画布和权衡图尚未包含在此版本中。</translation>
     </message>
     <message>
         <source>Open Model</source>
         <translation>打开模型</translation>
     </message>
     <message>
-        <source>ONNX models (*.onnx);;All files (*)</source>
-        <translation>ONNX 模型 (*.onnx);;所有文件 (*)</translation>
+        <source>Models (*.onnx config.json *.safetensors);;All files (*)</source>
+        <translation>模型 (*.onnx config.json *.safetensors);;所有文件 (*)</translation>
     </message>
 </context>
 <context>
@@ -139,8 +147,8 @@
         <translation>压缩模型：检查、剪枝、量化。</translation>
     </message>
     <message>
-        <source>Model file to open (.onnx).</source>
-        <translation>要打开的模型文件（.onnx）。</translation>
+        <source>Model to open (.onnx file or Hugging Face checkpoint folder).</source>
+        <translation>要打开的模型（.onnx 文件或 Hugging Face 检查点文件夹）。</translation>
     </message>
 </context>
 </TS>

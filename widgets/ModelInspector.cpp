@@ -73,7 +73,7 @@ void ModelInspector::setSummary(const ModelSummary& s) {
 }
 
 void ModelInspector::clear() {
-    m_header->setText(tr("Drop an ONNX model here, or use File ▸ Open."));
+    m_header->setText(tr("Drop an ONNX model or a Hugging Face checkpoint folder here, or use File ▸ Open."));
     m_model->setLayers({});
 }
 

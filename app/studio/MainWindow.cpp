@@ -66,6 +66,11 @@ void MainWindow::createMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* open = file->addAction(tr("&Open Model…"), this, &MainWindow::showOpenDialog);
     open->setShortcut(QKeySequence::Open);
+    file->addAction(tr("Open &Checkpoint Folder…"), this, [this] {
+        const QString folder = QFileDialog::getExistingDirectory(this, tr("Open Hugging Face Checkpoint Folder"));
+        if (!folder.isEmpty())
+            openModel(folder);
+    });
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     rebuildRecentMenu();
     file->addSeparator();
@@ -75,14 +80,15 @@ void MainWindow::createMenus() {
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About"), this, [this] {
         QMessageBox::about(this, tr("About Open-AutoGLM Studio"),
-                           tr("Open-AutoGLM Studio 0.1: inspect ONNX models. Compression passes, the pipeline "
-                              "canvas and trade-off plots are not part of this version yet."));
+                           tr("Open-AutoGLM Studio 0.1: inspect ONNX models and Hugging Face checkpoints. "
+                              "Compression passes, the pipeline canvas and trade-off plots are not part of this "
+                              "version yet."));
     });
 }
 
 void MainWindow::showOpenDialog() {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open Model"), QString(),
-                                                      tr("ONNX models (*.onnx);;All files (*)"));
+                                                      tr("Models (*.onnx config.json *.safetensors);;All files (*)"));
     if (!path.isEmpty())
         openModel(path);
 }
@@ -90,8 +96,12 @@ void MainWindow::showOpenDialog() {
 void MainWindow::openModel(const QString& path) { m_loadJob->start(QFileInfo(path).absoluteFilePath()); }
 
 bool MainWindow::isModelFile(const QString& path) {
-    const QString suffix = QFileInfo(path).suffix().toLower();
-    return suffix == "onnx" || suffix == "pt" || suffix == "pth";
+    const QFileInfo info(path);
+    if (info.isDir())
+        return QFileInfo::exists(info.absoluteFilePath() + "/config.json"); // a Hugging Face checkpoint
+    const QString suffix = info.suffix().toLower();
+    return suffix == "onnx" || suffix == "pt" || suffix == "pth" || suffix == "safetensors" ||
+           info.fileName() == "config.json";
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {

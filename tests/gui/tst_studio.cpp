@@ -82,6 +82,26 @@ private Q_SLOTS:
         QCOMPARE(window.currentModel(), QFileInfo(kFashion).absoluteFilePath());
     }
 
+    void dropsACheckpointFolder() {
+        const QString folder = QString(AUTOGLM_FIXTURES) + "/tiny_glm";
+        if (!QFileInfo::exists(folder + "/config.json"))
+            QSKIP("fixture missing");
+        MainWindow window;
+        window.show();
+        QSignalSpy shown(&window, &MainWindow::modelShown);
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(folder)});
+        QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&window, &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(&window, &drop);
+        QVERIFY(shown.wait(60000));
+        QVERIFY(window.inspector()->headerText().contains("input_ids"));
+        window.inspector()->filter()->setText("q_proj");
+        QVERIFY(window.inspector()->table()->model()->rowCount() >= 4); // one query projection per layer
+    }
+
     void badFilesReportTheError() {
         QTemporaryDir dir;
         const QString bogus = dir.path() + "/broken.onnx";
