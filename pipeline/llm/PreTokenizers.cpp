@@ -299,20 +299,6 @@ int unicodeToByte(char32_t cp) {
 
 namespace {
 
-void replaceAll(std::string& text, const std::string& pattern, const std::string& replacement) {
-    if (pattern.empty())
-        return;
-    std::string out;
-    size_t pos = 0;
-    for (size_t hit = text.find(pattern); hit != std::string::npos; hit = text.find(pattern, pos)) {
-        out.append(text, pos, hit - pos);
-        out += replacement;
-        pos = hit + pattern.size();
-    }
-    out.append(text, pos, std::string::npos);
-    text = std::move(out);
-}
-
 Matches classMatches(std::string_view text, CharClass cls) {
     Matches out;
     for (size_t i = 0; i < text.size();) {
@@ -344,7 +330,7 @@ std::string applyNormalizers(const std::vector<NormalizerStep>& steps, std::stri
                 text = step.text + text;
             break;
         case NormalizerStep::Kind::Replace:
-            replaceAll(text, step.text, step.replacement);
+            text = replaceAll(text, step.text, step.replacement);
             break;
         case NormalizerStep::Kind::Strip: {
             const Matches spaces = classMatches(text, CharClass::Space);
@@ -392,7 +378,7 @@ std::vector<std::string> applyPreTokenizers(const std::vector<PreTokenizerStep>&
                                step.behavior, step.invert, next);
                 break;
             case PreTokenizerStep::Kind::Metaspace: {
-                replaceAll(piece, " ", step.pattern);
+                piece = replaceAll(piece, " ", step.pattern);
                 const bool prepend = step.prependScheme == PrependScheme::Always ||
                                      (step.prependScheme == PrependScheme::First && atTextStart && p == 0);
                 if (prepend && piece.compare(0, step.pattern.size(), step.pattern) != 0)

@@ -58,20 +58,6 @@ std::vector<std::string> byteFallbackDecode(const std::vector<std::string>& toke
     return out;
 }
 
-std::string replaceAll(const std::string& text, const std::string& pattern, const std::string& replacement) {
-    if (pattern.empty())
-        return text;
-    std::string out;
-    size_t pos = 0;
-    for (size_t hit = text.find(pattern); hit != std::string::npos; hit = text.find(pattern, pos)) {
-        out.append(text, pos, hit - pos);
-        out += replacement;
-        pos = hit + pattern.size();
-    }
-    out.append(text, pos, std::string::npos);
-    return out;
-}
-
 std::string strip(const std::string& token, const std::string& content, int start, int stop) {
     if (content.empty())
         return token;
@@ -121,6 +107,20 @@ std::vector<std::string> applyDecoders(const std::vector<DecoderStep>& steps, st
         }
     }
     return tokens;
+}
+
+std::string replaceAll(const std::string& text, const std::string& pattern, const std::string& replacement) {
+    if (pattern.empty())
+        return text;
+    std::string out;
+    size_t pos = 0;
+    for (size_t hit = text.find(pattern); hit != std::string::npos; hit = text.find(pattern, pos)) {
+        out.append(text, pos, hit - pos);
+        out += replacement;
+        pos = hit + pattern.size();
+    }
+    out.append(text, pos, std::string::npos);
+    return out;
 }
 
 } // namespace autoglm::tok

@@ -129,4 +129,7 @@ struct TokenizerData {
 // Throws AutoglmError / UnsupportedError naming the field; Tokenizer::fromJson turns them into an Error.
 TokenizerData parseTokenizerJson(const std::string& json);
 
+// Every occurrence of `pattern` replaced (normalizers and decoders both need it).
+std::string replaceAll(const std::string& text, const std::string& pattern, const std::string& replacement);
+
 } // namespace autoglm::tok

@@ -20,7 +20,20 @@ using autoglm::studio::MainWindow;
 
 namespace {
 const QString kFashion = QString(AUTOGLM_FIXTURES) + "/fashion_cnn.onnx";
+
+// Drags `path` over the window and drops it, as a file manager would; false when the window refuses it.
+bool dropOnto(QWidget& window, const QString& path) {
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(path)});
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &enter);
+    if (!enter.isAccepted())
+        return false;
+    QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &drop);
+    return true;
 }
+} // namespace
 
 class StudioTest : public QObject {
     Q_OBJECT
@@ -71,13 +84,7 @@ private Q_SLOTS:
         MainWindow window;
         window.show();
         QSignalSpy shown(&window, &MainWindow::modelShown);
-        QMimeData mime;
-        mime.setUrls({QUrl::fromLocalFile(kFashion)});
-        QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-        QApplication::sendEvent(&window, &enter);
-        QVERIFY(enter.isAccepted());
-        QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-        QApplication::sendEvent(&window, &drop);
+        QVERIFY(dropOnto(window, kFashion));
         QVERIFY(shown.wait(60000));
         QCOMPARE(window.currentModel(), QFileInfo(kFashion).absoluteFilePath());
     }
@@ -89,13 +96,7 @@ private Q_SLOTS:
         MainWindow window;
         window.show();
         QSignalSpy shown(&window, &MainWindow::modelShown);
-        QMimeData mime;
-        mime.setUrls({QUrl::fromLocalFile(folder)});
-        QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-        QApplication::sendEvent(&window, &enter);
-        QVERIFY(enter.isAccepted());
-        QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-        QApplication::sendEvent(&window, &drop);
+        QVERIFY(dropOnto(window, folder));
         QVERIFY(shown.wait(60000));
         QVERIFY(window.inspector()->headerText().contains("input_ids"));
         window.inspector()->filter()->setText("q_proj");
