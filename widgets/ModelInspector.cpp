@@ -57,8 +57,8 @@ void ModelInspector::setSummary(const ModelSummary& s) {
     QString text = QString("<b>%1</b><br>").arg(QString::fromStdString(s.source).toHtmlEscaped());
     text += tr("Inputs: %1<br>Outputs: %2<br>").arg(tensors(s.inputs), tensors(s.outputs));
     text += tr("Parameters: %1 · Weights: %2 · File: %3 · Opset: %4 · Producer: %5")
-                .arg(locale.toString(static_cast<qlonglong>(s.parameters)),
-                     locale.formattedDataSize(s.weightBytes), locale.formattedDataSize(s.fileBytes))
+                .arg(locale.toString(static_cast<qlonglong>(s.parameters)), locale.formattedDataSize(s.weightBytes),
+                     locale.formattedDataSize(s.fileBytes))
                 .arg(s.opset)
                 .arg(QString::fromStdString(s.producer).toHtmlEscaped());
     if (s.macsNote.empty())
@@ -77,6 +77,8 @@ void ModelInspector::clear() {
     m_model->setLayers({});
 }
 
-QString ModelInspector::headerText() const { return m_header->text(); }
+QString ModelInspector::headerText() const {
+    return m_header->text();
+}
 
 } // namespace autoglm::widgets

@@ -64,7 +64,8 @@ Result<ParsedArgs> parseArgs(const CommandSpec& spec, const std::vector<std::str
             if (o.name == name)
                 option = &o;
         if (!option)
-            return Error{"unknown option --" + name + " for '" + spec.name + "' (see autoglm " + spec.name + " --help)"};
+            return Error{"unknown option --" + name + " for '" + spec.name + "' (see autoglm " + spec.name +
+                         " --help)"};
         if (option->valueName.empty()) {
             if (hasInline)
                 return Error{"--" + name + " takes no value"};
@@ -81,8 +82,9 @@ Result<ParsedArgs> parseArgs(const CommandSpec& spec, const std::vector<std::str
         parsed.values[name].push_back(inlineValue);
     }
     if (parsed.positional.size() != spec.positionalCount)
-        return Error{"'" + spec.name + "' expects " + spec.arguments + " (got " + std::to_string(parsed.positional.size()) +
-                     " positional arguments; see autoglm " + spec.name + " --help)"};
+        return Error{"'" + spec.name + "' expects " + spec.arguments + " (got " +
+                     std::to_string(parsed.positional.size()) + " positional arguments; see autoglm " + spec.name +
+                     " --help)"};
     return parsed;
 }
 

@@ -6,7 +6,9 @@
 
 namespace autoglm::cli {
 
-OptionSpec deviceOption() { return {"device", "cpu|cuda", "where the model runs (default cpu)"}; }
+OptionSpec deviceOption() {
+    return {"device", "cpu|cuda", "where the model runs (default cpu)"};
+}
 
 ExecutorOptions executorOptions(const ParsedArgs& args) {
     ExecutorOptions options;
@@ -26,8 +28,7 @@ void ProgressLine::update(double fraction) {
     if (percent == m_lastPercent || (!m_terminal && percent % 10 != 0 && percent != 100))
         return;
     m_lastPercent = percent;
-    std::cerr << (m_terminal ? "\r" : "") << m_label << " " << percent << "%" << (m_terminal ? "" : "\n")
-              << std::flush;
+    std::cerr << (m_terminal ? "\r" : "") << m_label << " " << percent << "%" << (m_terminal ? "" : "\n") << std::flush;
 }
 
 void ProgressLine::finish() {

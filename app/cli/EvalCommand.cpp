@@ -40,8 +40,11 @@ int evalClassification(const Executor& executor, const ParsedArgs& args) {
     if (!result)
         return fail(result.message());
     if (args.has("json")) {
-        std::cout << nlohmann::json{{"task", "classification"}, {"count", result->count}, {"top1", result->top1},
-                                    {"top5", result->top5}, {"scale", result->scaleUsed}}
+        std::cout << nlohmann::json{{"task", "classification"},
+                                    {"count", result->count},
+                                    {"top1", result->top1},
+                                    {"top5", result->top5},
+                                    {"scale", result->scaleUsed}}
                          .dump(2)
                   << "\n";
     } else {
@@ -74,9 +77,12 @@ int evalText(const Executor& executor, const ParsedArgs& args) {
     const PerplexityResult& result = measured->result;
     const std::string& unit = measured->unit;
     if (args.has("json")) {
-        std::cout << nlohmann::json{{"task", unit + "_perplexity"}, {"tokens", measured->tokens},
-                                    {"windows", result.windows},       {"context", options.context},
-                                    {"predictions", result.predictions}, {"perplexity", result.perplexity},
+        std::cout << nlohmann::json{{"task", unit + "_perplexity"},
+                                    {"tokens", measured->tokens},
+                                    {"windows", result.windows},
+                                    {"context", options.context},
+                                    {"predictions", result.predictions},
+                                    {"perplexity", result.perplexity},
                                     {"bits_per_" + unit, result.bitsPerByte}}
                          .dump(2)
                   << "\n";

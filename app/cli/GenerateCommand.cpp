@@ -49,15 +49,15 @@ int runGenerate(const ParsedArgs& args) {
     std::vector<int32_t> generated;
     size_t printed = 0;
     std::cout << prompt << std::flush;
-    auto generation = generateGreedy(
-        executor.value(), std::vector<int64_t>(promptIds.begin(), promptIds.end()), options, [&](int64_t token) {
-            if (config->eosTokenId && token == *config->eosTokenId)
-                return;
-            generated.push_back(static_cast<int32_t>(token));
-            const std::string text = tokenizer->decode(generated);
-            std::cout << text.substr(std::min(printed, text.size())) << std::flush;
-            printed = text.size();
-        });
+    auto generation = generateGreedy(executor.value(), std::vector<int64_t>(promptIds.begin(), promptIds.end()),
+                                     options, [&](int64_t token) {
+                                         if (config->eosTokenId && token == *config->eosTokenId)
+                                             return;
+                                         generated.push_back(static_cast<int32_t>(token));
+                                         const std::string text = tokenizer->decode(generated);
+                                         std::cout << text.substr(std::min(printed, text.size())) << std::flush;
+                                         printed = text.size();
+                                     });
     std::cout << "\n";
     if (!generation)
         return fail(generation.message());

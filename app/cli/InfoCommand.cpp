@@ -88,8 +88,8 @@ void printText(const ModelSummary& s, bool allNodes) {
     for (const auto& l : s.layers) {
         if (!allNodes && l.parameters == 0 && l.macs == 0)
             continue;
-        std::printf("%-40s %-14s %-18s %12lld %14lld %12lld\n", l.name.c_str(), l.opType.c_str(),
-                    l.weightShape.c_str(), static_cast<long long>(l.parameters), static_cast<long long>(l.macs),
+        std::printf("%-40s %-14s %-18s %12lld %14lld %12lld\n", l.name.c_str(), l.opType.c_str(), l.weightShape.c_str(),
+                    static_cast<long long>(l.parameters), static_cast<long long>(l.macs),
                     static_cast<long long>(l.weightBytes));
     }
 }

@@ -10,11 +10,14 @@ using namespace autoglm::cli;
 
 namespace {
 
-std::vector<Command> commands() { return {infoCommand(), runModelCommand(), evalCommand(), benchCommand(), generateCommand()}; }
+std::vector<Command> commands() {
+    return {infoCommand(), runModelCommand(), evalCommand(), benchCommand(), generateCommand()};
+}
 
 void printUsage() {
-    std::cout << "usage: autoglm COMMAND [arguments] [--help]\n\n"
-                 "Open-AutoGLM Studio, headless: inspect, run, evaluate and benchmark models; generate text.\n\ncommands:\n";
+    std::cout
+        << "usage: autoglm COMMAND [arguments] [--help]\n\n"
+           "Open-AutoGLM Studio, headless: inspect, run, evaluate and benchmark models; generate text.\n\ncommands:\n";
     for (const auto& c : commands()) {
         std::string name = "  " + c.spec.name;
         name.resize(14, ' ');

@@ -93,7 +93,9 @@ void MainWindow::showOpenDialog() {
         openModel(path);
 }
 
-void MainWindow::openModel(const QString& path) { m_loadJob->start(QFileInfo(path).absoluteFilePath()); }
+void MainWindow::openModel(const QString& path) {
+    m_loadJob->start(QFileInfo(path).absoluteFilePath());
+}
 
 bool MainWindow::isModelFile(const QString& path) {
     const QFileInfo info(path);
@@ -133,8 +135,7 @@ void MainWindow::rebuildRecentMenu() {
     m_recentMenu->clear();
     const QStringList recent = QSettings().value(kRecentKey).toStringList();
     for (const QString& path : recent)
-        m_recentMenu->addAction(QFileInfo(path).fileName(), this, [this, path] { openModel(path); })
-            ->setToolTip(path);
+        m_recentMenu->addAction(QFileInfo(path).fileName(), this, [this, path] { openModel(path); })->setToolTip(path);
     m_recentMenu->setEnabled(!recent.isEmpty());
 }
 

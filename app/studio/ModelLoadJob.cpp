@@ -6,13 +6,17 @@
 
 namespace autoglm::studio {
 
-ModelLoadJob::ModelLoadJob(QObject* parent) : QObject(parent) { qRegisterMetaType<autoglm::ModelSummary>(); }
+ModelLoadJob::ModelLoadJob(QObject* parent) : QObject(parent) {
+    qRegisterMetaType<autoglm::ModelSummary>();
+}
 
 // The worker captures only the path and reports through the watcher, a child of this object: a job still
 // running when we go is simply dropped.
 ModelLoadJob::~ModelLoadJob() = default;
 
-bool ModelLoadJob::isRunning() const { return m_watcher && m_watcher->isRunning(); }
+bool ModelLoadJob::isRunning() const {
+    return m_watcher && m_watcher->isRunning();
+}
 
 void ModelLoadJob::cancel() {
     ++m_generation;

@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
     parser.setApplicationDescription(QApplication::translate("main", "Compress models: inspect, prune, quantize."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument("model", QApplication::translate("main", "Model to open (.onnx file or Hugging Face checkpoint folder)."));
+    parser.addPositionalArgument(
+        "model", QApplication::translate("main", "Model to open (.onnx file or Hugging Face checkpoint folder)."));
     parser.process(app);
 
     autoglm::setComputeThreads(0);

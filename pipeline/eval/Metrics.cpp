@@ -38,8 +38,7 @@ Result<ClassificationResult> evaluateClassification(const Executor& executor, co
     const at::ScalarType inputType = info ? torchType(info->dtype).value_or(at::kFloat) : at::kFloat;
 
     ClassificationResult result;
-    result.scaleUsed = std::isnan(options.scale) ? (images.dtype() == DType::UInt8 ? 1.0 / 255.0 : 1.0)
-                                                 : options.scale;
+    result.scaleUsed = std::isnan(options.scale) ? (images.dtype() == DType::UInt8 ? 1.0 / 255.0 : 1.0) : options.scale;
     const at::Tensor labelTensor = labels.tensor().to(at::kLong);
     int64_t correct1 = 0;
     int64_t correct5 = 0;

@@ -73,8 +73,12 @@ Executor::Executor(Executor&&) noexcept = default;
 Executor& Executor::operator=(Executor&&) noexcept = default;
 Executor::~Executor() = default;
 
-const Model& Executor::model() const { return m_impl->model; }
-const ExecutorOptions& Executor::options() const { return m_impl->options; }
+const Model& Executor::model() const {
+    return m_impl->model;
+}
+const ExecutorOptions& Executor::options() const {
+    return m_impl->options;
+}
 
 Result<Executor> Executor::create(const Model& model, const ExecutorOptions& options) {
     auto valid = model.graph.validate();
@@ -233,7 +237,9 @@ Result<TensorMap> Executor::run(const TensorMap& inputs, std::stop_token stop, c
     return outputs;
 }
 
-std::vector<std::string> supportedOpTypes() { return OpRegistry::builtin().opTypes(); }
+std::vector<std::string> supportedOpTypes() {
+    return OpRegistry::builtin().opTypes();
+}
 
 bool cudaAvailable() {
     try {

@@ -42,8 +42,7 @@ public:
     // Runs the graph. Inputs are checked against the declared dtypes and fixed dimensions first. Returns every
     // graph output by name, on the CPU (unless autograd is on, when they stay on the device with their
     // gradient history). Cancelled runs return an error saying so.
-    Result<TensorMap> run(const TensorMap& inputs, std::stop_token stop = {},
-                          const NodeObserver& observer = {}) const;
+    Result<TensorMap> run(const TensorMap& inputs, std::stop_token stop = {}, const NodeObserver& observer = {}) const;
 
     const Model& model() const;
     const ExecutorOptions& options() const;

@@ -60,7 +60,9 @@ std::string otherThanScalar(const Graph& g, const Node& n, double value) {
     return {};
 }
 
-bool is(const Node* n, const char* op) { return n && n->domain.empty() && n->opType == op && n->outputs.size() == 1; }
+bool is(const Node* n, const char* op) {
+    return n && n->domain.empty() && n->opType == op && n->outputs.size() == 1;
+}
 
 } // namespace
 
@@ -74,10 +76,10 @@ int fuseErfGelu(Graph& graph) {
         const Node* scale = uses.producer(erf.inputs[0]);
         if (!uses.soleConsumer(erf.inputs[0]) || !(is(scale, "Div") || is(scale, "Mul")))
             continue;
-        const std::string x = scale->opType == "Div" ? (isScalarNear(graph, scale->inputs[1], std::sqrt(2.0))
-                                                            ? scale->inputs[0]
-                                                            : std::string())
-                                                     : otherThanScalar(graph, *scale, 1.0 / std::sqrt(2.0));
+        const std::string x =
+            scale->opType == "Div"
+                ? (isScalarNear(graph, scale->inputs[1], std::sqrt(2.0)) ? scale->inputs[0] : std::string())
+                : otherThanScalar(graph, *scale, 1.0 / std::sqrt(2.0));
         const Node* addOne = uses.soleConsumer(erf.outputs[0]);
         if (x.empty() || !is(addOne, "Add") || otherThanScalar(graph, *addOne, 1.0) != erf.outputs[0])
             continue;

@@ -7,7 +7,9 @@ namespace autoglm::exec {
 OpContext::OpContext(const Node& node, int64_t opset, std::vector<at::Tensor> inputs)
     : m_node(node), m_opset(opset), m_inputs(std::move(inputs)) {}
 
-bool OpContext::hasInput(size_t index) const { return index < m_inputs.size() && m_inputs[index].defined(); }
+bool OpContext::hasInput(size_t index) const {
+    return index < m_inputs.size() && m_inputs[index].defined();
+}
 
 const at::Tensor& OpContext::input(size_t index) const {
     if (!hasInput(index))
@@ -56,7 +58,9 @@ const TensorData* OpContext::attrTensor(const std::string& name) const {
     return a && a->kind == Attribute::Kind::Tensor ? &a->t : nullptr;
 }
 
-std::vector<int64_t> OpContext::intsInput(size_t index) const { return toInts(input(index)); }
+std::vector<int64_t> OpContext::intsInput(size_t index) const {
+    return toInts(input(index));
+}
 
 int64_t OpContext::axis(int64_t axis, int64_t rank) const {
     if (axis < -rank || axis >= std::max<int64_t>(rank, 1))
@@ -64,7 +68,9 @@ int64_t OpContext::axis(int64_t axis, int64_t rank) const {
     return axis < 0 ? axis + rank : axis;
 }
 
-void OpContext::fail(const std::string& message) const { throw AutoglmError(m_node.label() + ": " + message); }
+void OpContext::fail(const std::string& message) const {
+    throw AutoglmError(m_node.label() + ": " + message);
+}
 
 void OpContext::unsupported(const std::string& message) const {
     throw UnsupportedError(m_node.label() + ": " + message);

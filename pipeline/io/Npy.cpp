@@ -19,8 +19,8 @@ struct NpyType {
     DType dtype;
 };
 constexpr NpyType kTypes[] = {
-    {"f4", DType::Float}, {"f8", DType::Double}, {"f2", DType::Float16}, {"i1", DType::Int8},
-    {"i2", DType::Int16}, {"i4", DType::Int32},  {"i8", DType::Int64},   {"u1", DType::UInt8},
+    {"f4", DType::Float}, {"f8", DType::Double},    {"f2", DType::Float16},     {"i1", DType::Int8},
+    {"i2", DType::Int16}, {"i4", DType::Int32},     {"i8", DType::Int64},       {"u1", DType::UInt8},
     {"b1", DType::Bool},  {"c8", DType::Complex64}, {"c16", DType::Complex128},
 };
 
@@ -89,7 +89,8 @@ Result<TensorData> parseNpy(const std::string& bytes, const std::string& name) {
         if (code == t.code)
             dtype = t.dtype;
     if (dtype == DType::Undefined)
-        return Error{name + ": .npy dtype '" + code + "' is not supported (expected one of f2 f4 f8 i1 i2 i4 i8 u1 b1)"};
+        return Error{name + ": .npy dtype '" + code +
+                     "' is not supported (expected one of f2 f4 f8 i1 i2 i4 i8 u1 b1)"};
 
     const size_t dataStart = headerStart + headerLen;
     const int64_t elemSize = dtypeSize(dtype);
@@ -141,8 +142,8 @@ Status saveNpy(const TensorData& tensor, const std::filesystem::path& file) {
     if (tensor.shape().size() > 1)
         shape.pop_back();
     const char order = (code == "u1" || code == "i1" || code == "b1") ? '|' : '<';
-    std::string header = "{'descr': '" + std::string(1, order) + code + "', 'fortran_order': False, 'shape': (" +
-                         shape + "), }";
+    std::string header =
+        "{'descr': '" + std::string(1, order) + code + "', 'fortran_order': False, 'shape': (" + shape + "), }";
     // Pad so the data starts on a 64-byte boundary, as numpy does; the header ends with a newline.
     const size_t total = 10 + header.size() + 1;
     header.append((64 - total % 64) % 64, ' ');

@@ -72,16 +72,26 @@ bool Attribute::sameAs(const Attribute& o) const {
 
 std::string attributeKindName(Attribute::Kind kind) {
     switch (kind) {
-    case Attribute::Kind::Float: return "float";
-    case Attribute::Kind::Int: return "int";
-    case Attribute::Kind::String: return "string";
-    case Attribute::Kind::Tensor: return "tensor";
-    case Attribute::Kind::Graph: return "graph";
-    case Attribute::Kind::Floats: return "floats";
-    case Attribute::Kind::Ints: return "ints";
-    case Attribute::Kind::Strings: return "strings";
-    case Attribute::Kind::Tensors: return "tensors";
-    case Attribute::Kind::Graphs: return "graphs";
+    case Attribute::Kind::Float:
+        return "float";
+    case Attribute::Kind::Int:
+        return "int";
+    case Attribute::Kind::String:
+        return "string";
+    case Attribute::Kind::Tensor:
+        return "tensor";
+    case Attribute::Kind::Graph:
+        return "graph";
+    case Attribute::Kind::Floats:
+        return "floats";
+    case Attribute::Kind::Ints:
+        return "ints";
+    case Attribute::Kind::Strings:
+        return "strings";
+    case Attribute::Kind::Tensors:
+        return "tensors";
+    case Attribute::Kind::Graphs:
+        return "graphs";
     }
     return "?";
 }
@@ -183,10 +193,10 @@ Status Graph::validate() const {
                 continue;
             auto [it, inserted] = producedBy.emplace(out, n);
             if (!inserted)
-                return Error{nodes[n].label() + " writes output '" + out + "', which " +
-                             nodes[it->second].label() + " already produces; every value must have one producer"};
-            if (initializers.count(out) || std::any_of(inputs.begin(), inputs.end(),
-                                                        [&](const ValueInfo& v) { return v.name == out; }))
+                return Error{nodes[n].label() + " writes output '" + out + "', which " + nodes[it->second].label() +
+                             " already produces; every value must have one producer"};
+            if (initializers.count(out) ||
+                std::any_of(inputs.begin(), inputs.end(), [&](const ValueInfo& v) { return v.name == out; }))
                 return Error{nodes[n].label() + " writes output '" + out +
                              "', which is already a graph input or initializer"};
         }

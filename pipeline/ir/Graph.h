@@ -68,7 +68,7 @@ std::string attributeKindName(Attribute::Kind kind);
 struct Node {
     std::string name;
     std::string opType;
-    std::string domain; // "" is the default ONNX domain
+    std::string domain;               // "" is the default ONNX domain
     std::vector<std::string> inputs;  // "" marks an omitted optional input
     std::vector<std::string> outputs; // "" marks an omitted optional output
     std::map<std::string, Attribute> attributes;
@@ -82,7 +82,7 @@ struct Node {
 struct Graph {
     std::string name;
     std::vector<Node> nodes;
-    std::vector<ValueInfo> inputs;  // may also list initializers (models older than IR version 4 do)
+    std::vector<ValueInfo> inputs; // may also list initializers (models older than IR version 4 do)
     std::vector<ValueInfo> outputs;
     std::vector<ValueInfo> valueInfos;
     std::map<std::string, TensorData> initializers;

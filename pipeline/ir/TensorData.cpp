@@ -19,9 +19,13 @@ TensorData& TensorData::operator=(const TensorData& other) {
 TensorData::TensorData(TensorData&&) noexcept = default;
 TensorData& TensorData::operator=(TensorData&&) noexcept = default;
 
-bool TensorData::defined() const { return m_tensor && m_tensor->defined(); }
+bool TensorData::defined() const {
+    return m_tensor && m_tensor->defined();
+}
 
-DType TensorData::dtype() const { return defined() ? dtypeFromTorch(m_tensor->scalar_type()) : DType::Undefined; }
+DType TensorData::dtype() const {
+    return defined() ? dtypeFromTorch(m_tensor->scalar_type()) : DType::Undefined;
+}
 
 std::vector<int64_t> TensorData::shape() const {
     if (!defined())
@@ -30,9 +34,13 @@ std::vector<int64_t> TensorData::shape() const {
     return {sizes.begin(), sizes.end()};
 }
 
-int64_t TensorData::numel() const { return defined() ? m_tensor->numel() : 0; }
+int64_t TensorData::numel() const {
+    return defined() ? m_tensor->numel() : 0;
+}
 
-int64_t TensorData::byteSize() const { return defined() ? m_tensor->numel() * m_tensor->element_size() : 0; }
+int64_t TensorData::byteSize() const {
+    return defined() ? m_tensor->numel() * m_tensor->element_size() : 0;
+}
 
 const at::Tensor& TensorData::tensor() const {
     static const at::Tensor undefined;

@@ -16,20 +16,23 @@ public:
 
     void build() {
         buildConstants();
-        std::string x = node("Gather", {floatWeight("model.embed_tokens.weight", {m_config.vocabSize, m_config.hiddenSize}),
-                                        "input_ids"},
-                             "embed");
+        std::string x =
+            node("Gather",
+                 {floatWeight("model.embed_tokens.weight", {m_config.vocabSize, m_config.hiddenSize}), "input_ids"},
+                 "embed");
         for (int64_t layer = 0; layer < m_config.layers; ++layer) {
             const std::string prefix = "model.layers." + std::to_string(layer) + ".";
-            x = node("Add", {x, attention(rmsNorm(x, prefix + "input_layernorm.weight"), prefix, layer)}, prefix + "attn_residual");
-            x = node("Add", {x, mlp(rmsNorm(x, prefix + "post_attention_layernorm.weight"), prefix)}, prefix + "mlp_residual");
+            x = node("Add", {x, attention(rmsNorm(x, prefix + "input_layernorm.weight"), prefix, layer)},
+                     prefix + "attn_residual");
+            x = node("Add", {x, mlp(rmsNorm(x, prefix + "post_attention_layernorm.weight"), prefix)},
+                     prefix + "mlp_residual");
         }
         x = rmsNorm(x, "model.norm.weight");
         const std::string head = m_config.tieWordEmbeddings && !m_weights.count("lm_head.weight")
                                      ? "model.embed_tokens.weight"
                                      : "lm_head.weight";
-        m_graph.nodes.push_back(makeNode("MatMul", {x, projection(head, m_config.vocabSize, m_config.hiddenSize)},
-                                         {"logits"}, "lm_head"));
+        m_graph.nodes.push_back(
+            makeNode("MatMul", {x, projection(head, m_config.vocabSize, m_config.hiddenSize)}, {"logits"}, "lm_head"));
     }
 
 private:
@@ -153,8 +156,8 @@ private:
                 if (wavelen > lowWavelen) {
                     f = static_cast<float>(f / m_config.ropeFactor);
                 } else if (wavelen >= highWavelen) {
-                    const double smooth = (old / wavelen - m_config.lowFreqFactor) /
-                                          (m_config.highFreqFactor - m_config.lowFreqFactor);
+                    const double smooth =
+                        (old / wavelen - m_config.lowFreqFactor) / (m_config.highFreqFactor - m_config.lowFreqFactor);
                     f = static_cast<float>((1 - smooth) * f / m_config.ropeFactor + smooth * f);
                 }
             }
@@ -163,12 +166,14 @@ private:
     }
 
     void buildConstants() {
-        m_seqLength = node("Slice", {node("Shape", {"input_ids"}, "seq_shape"), ints("const.one", {1}),
-                                     ints("const.two", {2}), ints("const.zero", {0})},
+        m_seqLength = node("Slice",
+                           {node("Shape", {"input_ids"}, "seq_shape"), ints("const.one", {1}), ints("const.two", {2}),
+                            ints("const.zero", {0})},
                            "seq_length");
         if (m_kvCache) {
-            m_pastLength = node("Slice", {node("Shape", {"past_key.0"}, "past_shape"), ints("const.two", {2}),
-                                          ints("const.three", {3}), ints("const.zero", {0})},
+            m_pastLength = node("Slice",
+                                {node("Shape", {"past_key.0"}, "past_shape"), ints("const.two", {2}),
+                                 ints("const.three", {3}), ints("const.zero", {0})},
                                 "past_length");
             m_totalLength = node("Add", {m_pastLength, m_seqLength}, "total_length");
         } else {
@@ -183,13 +188,14 @@ private:
         const std::string total = node("Squeeze", {m_totalLength, axis0}, "total_scalar");
         const std::string step = constant("const.step", at::scalar_tensor(1, at::kLong));
         const std::string rows = node("Range", {past, total, step}, "positions");
-        const std::string columns = node("Range", {constant("const.start", at::scalar_tensor(0, at::kLong)), total, step},
-                                         "all_positions");
+        const std::string columns =
+            node("Range", {constant("const.start", at::scalar_tensor(0, at::kLong)), total, step}, "all_positions");
 
         const auto inv = inverseFrequencies();
         const std::string positions = node("Cast", {rows}, "positions_float", {{"to", Attribute::makeInt(1)}});
-        const std::string freqs = node("Mul", {node("Unsqueeze", {positions, ints("const.axis1", {1})}, "positions_col"),
-                                               constant("rope.inv_freq", at::tensor(inv, at::kFloat))},
+        const std::string freqs = node("Mul",
+                                       {node("Unsqueeze", {positions, ints("const.axis1", {1})}, "positions_col"),
+                                        constant("rope.inv_freq", at::tensor(inv, at::kFloat))},
                                        "rope.freqs");
         std::string angles;
         if (m_config.interleavedRotary) {
@@ -207,13 +213,14 @@ private:
         m_sin = node("Sin", {angles}, "rope.sin");
 
         // Rows are the new positions, columns every position so far; later columns are masked out.
-        const std::string future =
-            node("Greater", {node("Unsqueeze", {columns, axis0}, "mask.columns"),
-                             node("Unsqueeze", {rows, ints("const.axis1", {1})}, "mask.rows")},
-                 "mask.future");
-        m_mask = node("Where", {future, scalar("mask.blocked", -std::numeric_limits<float>::infinity()),
-                                scalar("mask.open", 0.0)},
-                      "causal_mask");
+        const std::string future = node("Greater",
+                                        {node("Unsqueeze", {columns, axis0}, "mask.columns"),
+                                         node("Unsqueeze", {rows, ints("const.axis1", {1})}, "mask.rows")},
+                                        "mask.future");
+        m_mask =
+            node("Where",
+                 {future, scalar("mask.blocked", -std::numeric_limits<float>::infinity()), scalar("mask.open", 0.0)},
+                 "causal_mask");
     }
 
     // q*cos + rotate(q)*sin on the rotary part of the head dimension; the rest passes through.
@@ -230,8 +237,8 @@ private:
         std::string rotated;
         if (m_config.interleavedRotary) {
             // (x0, x1, x2, x3, ...) -> (-x1, x0, -x3, x2, ...)
-            const std::string pairs = node("Reshape", {rotPart, ints(name + ".pairs_shape", {0, 0, 0, -1, 2})},
-                                           name + ".pairs");
+            const std::string pairs =
+                node("Reshape", {rotPart, ints(name + ".pairs_shape", {0, 0, 0, -1, 2})}, name + ".pairs");
             auto halves = split(pairs, {1, 1}, -1, name + ".pair_split");
             rotated = node("Reshape",
                            {node("Concat", {node("Neg", {halves[1]}, name + ".neg"), halves[0]}, name + ".swap",
@@ -243,9 +250,9 @@ private:
             rotated = node("Concat", {node("Neg", {halves[1]}, name + ".neg"), halves[0]}, name + ".rotated",
                            {{"axis", Attribute::makeInt(-1)}});
         }
-        std::string out = node("Add", {node("Mul", {rotPart, m_cos}, name + ".cos"),
-                                       node("Mul", {rotated, m_sin}, name + ".sin")},
-                               name + ".rope");
+        std::string out =
+            node("Add", {node("Mul", {rotPart, m_cos}, name + ".cos"), node("Mul", {rotated, m_sin}, name + ".sin")},
+                 name + ".rope");
         if (partial)
             out = node("Concat", {out, passPart}, name + ".join", {{"axis", Attribute::makeInt(-1)}});
         return out;
@@ -253,10 +260,10 @@ private:
 
     // [B, T, heads*hd] -> [B, heads, T, hd]
     std::string toHeads(const std::string& x, int64_t heads, const std::string& name) {
-        return node("Transpose",
-                    {node("Reshape", {x, ints(name + ".heads_shape", {0, 0, heads, m_config.headDim})},
-                          name + ".split_heads")},
-                    name + ".to_heads", {{"perm", Attribute::makeInts({0, 2, 1, 3})}});
+        return node(
+            "Transpose",
+            {node("Reshape", {x, ints(name + ".heads_shape", {0, 0, heads, m_config.headDim})}, name + ".split_heads")},
+            name + ".to_heads", {{"perm", Attribute::makeInts({0, 2, 1, 3})}});
     }
 
     // Grouped-query attention: each key/value head serves heads/kvHeads consecutive query heads.
@@ -286,25 +293,27 @@ private:
         const std::string p = prefix + "self_attn.";
         const int64_t h = m_config.hiddenSize, hd = m_config.headDim;
         const bool bias = m_config.attentionBias;
-        const std::string q = rotary(toHeads(linear(x, p + "q_proj", m_config.heads * hd, h, bias), m_config.heads, p + "q"), p + "q");
-        std::string k = rotary(toHeads(linear(x, p + "k_proj", m_config.kvHeads * hd, h, bias), m_config.kvHeads, p + "k"), p + "k");
+        const std::string q =
+            rotary(toHeads(linear(x, p + "q_proj", m_config.heads * hd, h, bias), m_config.heads, p + "q"), p + "q");
+        std::string k = rotary(
+            toHeads(linear(x, p + "k_proj", m_config.kvHeads * hd, h, bias), m_config.kvHeads, p + "k"), p + "k");
         std::string v = toHeads(linear(x, p + "v_proj", m_config.kvHeads * hd, h, bias), m_config.kvHeads, p + "v");
         if (m_kvCache) {
             k = appendToCache(k, "key", layer);
             v = appendToCache(v, "value", layer);
         }
-        const std::string kT = node("Transpose", {repeatKv(k, p + "k")}, p + "k_t",
-                                    {{"perm", Attribute::makeInts({0, 1, 3, 2})}});
+        const std::string kT =
+            node("Transpose", {repeatKv(k, p + "k")}, p + "k_t", {{"perm", Attribute::makeInts({0, 1, 3, 2})}});
         std::string scores = node("MatMul", {q, kT}, p + "scores");
         scores = node("Mul", {scores, scalar(p + "scale", 1.0 / std::sqrt(static_cast<double>(hd)))}, p + "scaled");
         scores = node("Add", {scores, m_mask}, p + "masked");
         const std::string probs = node("Softmax", {scores}, p + "softmax", {{"axis", Attribute::makeInt(-1)}});
         const std::string context = node("MatMul", {probs, repeatKv(v, p + "v")}, p + "context");
-        const std::string merged = node(
-            "Reshape",
-            {node("Transpose", {context}, p + "from_heads", {{"perm", Attribute::makeInts({0, 2, 1, 3})}}),
-             ints(p + "merge_shape", {0, 0, m_config.heads * hd})},
-            p + "merge_heads");
+        const std::string merged =
+            node("Reshape",
+                 {node("Transpose", {context}, p + "from_heads", {{"perm", Attribute::makeInts({0, 2, 1, 3})}}),
+                  ints(p + "merge_shape", {0, 0, m_config.heads * hd})},
+                 p + "merge_heads");
         return linear(merged, p + "o_proj", h, m_config.heads * hd, false);
     }
 
@@ -337,17 +346,18 @@ Result<Model> buildDecoder(const DecoderConfig& config, const std::map<std::stri
     Graph& g = model.graph;
     g.name = config.architecture;
     g.inputs.push_back({"input_ids", DType::Int64, std::vector<Dim>{{-1, "batch"}, {-1, "seq"}}, ""});
-    g.outputs.push_back({"logits", DType::Float, std::vector<Dim>{{-1, "batch"}, {-1, "seq"}, {config.vocabSize, ""}}, ""});
+    g.outputs.push_back(
+        {"logits", DType::Float, std::vector<Dim>{{-1, "batch"}, {-1, "seq"}, {config.vocabSize, ""}}, ""});
     if (options.kvCache) {
         for (int64_t layer = 0; layer < config.layers; ++layer)
             for (const char* kind : {"key", "value"}) {
                 const std::string suffix = std::string(kind) + "." + std::to_string(layer);
-                g.inputs.push_back({"past_" + suffix, DType::Float,
-                                    std::vector<Dim>{{-1, "batch"}, {config.kvHeads, ""}, {-1, "past"}, {config.headDim, ""}},
-                                    ""});
-                g.outputs.push_back({"present_" + suffix, DType::Float,
-                                     std::vector<Dim>{{-1, "batch"}, {config.kvHeads, ""}, {-1, "total"}, {config.headDim, ""}},
-                                     ""});
+                g.inputs.push_back(
+                    {"past_" + suffix, DType::Float,
+                     std::vector<Dim>{{-1, "batch"}, {config.kvHeads, ""}, {-1, "past"}, {config.headDim, ""}}, ""});
+                g.outputs.push_back(
+                    {"present_" + suffix, DType::Float,
+                     std::vector<Dim>{{-1, "batch"}, {config.kvHeads, ""}, {-1, "total"}, {config.headDim, ""}}, ""});
             }
     }
     try {

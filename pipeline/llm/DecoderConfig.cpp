@@ -11,8 +11,7 @@ namespace {
 using nlohmann::json;
 
 // Reads a field, failing with its name when it is missing or of the wrong type.
-template <class T>
-T field(const json& j, const std::string& key, const std::string& where) {
+template <class T> T field(const json& j, const std::string& key, const std::string& where) {
     if (!j.contains(key) || j[key].is_null())
         throw AutoglmError(where + ": '" + key + "' is missing");
     try {
@@ -22,8 +21,7 @@ T field(const json& j, const std::string& key, const std::string& where) {
     }
 }
 
-template <class T>
-T fieldOr(const json& j, const std::string& key, T fallback) {
+template <class T> T fieldOr(const json& j, const std::string& key, T fallback) {
     if (!j.contains(key) || j[key].is_null())
         return fallback;
     try {
@@ -36,8 +34,8 @@ T fieldOr(const json& j, const std::string& key, T fallback) {
 void readRope(const json& j, DecoderConfig& c, const std::string& where) {
     // Two styles: rope_theta / rope_scaling at top level (transformers 4.x), or rope_parameters (5.x).
     json rope = j.contains("rope_parameters") && j["rope_parameters"].is_object() ? j["rope_parameters"]
-                : j.contains("rope_scaling") && j["rope_scaling"].is_object() ? j["rope_scaling"]
-                                                                               : json::object();
+                : j.contains("rope_scaling") && j["rope_scaling"].is_object()     ? j["rope_scaling"]
+                                                                                  : json::object();
     c.ropeTheta = fieldOr<double>(rope, "rope_theta", fieldOr<double>(j, "rope_theta", 10000.0));
     c.ropeType = fieldOr<std::string>(rope, "rope_type", fieldOr<std::string>(rope, "type", "default"));
     c.partialRotaryFactor =

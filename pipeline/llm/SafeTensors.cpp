@@ -85,8 +85,8 @@ Result<std::map<std::string, TensorData>> loadSafeTensors(const fs::path& file) 
             return Error{what + ": bytes " + std::to_string(begin) + ".." + std::to_string(end) +
                          " lie outside the data section (" + std::to_string(dataSize) + " bytes)"};
         if (end - begin != bytes)
-            return Error{what + ": holds " + std::to_string(end - begin) + " bytes but " + dtypeName(*type) +
-                         " " + entry["shape"].dump() + " needs " + std::to_string(bytes)};
+            return Error{what + ": holds " + std::to_string(end - begin) + " bytes but " + dtypeName(*type) + " " +
+                         entry["shape"].dump() + " needs " + std::to_string(bytes)};
         at::Tensor t = at::empty(shape, at::TensorOptions().dtype(*torchType(*type)));
         in.seekg(static_cast<std::streamoff>(dataStart + begin));
         if (bytes && !in.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(bytes)))

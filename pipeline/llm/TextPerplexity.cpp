@@ -20,8 +20,8 @@ Result<TextPerplexity> evaluateTextPerplexity(const Executor& executor, const st
         const std::vector<int32_t> ids = tokenizer->encode(text);
         out.unit = "token";
         out.tokens = static_cast<int64_t>(ids.size());
-        result = evaluateTokenPerplexity(executor, std::vector<int64_t>(ids.begin(), ids.end()), options, progress,
-                                         stop);
+        result =
+            evaluateTokenPerplexity(executor, std::vector<int64_t>(ids.begin(), ids.end()), options, progress, stop);
     } else {
         out.unit = "byte";
         out.tokens = static_cast<int64_t>(text.size());

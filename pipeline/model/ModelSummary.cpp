@@ -1,8 +1,8 @@
 #include "pipeline/model/ModelSummary.h"
 
 #include "pipeline/exec/Executor.h"
-#include "pipeline/ir/Graph.h"
 #include "pipeline/exec/TorchTypes.h"
+#include "pipeline/ir/Graph.h"
 
 #include <ATen/ATen.h>
 
@@ -46,8 +46,8 @@ int64_t macsOf(const Node& node, const std::vector<Shape>& in, const std::vector
 // constants such as shapes and axes are not parameters.
 bool isWeight(const TensorData& t) {
     const DType d = t.dtype();
-    return d == DType::Float || d == DType::Float16 || d == DType::BFloat16 || d == DType::Double ||
-           d == DType::Int8 || d == DType::UInt8;
+    return d == DType::Float || d == DType::Float16 || d == DType::BFloat16 || d == DType::Double || d == DType::Int8 ||
+           d == DType::UInt8;
 }
 
 } // namespace
@@ -124,14 +124,14 @@ ModelSummary summarizeModel(const Model& model, const SummaryOptions& options) {
         s.macsInputShape = shapes;
         // The executor runs its own copy of the graph: map its nodes back to ours by position.
         const Node* executorNodes = executor->model().graph.nodes.data();
-        auto ran = executor->run(feeds, {}, [&](const Node& node, const std::vector<Shape>& in,
-                                                const std::vector<Shape>& out) {
-            LayerSummary& row = rows[&g.nodes[static_cast<size_t>(&node - executorNodes)]];
-            row.inputShape = in.empty() ? "" : formatShape(in[0]);
-            row.outputShape = out.empty() ? "" : formatShape(out[0]);
-            row.macs = macsOf(node, in, out);
-            s.totalMacs += row.macs;
-        });
+        auto ran = executor->run(feeds, {},
+                                 [&](const Node& node, const std::vector<Shape>& in, const std::vector<Shape>& out) {
+                                     LayerSummary& row = rows[&g.nodes[static_cast<size_t>(&node - executorNodes)]];
+                                     row.inputShape = in.empty() ? "" : formatShape(in[0]);
+                                     row.outputShape = out.empty() ? "" : formatShape(out[0]);
+                                     row.macs = macsOf(node, in, out);
+                                     s.totalMacs += row.macs;
+                                 });
         if (!ran)
             s.macsNote = "MACs unavailable: running on zeros of " + shapes + " failed: " + ran.message();
     }

@@ -39,8 +39,8 @@ struct ModelSummary {
     int64_t parameters = 0;
     int64_t weightBytes = 0;
     int64_t totalMacs = 0;
-    std::string macsInputShape;      // the input shapes MACs were computed for
-    std::string macsNote;            // why MACs are missing, when they are
+    std::string macsInputShape;       // the input shapes MACs were computed for
+    std::string macsNote;             // why MACs are missing, when they are
     std::vector<LayerSummary> layers; // every node, in execution order
 };
 

@@ -35,8 +35,8 @@ fs::path resolveExternalLocation(const std::string& location, const fs::path& ba
     return real;
 }
 
-void readExternalData(const onnx::TensorProto& proto, const fs::path& baseDir, const std::string& what,
-                      int64_t bytes, char* dest) {
+void readExternalData(const onnx::TensorProto& proto, const fs::path& baseDir, const std::string& what, int64_t bytes,
+                      char* dest) {
     std::string location;
     int64_t offset = 0;
     int64_t length = -1;
@@ -49,8 +49,7 @@ void readExternalData(const onnx::TensorProto& proto, const fs::path& baseDir, c
             else if (entry.key() == "length")
                 length = std::stoll(entry.value());
         } catch (const std::exception&) {
-            throw AutoglmError(what + ": external data '" + entry.key() + "' is not a number: '" + entry.value() +
-                               "'");
+            throw AutoglmError(what + ": external data '" + entry.key() + "' is not a number: '" + entry.value() + "'");
         }
     }
     const fs::path file = resolveExternalLocation(location, baseDir, what);

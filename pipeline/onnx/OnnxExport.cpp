@@ -35,9 +35,18 @@ void valueInfoToProto(const ValueInfo& info, onnx::ValueInfoProto& proto) {
 void attributeToProto(const std::string& name, const Attribute& a, onnx::AttributeProto& proto) {
     proto.set_name(name);
     switch (a.kind) {
-    case Attribute::Kind::Float: proto.set_type(onnx::AttributeProto::FLOAT); proto.set_f(a.f); break;
-    case Attribute::Kind::Int: proto.set_type(onnx::AttributeProto::INT); proto.set_i(a.i); break;
-    case Attribute::Kind::String: proto.set_type(onnx::AttributeProto::STRING); proto.set_s(a.s); break;
+    case Attribute::Kind::Float:
+        proto.set_type(onnx::AttributeProto::FLOAT);
+        proto.set_f(a.f);
+        break;
+    case Attribute::Kind::Int:
+        proto.set_type(onnx::AttributeProto::INT);
+        proto.set_i(a.i);
+        break;
+    case Attribute::Kind::String:
+        proto.set_type(onnx::AttributeProto::STRING);
+        proto.set_s(a.s);
+        break;
     case Attribute::Kind::Tensor:
         proto.set_type(onnx::AttributeProto::TENSOR);
         tensorToProto(a.t, "", *proto.mutable_t());
@@ -175,10 +184,10 @@ Status saveOnnx(const Model& model, const fs::path& file, const OnnxExportOption
             return written;
     }
     std::string bytes;
-    Status written = proto.SerializeToString(&bytes)
-                         ? writeFileAtomically(file, bytes)
-                         : Status(Error{"cannot serialize the model for '" + file.string() +
-                                        "' (over protobuf's 2 GB limit?)"});
+    Status written =
+        proto.SerializeToString(&bytes)
+            ? writeFileAtomically(file, bytes)
+            : Status(Error{"cannot serialize the model for '" + file.string() + "' (over protobuf's 2 GB limit?)"});
     if (!written && !blob.empty()) {
         std::error_code ec;
         fs::remove(file.parent_path() / location, ec); // no data file without its model

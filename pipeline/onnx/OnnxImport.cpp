@@ -46,9 +46,18 @@ Attribute attributeFromProto(const onnx::AttributeProto& proto, const Node& node
     const std::string what = node.label() + " attribute '" + proto.name() + "'";
     Attribute a;
     switch (proto.type()) {
-    case onnx::AttributeProto::FLOAT: a.kind = Attribute::Kind::Float; a.f = proto.f(); break;
-    case onnx::AttributeProto::INT: a.kind = Attribute::Kind::Int; a.i = proto.i(); break;
-    case onnx::AttributeProto::STRING: a.kind = Attribute::Kind::String; a.s = proto.s(); break;
+    case onnx::AttributeProto::FLOAT:
+        a.kind = Attribute::Kind::Float;
+        a.f = proto.f();
+        break;
+    case onnx::AttributeProto::INT:
+        a.kind = Attribute::Kind::Int;
+        a.i = proto.i();
+        break;
+    case onnx::AttributeProto::STRING:
+        a.kind = Attribute::Kind::String;
+        a.s = proto.s();
+        break;
     case onnx::AttributeProto::TENSOR:
         a.kind = Attribute::Kind::Tensor;
         a.t = tensorFromProto(proto.t(), baseDir, what);
@@ -132,8 +141,7 @@ Graph graphFromProto(const onnx::GraphProto& proto, const fs::path& baseDir, con
     for (const auto& init : proto.initializer()) {
         if (graph.initializers.count(init.name()))
             throw AutoglmError(source + ": initializer '" + init.name() + "' is defined twice");
-        graph.initializers[init.name()] =
-            tensorFromProto(init, baseDir, "initializer '" + init.name() + "'");
+        graph.initializers[init.name()] = tensorFromProto(init, baseDir, "initializer '" + init.name() + "'");
     }
     if (proto.sparse_initializer_size() > 0)
         throw UnsupportedError(source + ": sparse initializers are not supported");

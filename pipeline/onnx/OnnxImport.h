@@ -15,7 +15,6 @@ Result<Model> loadOnnx(const std::filesystem::path& file);
 
 // Same from bytes already in memory; baseDir is where external data would live, displayName names the
 // source in messages.
-Result<Model> parseOnnx(const std::string& bytes, const std::filesystem::path& baseDir,
-                        const std::string& displayName);
+Result<Model> parseOnnx(const std::string& bytes, const std::filesystem::path& baseDir, const std::string& displayName);
 
 } // namespace autoglm

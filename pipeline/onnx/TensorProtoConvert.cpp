@@ -54,9 +54,9 @@ TensorData tensorFromProto(const onnx::TensorProto& proto, const std::filesystem
         readExternalData(proto, baseDir, what, bytes, static_cast<char*>(flat.data_ptr()));
     } else if (proto.has_raw_data()) {
         if (static_cast<int64_t>(proto.raw_data().size()) != bytes)
-            throw AutoglmError(what + ": raw_data has " + std::to_string(proto.raw_data().size()) +
-                               " bytes but " + dtypeName(dtype) + " " + std::to_string(numel) +
-                               " elements need " + std::to_string(bytes));
+            throw AutoglmError(what + ": raw_data has " + std::to_string(proto.raw_data().size()) + " bytes but " +
+                               dtypeName(dtype) + " " + std::to_string(numel) + " elements need " +
+                               std::to_string(bytes));
         flat = at::empty({numel}, at::TensorOptions().dtype(type));
         if (bytes)
             std::memcpy(flat.data_ptr(), proto.raw_data().data(), bytes);
@@ -66,8 +66,8 @@ TensorData tensorFromProto(const onnx::TensorProto& proto, const std::filesystem
             flat = fromRepeated(proto.float_data(), numel, at::kFloat, type, what);
             break;
         case DType::Complex64:
-            flat = at::view_as_complex(fromRepeated(proto.float_data(), numel * 2, at::kFloat, at::kFloat, what)
-                                           .reshape({numel, 2}));
+            flat = at::view_as_complex(
+                fromRepeated(proto.float_data(), numel * 2, at::kFloat, at::kFloat, what).reshape({numel, 2}));
             break;
         case DType::Double:
             flat = fromRepeated(proto.double_data(), numel, at::kDouble, type, what);

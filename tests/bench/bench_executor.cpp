@@ -32,8 +32,12 @@ struct Case {
 Result<LatencyStats> ortLatency(const fs::path& model, const TensorMap& inputs, int threads, int iters,
                                 const fs::path& work) {
     QStringList args{QString::fromStdString((fs::path(AUTOGLM_SOURCE_DIR) / "tests/ort/run_ort.js").string()),
-                     QString::fromStdString(model.string()), QString::fromStdString(work.string()), "--threads",
-                     QString::number(threads), "--bench", QString::number(iters)};
+                     QString::fromStdString(model.string()),
+                     QString::fromStdString(work.string()),
+                     "--threads",
+                     QString::number(threads),
+                     "--bench",
+                     QString::number(iters)};
     int index = 0;
     for (const auto& [name, tensor] : inputs) {
         const fs::path file = work / ("bench_in_" + std::to_string(index++) + ".npy");
@@ -78,8 +82,7 @@ int main(int argc, char** argv) {
     };
     QTemporaryDir work;
     std::printf("%d threads, %d timed iterations after warm-up; latency in ms\n", threads, iters);
-    std::printf("%-24s %10s %10s %10s %10s %12s\n", "case", "ours p50", "ours p90", "ORT p50", "ORT p90",
-                "ours/ORT");
+    std::printf("%-24s %10s %10s %10s %10s %12s\n", "case", "ours p50", "ours p90", "ORT p50", "ORT p90", "ours/ORT");
     for (const Case& c : cases) {
         const fs::path modelFile = fs::path(AUTOGLM_FIXTURES) / c.model;
         auto model = loadOnnx(modelFile);
@@ -99,8 +102,8 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "%s\n", (!ours ? ours.message() : ort.message()).c_str());
             return 1;
         }
-        std::printf("%-24s %10.3f %10.3f %10.3f %10.3f %12.2f\n", c.label, ours->medianMs, ours->p90Ms,
-                    ort->medianMs, ort->p90Ms, ours->medianMs / ort->medianMs);
+        std::printf("%-24s %10.3f %10.3f %10.3f %10.3f %12.2f\n", c.label, ours->medianMs, ours->p90Ms, ort->medianMs,
+                    ort->p90Ms, ours->medianMs / ort->medianMs);
         std::fflush(stdout);
     }
     return 0;

@@ -53,9 +53,7 @@ private Q_SLOTS:
         qint64 worstGap = 0;
         QTimer heartbeat;
         heartbeat.setInterval(5);
-        connect(&heartbeat, &QTimer::timeout, [&] {
-            worstGap = std::max(worstGap, sinceBeat.restart());
-        });
+        connect(&heartbeat, &QTimer::timeout, [&] { worstGap = std::max(worstGap, sinceBeat.restart()); });
         sinceBeat.start();
         heartbeat.start();
         window.openModel(kFashion);
@@ -73,10 +71,14 @@ private Q_SLOTS:
 
         // Sorting by MACs puts the heaviest layer first.
         table->sortByColumn(autoglm::widgets::LayerTableModel::Macs, Qt::DescendingOrder);
-        const qlonglong top = table->model()->index(0, autoglm::widgets::LayerTableModel::Macs)
-                                  .data(autoglm::widgets::LayerTableModel::SortRole).toLongLong();
-        const qlonglong second = table->model()->index(1, autoglm::widgets::LayerTableModel::Macs)
-                                     .data(autoglm::widgets::LayerTableModel::SortRole).toLongLong();
+        const qlonglong top = table->model()
+                                  ->index(0, autoglm::widgets::LayerTableModel::Macs)
+                                  .data(autoglm::widgets::LayerTableModel::SortRole)
+                                  .toLongLong();
+        const qlonglong second = table->model()
+                                     ->index(1, autoglm::widgets::LayerTableModel::Macs)
+                                     .data(autoglm::widgets::LayerTableModel::SortRole)
+                                     .toLongLong();
         QVERIFY(top > 0 && top >= second);
     }
 

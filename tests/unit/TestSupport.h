@@ -5,8 +5,8 @@
 
 #define VERIFY_RESULT(r) QVERIFY2((r).ok(), (r).ok() ? "" : (r).message().c_str())
 
-#define VERIFY_ERROR_MENTIONS(r, text)                                                                         \
-    do {                                                                                                       \
-        QVERIFY2(!(r).ok(), "expected an error");                                                              \
-        QVERIFY2((r).message().find(text) != std::string::npos, (r).message().c_str());                      \
+#define VERIFY_ERROR_MENTIONS(r, text)                                                                                 \
+    do {                                                                                                               \
+        QVERIFY2(!(r).ok(), "expected an error");                                                                      \
+        QVERIFY2((r).message().find(text) != std::string::npos, (r).message().c_str());                                \
     } while (0)

@@ -94,8 +94,9 @@ private Q_SLOTS:
 
     void evalOnCalibrationImages() {
         requireFixtures();
-        const CliRun r = cli({"eval", kFixtures + "/fashion_cnn.onnx", "--images", kFixtures + "/fashion_calib_images.npy",
-                              "--labels", kFixtures + "/fashion_calib_labels.npy", "--json"});
+        const CliRun r =
+            cli({"eval", kFixtures + "/fashion_cnn.onnx", "--images", kFixtures + "/fashion_calib_images.npy",
+                 "--labels", kFixtures + "/fashion_calib_labels.npy", "--json"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
         QCOMPARE(j["count"].toInt(), 1000);
@@ -105,8 +106,8 @@ private Q_SLOTS:
 
     void benchPrintsLatency() {
         requireFixtures();
-        const CliRun r = cli({"bench", kFixtures + "/fashion_cnn.onnx", "--iters", "3", "--warmup", "1", "--json",
-                              "--profile"});
+        const CliRun r =
+            cli({"bench", kFixtures + "/fashion_cnn.onnx", "--iters", "3", "--warmup", "1", "--json", "--profile"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
         QVERIFY(j["median_ms"].toDouble() > 0);
@@ -124,7 +125,8 @@ private Q_SLOTS:
         QFile referenceFile(folder + "/reference.json");
         QVERIFY(referenceFile.open(QIODevice::ReadOnly));
         const QJsonObject reference = QJsonDocument::fromJson(referenceFile.readAll()).object();
-        const CliRun r = cli({"generate", folder, "--prompt", reference["prompt"].toString(), "--max-new-tokens", "32"});
+        const CliRun r =
+            cli({"generate", folder, "--prompt", reference["prompt"].toString(), "--max-new-tokens", "32"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         QCOMPARE(r.out, reference["prompt"].toString() + reference["greedy_32_text"].toString() + "\n");
         QVERIFY2(r.err.contains("tokens/s"), qPrintable(r.err));
@@ -136,9 +138,10 @@ private Q_SLOTS:
         QTemporaryDir dir;
         expectOneLineError(cli({"info", dir.path() + "/absent.onnx"}), "no such file");
         expectOneLineError(cli({"info", kFixtures + "/austen_val.txt"}), "not a valid ONNX model");
-        expectOneLineError(cli({"eval", kFixtures + "/fashion_cnn.onnx", "--images", kFixtures + "/fashion_calib_images.npy",
-                                "--labels", kFixtures + "/fashion_test_labels.npy"}),
-                           "labels must be");
+        expectOneLineError(
+            cli({"eval", kFixtures + "/fashion_cnn.onnx", "--images", kFixtures + "/fashion_calib_images.npy",
+                 "--labels", kFixtures + "/fashion_test_labels.npy"}),
+            "labels must be");
         expectOneLineError(cli({"bench", kFixtures + "/fashion_cnn.onnx", "--iters", "zero"}), "--iters");
         const fs::path wrong = fs::path(dir.path().toStdString()) / "wrong.npy";
         QVERIFY(saveNpy(zerosTensor(DType::Float, {1, 3, 28, 28}), wrong).ok());

@@ -92,9 +92,9 @@ private Q_SLOTS:
         VERIFY_ERROR_MENTIONS(executor->run({{"x", makeTensor(DType::Int64, {1, 3}, {1, 2, 3})}}),
                               "must be float32 but got int64");
         VERIFY_ERROR_MENTIONS(executor->run({}), "input 'x'");
-        VERIFY_ERROR_MENTIONS(executor->run({{"x", zerosTensor(DType::Float, {1, 3})},
-                                             {"nope", zerosTensor(DType::Float, {1})}}),
-                              "no input named 'nope'");
+        VERIFY_ERROR_MENTIONS(
+            executor->run({{"x", zerosTensor(DType::Float, {1, 3})}, {"nope", zerosTensor(DType::Float, {1})}}),
+            "no input named 'nope'");
     }
 
     void kernelErrorsNameTheNode() {
@@ -118,8 +118,7 @@ private Q_SLOTS:
         VERIFY_RESULT(executor);
         std::stop_source stop;
         stop.request_stop();
-        VERIFY_ERROR_MENTIONS(executor->run({{"x", zerosTensor(DType::Float, {1, 3})}}, stop.get_token()),
-                              "cancelled");
+        VERIFY_ERROR_MENTIONS(executor->run({{"x", zerosTensor(DType::Float, {1, 3})}}, stop.get_token()), "cancelled");
     }
 
     void fashionCnnTop1MatchesReference() {

@@ -1,16 +1,16 @@
 // Hugging Face checkpoints (tiny_llama, tiny_glm): import, greedy generation against the fixture's reference,
 // ONNX export judged by ONNX Runtime, and hostile or broken checkpoints.
-#include "TestSupport.h"
 #include "../ort/OrtJudge.h"
+#include "TestSupport.h"
 
 #include "pipeline/exec/Executor.h"
+#include "pipeline/io/Npy.h"
 #include "pipeline/ir/TensorUtil.h"
 #include "pipeline/llm/DecoderBuilder.h"
 #include "pipeline/llm/Generation.h"
 #include "pipeline/llm/SafeTensors.h"
 #include "pipeline/llm/TextPerplexity.h"
 #include "pipeline/llm/Tokenizer.h"
-#include "pipeline/io/Npy.h"
 #include "pipeline/onnx/OnnxExport.h"
 
 #include <QTemporaryDir>
@@ -91,8 +91,8 @@ private Q_SLOTS:
             ids.push_back(id.get<double>());
         std::vector<int64_t> generated;
         for (int step = 0; step < 32; ++step) {
-            auto out = executor->run(
-                {{"input_ids", makeTensor(DType::Int64, {1, static_cast<int64_t>(ids.size())}, ids)}});
+            auto out =
+                executor->run({{"input_ids", makeTensor(DType::Int64, {1, static_cast<int64_t>(ids.size())}, ids)}});
             VERIFY_RESULT(out);
             generated.push_back(nextToken(out->at("logits")));
             ids.push_back(static_cast<double>(generated.back()));
@@ -135,7 +135,8 @@ private Q_SLOTS:
         QVERIFY(ids.size() > 64);
         auto executor = Executor::create(model.value());
         VERIFY_RESULT(executor);
-        auto out = executor->run({{"input_ids", makeTensor(DType::Int64, {1, 64}, std::vector<double>(ids.begin(), ids.begin() + 64))}});
+        auto out = executor->run(
+            {{"input_ids", makeTensor(DType::Int64, {1, 64}, std::vector<double>(ids.begin(), ids.begin() + 64))}});
         VERIFY_RESULT(out);
         auto reference = loadNpy(folder / "reference_logits_val64.npy");
         VERIFY_RESULT(reference);
@@ -270,8 +271,8 @@ private Q_SLOTS:
     void hostileSafetensors() {
         QTemporaryDir dir;
         const fs::path root = dir.path().toStdString();
-        writeSafeTensors(root / "fp8.safetensors", R"({"w": {"dtype": "F8_E4M3", "shape": [2], "data_offsets": [0, 2]}})",
-                         "ab");
+        writeSafeTensors(root / "fp8.safetensors",
+                         R"({"w": {"dtype": "F8_E4M3", "shape": [2], "data_offsets": [0, 2]}})", "ab");
         VERIFY_ERROR_MENTIONS(loadSafeTensors(root / "fp8.safetensors"), "dtype F8_E4M3");
         writeSafeTensors(root / "outside.safetensors",
                          R"({"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}})", "12345678");
@@ -282,7 +283,8 @@ private Q_SLOTS:
         writeSafeTensors(root / "json.safetensors", "{not json", "");
         VERIFY_ERROR_MENTIONS(loadSafeTensors(root / "json.safetensors"), "not a JSON object");
         // A header length far past the end of the file, and a file cut inside its header.
-        std::ofstream(root / "huge.safetensors", std::ios::binary) << std::string("\xff\xff\xff\xff\xff\xff\xff\x7f{}", 10);
+        std::ofstream(root / "huge.safetensors", std::ios::binary)
+            << std::string("\xff\xff\xff\xff\xff\xff\xff\x7f{}", 10);
         VERIFY_ERROR_MENTIONS(loadSafeTensors(root / "huge.safetensors"), "does not fit the file");
         std::ifstream in(kFixtures / "tiny_llama" / "model.safetensors", std::ios::binary);
         std::string head(2000, '\0');

@@ -26,8 +26,7 @@ std::string npyBytes(const std::string& dict, const std::string& data) {
     return out + header + data;
 }
 
-template <class T>
-std::string raw(std::vector<T> values) {
+template <class T> std::string raw(std::vector<T> values) {
     return std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T));
 }
 
@@ -61,9 +60,9 @@ private Q_SLOTS:
 
     void fortranOrderIsTransposedBack() {
         // numpy.asfortranarray([[1,2,3],[4,5,6]], dtype='<i4') stores 1,4,2,5,3,6.
-        auto t = parseNpy(npyBytes("{'descr': '<i4', 'fortran_order': True, 'shape': (2, 3), }",
-                                   raw<int32_t>({1, 4, 2, 5, 3, 6})),
-                          "f.npy");
+        auto t = parseNpy(
+            npyBytes("{'descr': '<i4', 'fortran_order': True, 'shape': (2, 3), }", raw<int32_t>({1, 4, 2, 5, 3, 6})),
+            "f.npy");
         QVERIFY2(t.ok(), t.ok() ? "" : t.message().c_str());
         QCOMPARE(t->shape(), (std::vector<int64_t>{2, 3}));
         QCOMPARE(tensorValues(t.value()), (std::vector<double>{1, 2, 3, 4, 5, 6}));
@@ -79,24 +78,23 @@ private Q_SLOTS:
     }
 
     void scalarShape() {
-        auto t = parseNpy(npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (), }", raw<double>({3.25})),
-                          "s.npy");
+        auto t =
+            parseNpy(npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (), }", raw<double>({3.25})), "s.npy");
         QVERIFY(t.ok());
         QVERIFY(t->shape().empty());
         QCOMPARE(tensorValues(t.value()), (std::vector<double>{3.25}));
     }
 
     void brokenFilesGetSpecificErrors() {
-        auto truncated = parseNpy(npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }",
-                                           raw<float>({1, 2})),
-                                  "t.npy");
+        auto truncated = parseNpy(
+            npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", raw<float>({1, 2})), "t.npy");
         QVERIFY(!truncated.ok());
         QVERIFY2(truncated.message().find("truncated") != std::string::npos, truncated.message().c_str());
         auto magic = parseNpy("PK\x03\x04 zip file", "z.npy");
         QVERIFY(!magic.ok());
         QVERIFY(magic.message().find("z.npy") != std::string::npos);
-        auto objects = parseNpy(npyBytes("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", "xxxxxxxx"),
-                                "o.npy");
+        auto objects =
+            parseNpy(npyBytes("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", "xxxxxxxx"), "o.npy");
         QVERIFY(!objects.ok());
         auto badShape = parseNpy(npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }", ""), "n.npy");
         QVERIFY(!badShape.ok());

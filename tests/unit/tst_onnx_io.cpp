@@ -64,8 +64,9 @@ OnnxBuilder externalDataModel(const std::string& location) {
 }
 
 void writeFloats(const fs::path& file, std::vector<float> values) {
-    std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(values.data()),
-                                                 static_cast<std::streamsize>(values.size() * sizeof(float)));
+    std::ofstream(file, std::ios::binary)
+        .write(reinterpret_cast<const char*>(values.data()),
+               static_cast<std::streamsize>(values.size() * sizeof(float)));
 }
 
 } // namespace

@@ -19,8 +19,12 @@ at::Tensor softmaxLike(const OpContext& c, at::Tensor (*along)(const at::Tensor&
     return along(x.reshape({rows, -1}), 1).reshape(x.sizes());
 }
 
-at::Tensor softmaxAlong(const at::Tensor& x, int64_t axis) { return at::softmax(x, axis); }
-at::Tensor logSoftmaxAlong(const at::Tensor& x, int64_t axis) { return at::log_softmax(x, axis); }
+at::Tensor softmaxAlong(const at::Tensor& x, int64_t axis) {
+    return at::softmax(x, axis);
+}
+at::Tensor logSoftmaxAlong(const at::Tensor& x, int64_t axis) {
+    return at::log_softmax(x, axis);
+}
 at::Tensor hardmaxAlong(const at::Tensor& x, int64_t axis) {
     // The first maximal element wins, as ONNX specifies.
     at::Tensor index = x.argmax(axis, /*keepdim=*/true);
@@ -31,9 +35,8 @@ at::Tensor hardmaxAlong(const at::Tensor& x, int64_t axis) {
 
 void registerActivationOps(OpRegistry& r) {
     r.add("Relu", [](const OpContext& c) -> Tensors { return {at::relu(c.input(0))}; });
-    r.add("LeakyRelu", [](const OpContext& c) -> Tensors {
-        return {at::leaky_relu(c.input(0), c.attrFloat("alpha", 0.01f))};
-    });
+    r.add("LeakyRelu",
+          [](const OpContext& c) -> Tensors { return {at::leaky_relu(c.input(0), c.attrFloat("alpha", 0.01f))}; });
     r.add("PRelu", [](const OpContext& c) -> Tensors {
         const at::Tensor& x = c.input(0);
         return {at::where(x < 0, x * c.input(1), x)};

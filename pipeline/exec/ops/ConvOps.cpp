@@ -18,8 +18,7 @@ struct Geometry {
 // Reads kernel_shape/strides/dilations/pads and checks kernel_shape against the weight's own.
 Geometry readGeometry(const OpContext& c, const at::Tensor& x, const at::Tensor& w) {
     if (x.dim() < 3 || x.dim() > 5)
-        c.unsupported("only 1-D, 2-D and 3-D convolutions are supported (input rank " + std::to_string(x.dim()) +
-                      ")");
+        c.unsupported("only 1-D, 2-D and 3-D convolutions are supported (input rank " + std::to_string(x.dim()) + ")");
     if (w.dim() != x.dim())
         c.fail("weight rank " + std::to_string(w.dim()) + " does not match input rank " + std::to_string(x.dim()));
     const size_t n = static_cast<size_t>(x.dim() - 2);
@@ -56,8 +55,8 @@ void applyConvAutoPad(const OpContext& c, Geometry& g, const at::Tensor& x) {
 
 void checkChannels(const OpContext& c, int64_t channels, int64_t weightChannels, int64_t group) {
     if (group < 1 || channels % group != 0 || channels / group != weightChannels)
-        c.fail("input has " + std::to_string(channels) + " channels, weight expects " +
-               std::to_string(weightChannels) + " per group with group=" + std::to_string(group));
+        c.fail("input has " + std::to_string(channels) + " channels, weight expects " + std::to_string(weightChannels) +
+               " per group with group=" + std::to_string(group));
 }
 
 } // namespace

@@ -23,9 +23,8 @@ void registerLogicOps(OpRegistry& r) {
     r.add("Or", binary([](const at::Tensor& a, const at::Tensor& b) { return at::logical_or(a, b); }));
     r.add("Xor", binary([](const at::Tensor& a, const at::Tensor& b) { return at::logical_xor(a, b); }));
     r.add("Not", [](const OpContext& c) -> Tensors { return {at::logical_not(c.input(0))}; });
-    r.add("Where", [](const OpContext& c) -> Tensors {
-        return {at::where(c.input(0).to(at::kBool), c.input(1), c.input(2))};
-    });
+    r.add("Where",
+          [](const OpContext& c) -> Tensors { return {at::where(c.input(0).to(at::kBool), c.input(1), c.input(2))}; });
     r.add("BitShift", [](const OpContext& c) -> Tensors {
         const std::string direction = c.attrString("direction", "");
         if (direction == "LEFT")

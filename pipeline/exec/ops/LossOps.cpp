@@ -24,7 +24,8 @@ at::Tensor nllLoss(const OpContext& c, const at::Tensor& logProb, const at::Tens
     if (logProb.dim() < 2)
         c.fail("input must have at least 2 dimensions [N, C, ...]");
     // Without ignore_index every target counts; LibTorch needs some index, so use one no target can equal.
-    const int64_t ignore = c.hasAttr("ignore_index") ? c.attrInt("ignore_index", 0) : std::numeric_limits<int64_t>::min();
+    const int64_t ignore =
+        c.hasAttr("ignore_index") ? c.attrInt("ignore_index", 0) : std::numeric_limits<int64_t>::min();
     const at::Tensor t = target.to(at::kLong);
     const at::Tensor w = weight.defined() ? weight.to(logProb.scalar_type()) : at::Tensor();
     const int64_t reduction = reductionOf(c);

@@ -115,7 +115,8 @@ at::Tensor lrn(const OpContext& c) {
     const int64_t size = c.attrInt("size");
     if (size <= 0)
         c.fail("size must be positive");
-    const double alpha = c.attrFloat("alpha", 1e-4f), beta = c.attrFloat("beta", 0.75f), bias = c.attrFloat("bias", 1.0f);
+    const double alpha = c.attrFloat("alpha", 1e-4f), beta = c.attrFloat("beta", 0.75f),
+                 bias = c.attrFloat("bias", 1.0f);
     const int64_t channels = x.size(1);
     const int64_t before = (size - 1) / 2, after = size - 1 - before;
     const at::Tensor squares = x.square().reshape({x.size(0), channels, -1});

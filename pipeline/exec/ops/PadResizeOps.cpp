@@ -282,7 +282,8 @@ Ints floorSizes(const OpContext& c, const at::Tensor& x, const std::vector<doubl
     for (size_t i = 0; i < scales.size(); ++i) {
         if (!(scales[i] > 0))
             c.fail("scales must be positive");
-        sizes.push_back(static_cast<int64_t>(std::floor(scales[i] * static_cast<double>(x.size(static_cast<int64_t>(i))))));
+        sizes.push_back(
+            static_cast<int64_t>(std::floor(scales[i] * static_cast<double>(x.size(static_cast<int64_t>(i))))));
     }
     return sizes;
 }

@@ -116,10 +116,12 @@ at::Tensor matMulInteger(const OpContext& c) {
 
 // Requantizes an exact integer accumulator: the combined scale is formed in the scales' type, the product in
 // float64 (as the reference does with int32 * float32), then rounded half to even and saturated.
-at::Tensor requantize(const OpContext& c, const at::Tensor& acc, const at::Tensor& inScale, size_t yScale, size_t yZero) {
+at::Tensor requantize(const OpContext& c, const at::Tensor& acc, const at::Tensor& inScale, size_t yScale,
+                      size_t yZero) {
     const at::Tensor scale = (inScale / c.input(yScale).reshape({})).to(at::kDouble);
     const at::ScalarType outType = c.hasInput(yZero) ? c.input(yZero).scalar_type() : at::kByte;
-    const at::Tensor zeroPoint = c.hasInput(yZero) ? c.input(yZero).reshape({}).to(at::kDouble) : at::zeros({}, at::kDouble);
+    const at::Tensor zeroPoint =
+        c.hasInput(yZero) ? c.input(yZero).reshape({}).to(at::kDouble) : at::zeros({}, at::kDouble);
     return saturate(c, acc * scale, zeroPoint, outType);
 }
 

@@ -89,12 +89,12 @@ std::vector<std::vector<Activation>> activations(const OpContext& c, const std::
 
 // What every recurrent op shares: inputs in [seq, batch, ...] layout, directions, and the sequence-length masks.
 struct Recurrence {
-    at::Tensor x;                   // [seq, batch, input]
-    std::vector<at::Tensor> masks;  // per step, [batch, 1] bool; empty when every sequence is full length
+    at::Tensor x;                  // [seq, batch, input]
+    std::vector<at::Tensor> masks; // per step, [batch, 1] bool; empty when every sequence is full length
     int64_t seq = 0, batch = 0, hidden = 0, directions = 1;
     bool reverseOnly = false;
     bool batchFirst = false;
-    float clip = 0;                 // 0: no clipping
+    float clip = 0; // 0: no clipping
 };
 
 Recurrence setUp(const OpContext& c, int64_t gates) {
@@ -179,8 +179,7 @@ Tensors finish(const OpContext& c, const Recurrence& r, const std::vector<at::Te
 }
 
 // Runs `step(t, hiddenIn) -> hidden` over time in the direction's order, collecting Y.
-template <typename Step>
-at::Tensor unroll(const Recurrence& r, bool reverse, Step step) {
+template <typename Step> at::Tensor unroll(const Recurrence& r, bool reverse, Step step) {
     std::vector<at::Tensor> ys(static_cast<size_t>(r.seq));
     for (int64_t i = 0; i < r.seq; ++i) {
         const int64_t t = reverse ? r.seq - 1 - i : i;

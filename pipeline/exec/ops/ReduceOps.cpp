@@ -54,10 +54,14 @@ at::Tensor reducePerDim(const at::Tensor& x, const Reduction& r, at::Tensor (*fn
     return out;
 }
 
-at::Tensor prodDim(const at::Tensor& x, int64_t d) { return at::prod(x, d, /*keepdim=*/true); }
+at::Tensor prodDim(const at::Tensor& x, int64_t d) {
+    return at::prod(x, d, /*keepdim=*/true);
+}
 
 // Integer reductions that go through floating point (mean, norms, logs) are computed in double and cast back.
-at::Tensor asFloating(const at::Tensor& x) { return at::isFloatingType(x.scalar_type()) ? x : x.to(at::kDouble); }
+at::Tensor asFloating(const at::Tensor& x) {
+    return at::isFloatingType(x.scalar_type()) ? x : x.to(at::kDouble);
+}
 
 OpKernel reduceKernel(int64_t axesInputOpset, at::Tensor (*fn)(const at::Tensor&, const Reduction&)) {
     return [axesInputOpset, fn](const OpContext& c) -> Tensors {
@@ -69,20 +73,40 @@ OpKernel reduceKernel(int64_t axesInputOpset, at::Tensor (*fn)(const at::Tensor&
     };
 }
 
-at::Tensor sumOf(const at::Tensor& x, const Reduction& r) { return at::sum(x, r.dims, r.keepdims); }
+at::Tensor sumOf(const at::Tensor& x, const Reduction& r) {
+    return at::sum(x, r.dims, r.keepdims);
+}
 
-at::Tensor reduceSum(const at::Tensor& x, const Reduction& r) { return sumOf(x, r); }
-at::Tensor reduceMean(const at::Tensor& x, const Reduction& r) { return at::mean(asFloating(x), r.dims, r.keepdims); }
-at::Tensor reduceMax(const at::Tensor& x, const Reduction& r) { return at::amax(x, r.dims, r.keepdims); }
-at::Tensor reduceMin(const at::Tensor& x, const Reduction& r) { return at::amin(x, r.dims, r.keepdims); }
-at::Tensor reduceProd(const at::Tensor& x, const Reduction& r) { return reducePerDim(x, r, prodDim); }
-at::Tensor reduceL1(const at::Tensor& x, const Reduction& r) { return sumOf(at::abs(x), r); }
-at::Tensor reduceL2(const at::Tensor& x, const Reduction& r) { return at::sqrt(sumOf(asFloating(x).square(), r)); }
-at::Tensor reduceLogSum(const at::Tensor& x, const Reduction& r) { return at::log(sumOf(asFloating(x), r)); }
+at::Tensor reduceSum(const at::Tensor& x, const Reduction& r) {
+    return sumOf(x, r);
+}
+at::Tensor reduceMean(const at::Tensor& x, const Reduction& r) {
+    return at::mean(asFloating(x), r.dims, r.keepdims);
+}
+at::Tensor reduceMax(const at::Tensor& x, const Reduction& r) {
+    return at::amax(x, r.dims, r.keepdims);
+}
+at::Tensor reduceMin(const at::Tensor& x, const Reduction& r) {
+    return at::amin(x, r.dims, r.keepdims);
+}
+at::Tensor reduceProd(const at::Tensor& x, const Reduction& r) {
+    return reducePerDim(x, r, prodDim);
+}
+at::Tensor reduceL1(const at::Tensor& x, const Reduction& r) {
+    return sumOf(at::abs(x), r);
+}
+at::Tensor reduceL2(const at::Tensor& x, const Reduction& r) {
+    return at::sqrt(sumOf(asFloating(x).square(), r));
+}
+at::Tensor reduceLogSum(const at::Tensor& x, const Reduction& r) {
+    return at::log(sumOf(asFloating(x), r));
+}
 at::Tensor reduceLogSumExp(const at::Tensor& x, const Reduction& r) {
     return at::logsumexp(asFloating(x), r.dims, r.keepdims);
 }
-at::Tensor reduceSumSquare(const at::Tensor& x, const Reduction& r) { return sumOf(x * x, r); }
+at::Tensor reduceSumSquare(const at::Tensor& x, const Reduction& r) {
+    return sumOf(x * x, r);
+}
 
 // ArgMax/ArgMin pick the first extremum; select_last_index searches the flipped axis instead.
 at::Tensor argExtremum(const OpContext& c, bool max) {

@@ -145,8 +145,12 @@ at::Tensor depthToSpace(const OpContext& c) {
     if (b <= 0 || ch % (b * b) != 0)
         c.fail("channels " + std::to_string(ch) + " are not divisible by blocksize^2");
     if (c.attrString("mode", "DCR") == "CRD")
-        return x.reshape({n, ch / (b * b), b, b, h, w}).permute({0, 1, 4, 2, 5, 3}).reshape({n, ch / (b * b), h * b, w * b});
-    return x.reshape({n, b, b, ch / (b * b), h, w}).permute({0, 3, 4, 1, 5, 2}).reshape({n, ch / (b * b), h * b, w * b});
+        return x.reshape({n, ch / (b * b), b, b, h, w})
+            .permute({0, 1, 4, 2, 5, 3})
+            .reshape({n, ch / (b * b), h * b, w * b});
+    return x.reshape({n, b, b, ch / (b * b), h, w})
+        .permute({0, 3, 4, 1, 5, 2})
+        .reshape({n, ch / (b * b), h * b, w * b});
 }
 
 at::Tensor spaceToDepth(const OpContext& c) {
@@ -163,7 +167,8 @@ at::Tensor spaceToDepth(const OpContext& c) {
 Tensors dropout(const OpContext& c) {
     const at::Tensor& x = c.input(0);
     const bool training = c.opset() >= 12 && c.hasInput(2) && c.input(2).item<bool>();
-    const double ratio = c.opset() >= 12 ? (c.hasInput(1) ? c.input(1).item<double>() : 0.5) : c.attrFloat("ratio", 0.5f);
+    const double ratio =
+        c.opset() >= 12 ? (c.hasInput(1) ? c.input(1).item<double>() : 0.5) : c.attrFloat("ratio", 0.5f);
     if (training && ratio != 0.0)
         c.unsupported("training-mode dropout is random; only inference (or ratio 0) is supported");
     Tensors out{x};
