@@ -1,7 +1,7 @@
 #pragma once
 // A Hugging Face tokenizer.json tokenizer without LibTorch or the Rust library: BPE (byte-level GPT-2 style and
 // SentencePiece style with byte fallback), the normalizers, pre-tokenizers, post-processors and decoders those
-// files use, and added/special tokens. What a file asks for that is not implemented is an Error naming the field,
+// files use, and added/special tokens. What a file asks for that we do not support is an Error naming the field,
 // never a silently different tokenization.
 
 #include "pipeline/common/Result.h"
