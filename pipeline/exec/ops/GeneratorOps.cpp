@@ -63,12 +63,6 @@ at::Tensor eyeLike(const OpContext& c) {
     return out;
 }
 
-at::Tensor cast(const OpContext& c, at::ScalarType target) {
-    const at::Tensor& x = c.input(0);
-    // Float -> integer casts of NaN/Inf are undefined in ONNX and in C++; everything else is a plain conversion.
-    return x.to(target);
-}
-
 } // namespace
 
 void registerGeneratorOps(OpRegistry& r) {
@@ -77,9 +71,9 @@ void registerGeneratorOps(OpRegistry& r) {
     r.add("Range", [](const OpContext& c) -> Tensors { return {range(c)}; });
     r.add("EyeLike", [](const OpContext& c) -> Tensors { return {eyeLike(c)}; });
     r.add("Cast", [](const OpContext& c) -> Tensors {
-        return {cast(c, requireTorchType(static_cast<DType>(c.attrInt("to")), c.node().label()))};
+        return {c.input(0).to(requireTorchType(static_cast<DType>(c.attrInt("to")), c.node().label()))};
     });
-    r.add("CastLike", [](const OpContext& c) -> Tensors { return {cast(c, c.input(1).scalar_type())}; });
+    r.add("CastLike", [](const OpContext& c) -> Tensors { return {c.input(0).to(c.input(1).scalar_type())}; });
 }
 
 } // namespace autoglm::exec
