@@ -44,9 +44,16 @@ Result<double> ParsedArgs::real(const std::string& name, double fallback) const 
 Result<ParsedArgs> parseArgs(const CommandSpec& spec, const std::vector<std::string>& args) {
     ParsedArgs parsed;
     for (size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
+        std::string arg = args[i];
         if (arg == "--help" || arg == "-h")
             return Error{""};
+        if (arg.size() == 2 && arg[0] == '-' && arg[1] != '-') {
+            for (const auto& o : spec.options)
+                if (o.shortName == arg[1])
+                    arg = "--" + o.name;
+            if (arg.rfind("--", 0) != 0)
+                return Error{"unknown option " + arg + " for '" + spec.name + "' (see autoglm " + spec.name + " --help)"};
+        }
         if (arg.rfind("--", 0) != 0) {
             parsed.positional.push_back(arg);
             continue;
@@ -94,7 +101,7 @@ std::string helpText(const CommandSpec& spec) {
         return out;
     out += "\noptions:\n";
     for (const auto& o : spec.options) {
-        std::string left = "  --" + o.name + (o.valueName.empty() ? "" : " " + o.valueName);
+        std::string left = std::string(o.shortName ? "  -" + std::string(1, o.shortName) + ", " : "  ") + "--" + o.name + (o.valueName.empty() ? "" : " " + o.valueName);
         if (left.size() < 30)
             left.resize(30, ' ');
         else

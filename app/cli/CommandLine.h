@@ -15,6 +15,7 @@ struct OptionSpec {
     std::string valueName; // empty for a flag
     std::string help;
     bool repeatable = false;
+    char shortName = 0; // "-o" for --output; 0: none
 };
 
 struct CommandSpec {

@@ -1,5 +1,6 @@
 #include "Commands.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <unistd.h>
@@ -29,6 +30,22 @@ void ProgressLine::update(double fraction) {
         return;
     m_lastPercent = percent;
     std::cerr << (m_terminal ? "\r" : "") << m_label << " " << percent << "%" << (m_terminal ? "" : "\n") << std::flush;
+}
+
+void ProgressLine::update(double fraction, const std::string& detail) {
+    const int percent = static_cast<int>(fraction * 100.0);
+    if (percent == m_lastPercent || (!m_terminal && percent / 10 == m_lastPercent / 10 && percent != 100))
+        return;
+    m_lastPercent = percent;
+    std::string line = m_label + " " + std::to_string(percent) + "% " + detail;
+    if (m_terminal) {
+        const size_t width = line.size();
+        line.resize(std::max(width, m_lastWidth), ' ');
+        m_lastWidth = width;
+        std::cerr << "\r" << line << std::flush;
+    } else {
+        std::cerr << line << "\n" << std::flush;
+    }
 }
 
 void ProgressLine::finish() {

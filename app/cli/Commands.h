@@ -22,6 +22,7 @@ Command runModelCommand();
 Command evalCommand();
 Command benchCommand();
 Command generateCommand();
+Command compressCommand();
 
 // The --device option every running command takes ("cpu" or "cuda").
 OptionSpec deviceOption();
@@ -35,11 +36,14 @@ class ProgressLine {
 public:
     explicit ProgressLine(std::string label);
     void update(double fraction);
+    // With what is being done now ("quantizing /blocks.0/fc/MatMul"), shown beside the percentage.
+    void update(double fraction, const std::string& detail);
     void finish();
 
 private:
     std::string m_label;
     int m_lastPercent = -1;
+    size_t m_lastWidth = 0;
     bool m_terminal;
 };
 

@@ -11,13 +11,13 @@ using namespace autoglm::cli;
 namespace {
 
 std::vector<Command> commands() {
-    return {infoCommand(), runModelCommand(), evalCommand(), benchCommand(), generateCommand()};
+    return {infoCommand(), runModelCommand(), evalCommand(), benchCommand(), generateCommand(), compressCommand()};
 }
 
 void printUsage() {
     std::cout
         << "usage: autoglm COMMAND [arguments] [--help]\n\n"
-           "Open-AutoGLM Studio, headless: inspect, run, evaluate and benchmark models; generate text.\n\ncommands:\n";
+           "Open-AutoGLM Studio, headless: inspect, run, evaluate, benchmark and compress models; generate text.\n\ncommands:\n";
     for (const auto& c : commands()) {
         std::string name = "  " + c.spec.name;
         name.resize(14, ' ');

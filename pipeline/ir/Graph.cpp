@@ -224,4 +224,36 @@ int64_t Model::opsetVersion(const std::string& domainName) const {
     return 0;
 }
 
+Status Graph::sortTopologically() {
+    auto order = topologicalOrder();
+    if (!order)
+        return order.error();
+    std::vector<Node> sorted;
+    sorted.reserve(nodes.size());
+    for (size_t n : order.value())
+        sorted.push_back(std::move(nodes[n]));
+    nodes = std::move(sorted);
+    return Ok{};
+}
+
+std::string Graph::uniqueName(const std::string& base) const {
+    auto used = [&](const std::string& name) {
+        if (initializers.count(name))
+            return true;
+        for (const auto& v : inputs)
+            if (v.name == name)
+                return true;
+        for (const auto& n : nodes)
+            for (const auto& o : n.outputs)
+                if (o == name)
+                    return true;
+        return false;
+    };
+    if (!used(base))
+        return base;
+    for (int i = 1;; ++i)
+        if (!used(base + "_" + std::to_string(i)))
+            return base + "_" + std::to_string(i);
+}
+
 } // namespace autoglm

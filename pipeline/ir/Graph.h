@@ -100,6 +100,11 @@ struct Graph {
     // Checks that names are unique, every input has a producer and the order is acyclic and that declared
     // types agree with initializers. The error names the offending node.
     Status validate() const;
+    // Reorders the nodes so each comes after its producers (ONNX files must list them so); passes that append
+    // nodes call it once at the end.
+    Status sortTopologically();
+    // A value or initializer name not yet used in the graph: `base`, else `base_1`, `base_2`, ...
+    std::string uniqueName(const std::string& base) const;
 };
 
 struct OpsetImport {

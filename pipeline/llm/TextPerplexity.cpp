@@ -6,27 +6,36 @@
 
 namespace autoglm {
 
-Result<TextPerplexity> evaluateTextPerplexity(const Executor& executor, const std::string& text,
-                                              const PerplexityOptions& options, const ProgressFn& progress,
-                                              std::stop_token stop) {
-    const std::filesystem::path tokenizerFile = executor.model().sourcePath / "tokenizer.json";
+Result<ModelTokens> tokenizeForModel(const Model& model, const std::string& text) {
+    const std::filesystem::path tokenizerFile = model.sourcePath / "tokenizer.json";
     std::error_code ec;
-    TextPerplexity out;
-    Result<PerplexityResult> result = Error{""};
-    if (std::filesystem::is_directory(executor.model().sourcePath, ec) && std::filesystem::exists(tokenizerFile, ec)) {
+    ModelTokens out;
+    if (std::filesystem::is_directory(model.sourcePath, ec) && std::filesystem::exists(tokenizerFile, ec)) {
         auto tokenizer = Tokenizer::load(tokenizerFile);
         if (!tokenizer)
             return tokenizer.error();
         const std::vector<int32_t> ids = tokenizer->encode(text);
+        out.ids.assign(ids.begin(), ids.end());
         out.unit = "token";
-        out.tokens = static_cast<int64_t>(ids.size());
-        result =
-            evaluateTokenPerplexity(executor, std::vector<int64_t>(ids.begin(), ids.end()), options, progress, stop);
     } else {
+        out.ids.reserve(text.size());
+        for (unsigned char c : text)
+            out.ids.push_back(c);
         out.unit = "byte";
-        out.tokens = static_cast<int64_t>(text.size());
-        result = evaluateBytePerplexity(executor, text, options, progress, stop);
     }
+    return out;
+}
+
+Result<TextPerplexity> evaluateTextPerplexity(const Executor& executor, const std::string& text,
+                                              const PerplexityOptions& options, const ProgressFn& progress,
+                                              std::stop_token stop) {
+    auto tokens = tokenizeForModel(executor.model(), text);
+    if (!tokens)
+        return tokens.error();
+    TextPerplexity out;
+    out.unit = tokens->unit;
+    out.tokens = static_cast<int64_t>(tokens->ids.size());
+    auto result = evaluateTokenPerplexity(executor, tokens->ids, options, progress, stop);
     if (!result)
         return result.error();
     out.result = result.value();

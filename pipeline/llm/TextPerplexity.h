@@ -5,6 +5,7 @@
 #include "pipeline/eval/Metrics.h"
 
 #include <string>
+#include <vector>
 
 namespace autoglm {
 
@@ -13,6 +14,14 @@ struct TextPerplexity {
     std::string unit; // "token" or "byte"
     int64_t tokens = 0;
 };
+
+struct ModelTokens {
+    std::vector<int64_t> ids;
+    std::string unit; // "token" or "byte"
+};
+
+// The text as the model's input ids: its checkpoint's tokenizer.json when it has one, else its bytes.
+Result<ModelTokens> tokenizeForModel(const Model& model, const std::string& text);
 
 Result<TextPerplexity> evaluateTextPerplexity(const Executor& executor, const std::string& text,
                                               const PerplexityOptions& options, const ProgressFn& progress = {},

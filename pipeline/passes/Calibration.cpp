@@ -1,0 +1,97 @@
+#include "pipeline/passes/Calibration.h"
+
+#include "pipeline/exec/TorchTypes.h"
+#include "pipeline/llm/TextPerplexity.h"
+
+#include <ATen/ATen.h>
+
+namespace autoglm {
+namespace {
+
+Result<ValueInfo> firstInput(const Model& model) {
+    const auto feeds = model.graph.feedInputs();
+    if (feeds.empty())
+        return Error{"the model has no input to feed calibration data to"};
+    return feeds.front();
+}
+
+std::string dimsText(const std::vector<int64_t>& shape) {
+    std::string s = "[";
+    for (size_t i = 0; i < shape.size(); ++i)
+        s += (i ? "," : "") + std::to_string(shape[i]);
+    return s + "]";
+}
+
+} // namespace
+
+Result<CalibrationSet> calibrationFromImages(const Model& model, const TensorData& images, int64_t maxSamples,
+                                             int64_t batch, double scale) {
+    auto input = firstInput(model);
+    if (!input)
+        return input.error();
+    if (!images.defined() || images.numel() == 0 || images.shape().empty() || images.shape()[0] == 0)
+        return Error{"the calibration images are empty"};
+    const auto shape = images.shape();
+    const DType type = images.dtype();
+    if (type != DType::UInt8 && type != DType::Float && type != DType::Double)
+        return Error{"calibration images must be uint8 or float, got " + dtypeName(type)};
+    if (input->dtype != DType::Float && input->dtype != DType::Undefined)
+        return Error{"calibration images were given but the model's input '" + input->name + "' takes " +
+                     dtypeName(input->dtype) + " " + input->shapeString() + " (use text calibration?)"};
+    if (input->shape) {
+        const auto& dims = *input->shape;
+        bool fits = dims.size() == shape.size();
+        for (size_t i = 1; fits && i < dims.size(); ++i)
+            fits = !dims[i].isFixed() || dims[i].value == shape[i];
+        if (!fits)
+            return Error{"calibration images have shape " + dimsText(shape) + " but the model's input '" +
+                         input->name + "' is " + input->shapeString()};
+    }
+    const double factor = scale > 0 ? scale : (type == DType::UInt8 ? 1.0 / 255.0 : 1.0);
+    at::Tensor all = images.tensor().to(at::kFloat);
+    if (!at::isfinite(all).all().item<bool>())
+        return Error{"the calibration images contain NaN or Inf"};
+    const int64_t n = std::min<int64_t>(shape[0], maxSamples);
+    CalibrationSet set;
+    for (int64_t start = 0; start < n; start += batch) {
+        const int64_t end = std::min(n, start + batch);
+        set.batches.push_back({{input->name, TensorData(all.slice(0, start, end).mul(factor).contiguous())}});
+    }
+    set.samples = n;
+    set.source = std::to_string(n) + " images";
+    return set;
+}
+
+Result<CalibrationSet> calibrationFromText(const Model& model, const std::string& text, int64_t context,
+                                           int64_t maxWindows, int64_t batch) {
+    auto input = firstInput(model);
+    if (!input)
+        return input.error();
+    if (input->dtype != DType::Int64 && input->dtype != DType::Int32)
+        return Error{"calibration text was given but the model's input '" + input->name + "' takes " +
+                     dtypeName(input->dtype) + " " + input->shapeString() + " (use image calibration?)"};
+    if (input->shape && input->shape->size() != 2)
+        return Error{"calibration text needs an input of token ids [batch, seq]; '" + input->name + "' is " +
+                     input->shapeString()};
+    if (input->shape && (*input->shape)[1].isFixed())
+        context = (*input->shape)[1].value;
+    auto tokens = tokenizeForModel(model, text);
+    if (!tokens)
+        return tokens.error();
+    const int64_t windows = std::min<int64_t>(static_cast<int64_t>(tokens->ids.size()) / context, maxWindows);
+    if (windows <= 0)
+        return Error{"the calibration text has " + std::to_string(tokens->ids.size()) + " " + tokens->unit +
+                     "s, fewer than one window of " + std::to_string(context)};
+    const at::Tensor ids = at::tensor(tokens->ids, at::kLong).slice(0, 0, windows * context).reshape({windows, context});
+    const at::ScalarType type = input->dtype == DType::Int32 ? at::kInt : at::kLong;
+    CalibrationSet set;
+    for (int64_t start = 0; start < windows; start += batch) {
+        const int64_t end = std::min(windows, start + batch);
+        set.batches.push_back({{input->name, TensorData(ids.slice(0, start, end).to(type).contiguous())}});
+    }
+    set.samples = windows;
+    set.source = std::to_string(windows) + " windows of " + std::to_string(context) + " " + tokens->unit + "s";
+    return set;
+}
+
+} // namespace autoglm

@@ -1,0 +1,72 @@
+#include "pipeline/passes/quantize/ActivationScaling_p.h"
+
+#include <limits>
+
+namespace autoglm::quant {
+
+void ChannelStats::add(const at::Tensor& activation, int64_t sampleRows) {
+    const at::Tensor x = activation.to(at::kFloat).reshape({-1, activation.size(-1)});
+    const at::Tensor a = x.abs();
+    absMax = absMax.defined() ? at::maximum(absMax, a.amax(0)) : a.amax(0);
+    absSum = absSum.defined() ? absSum + a.to(at::kDouble).sum(0) : a.to(at::kDouble).sum(0);
+    rows += x.size(0);
+    const int64_t have = sample.defined() ? sample.size(0) : 0;
+    if (have < sampleRows) {
+        // Spread the sample over the whole batch rather than taking its first rows (one text window).
+        const int64_t take = std::min(sampleRows - have, x.size(0));
+        const at::Tensor picked = x.index_select(0, at::linspace(0, x.size(0) - 1, take).round().to(at::kLong));
+        sample = have ? at::cat({sample, picked}, 0) : picked.clone();
+    }
+}
+
+at::Tensor smoothQuantFactors(const ChannelStats& stats, const std::vector<at::Tensor>& consumerRows, double alpha) {
+    at::Tensor wMax;
+    for (const auto& rows : consumerRows) {
+        const at::Tensor m = rows.abs().amax(0);
+        wMax = wMax.defined() ? at::maximum(wMax, m) : m;
+    }
+    const at::Tensor xMax = stats.absMax.to(at::kDouble);
+    const at::Tensor w = wMax.to(at::kDouble);
+    at::Tensor s = at::pow(xMax, alpha) / at::pow(w, 1.0 - alpha);
+    const at::Tensor usable = (xMax > 0) & (w > 0) & at::isfinite(s);
+    s = at::where(usable, at::clamp(s, 1e-5, 1e5), at::ones_like(s));
+    return s.to(at::kFloat);
+}
+
+AwqChoice awqSearch(const ChannelStats& stats, const std::vector<at::Tensor>& consumerRows, int64_t grid,
+                    const std::function<at::Tensor(const at::Tensor&)>& roundTrip) {
+    const at::Tensor x = stats.sample.to(at::kFloat);
+    std::vector<at::Tensor> reference;
+    for (const auto& rows : consumerRows)
+        reference.push_back(x.mm(rows.t()));
+    const at::Tensor mean = at::clamp_min(stats.absMean().to(at::kFloat), 1e-8);
+
+    auto lossFor = [&](const at::Tensor& s) {
+        double loss = 0;
+        for (size_t c = 0; c < consumerRows.size(); ++c) {
+            const at::Tensor effective = roundTrip(consumerRows[c] * s) / s;
+            loss += (x.mm(effective.t()) - reference[c]).pow(2).sum().item<double>();
+        }
+        return loss;
+    };
+
+    AwqChoice best;
+    best.loss = std::numeric_limits<double>::infinity();
+    for (int64_t i = 0; i < grid; ++i) {
+        const double alpha = static_cast<double>(i) / static_cast<double>(grid);
+        at::Tensor s = at::pow(mean, alpha);
+        // Normalised so that the scales sit around 1 and the weights' range stays comparable.
+        s = s / (s.max() * s.min()).sqrt();
+        const double loss = lossFor(s);
+        if (i == 0)
+            best.lossUnscaled = loss;
+        if (loss < best.loss) {
+            best.loss = loss;
+            best.alpha = alpha;
+            best.scale = s;
+        }
+    }
+    return best;
+}
+
+} // namespace autoglm::quant

@@ -1,0 +1,41 @@
+#pragma once
+// Private to pipeline/passes: per-input-channel rescaling of linear layers, X·Wᵀ = (X/s)·(W·s)ᵀ, which
+// leaves the float model's function unchanged and moves difficulty between activations and weights.
+// SmoothQuant picks s to tame activation outliers before int8 activation quantization; AWQ searches s so
+// that the salient input channels (large mean |x|) lose least to weight-only rounding.
+
+#include "pipeline/passes/quantize/QuantMath_p.h"
+
+#include <functional>
+#include <vector>
+
+namespace autoglm::quant {
+
+// What calibration showed of one activation along its last axis (the layers' input features).
+struct ChannelStats {
+    at::Tensor absMax; // [K]
+    at::Tensor absSum; // [K]
+    int64_t rows = 0;
+    at::Tensor sample; // up to `sampleRows` rows [R, K], for AWQ's reconstruction loss
+
+    void add(const at::Tensor& activation, int64_t sampleRows);
+    at::Tensor absMean() const { return absSum / static_cast<double>(std::max<int64_t>(rows, 1)); }
+};
+
+// SmoothQuant: s_j = max|X_j|^α / max|W_j|^(1-α), W_j over every consumer's column j; 1 where either is zero.
+at::Tensor smoothQuantFactors(const ChannelStats& stats, const std::vector<at::Tensor>& consumerRows, double alpha);
+
+struct AwqChoice {
+    at::Tensor scale;        // [K], multiply the weights' columns, divide the activation
+    double alpha = 0;        // exponent chosen on the grid
+    double loss = 0;         // reconstruction error with the chosen scales
+    double lossUnscaled = 0; // the same without scaling (plain round to nearest)
+};
+
+// AWQ: s = mean|X|^α (normalised), α on a grid of `grid` points in [0, 1), minimising the summed squared
+// error of the consumers' outputs on the sampled rows when each weight is rounded by `roundTrip`
+// (quantize, then dequantize).
+AwqChoice awqSearch(const ChannelStats& stats, const std::vector<at::Tensor>& consumerRows, int64_t grid,
+                    const std::function<at::Tensor(const at::Tensor&)>& roundTrip);
+
+} // namespace autoglm::quant

@@ -1,0 +1,406 @@
+#include "pipeline/passes/quantize/QuantizePass.h"
+
+#include "pipeline/passes/ActivationTap.h"
+#include "pipeline/passes/quantize/ActivationScaling_p.h"
+#include "pipeline/passes/quantize/Gptq_p.h"
+#include "pipeline/passes/quantize/QuantRewrite_p.h"
+
+#include <ATen/ATen.h>
+
+#include <map>
+
+namespace autoglm {
+namespace {
+
+using quant::QuantizedRows;
+
+constexpr int64_t kHistogramBins = 2048;
+constexpr int64_t kAwqSampleRows = 2048;
+// Hessians (float64, in × in) gathered in one calibration sweep at most; more layers take more sweeps.
+constexpr int64_t kHessianBudgetBytes = int64_t(1) << 30;
+
+// The selected layers that share one activation: they are scaled, calibrated and quantized together.
+struct ActivationGroup {
+    std::string activation;
+    std::vector<size_t> layers; // indices into the layer list
+};
+
+std::vector<ActivationGroup> groupByActivation(const std::vector<WeightLayer>& layers) {
+    std::vector<ActivationGroup> groups;
+    std::map<std::string, size_t> index;
+    for (size_t i = 0; i < layers.size(); ++i) {
+        auto [it, inserted] = index.emplace(layers[i].activation, groups.size());
+        if (inserted)
+            groups.push_back({layers[i].activation, {}});
+        groups[it->second].layers.push_back(i);
+    }
+    return groups;
+}
+
+std::vector<size_t> nodesOf(const ActivationGroup& group, const std::vector<WeightLayer>& layers) {
+    std::vector<size_t> nodes;
+    for (size_t i : group.layers)
+        nodes.push_back(layers[i].node);
+    return nodes;
+}
+
+LayerReport skippedLayer(const WeightLayer& layer, const Graph& graph, std::string reason) {
+    LayerReport r{layer.name, layer.opType, layer.weight, "skipped", std::move(reason), true};
+    r.bytesBefore = r.bytesAfter = graph.initializers.at(layer.weight).byteSize();
+    return r;
+}
+
+// Why a selected layer cannot take this scheme, or empty.
+std::string schemeProblem(const WeightLayer& layer, const QuantizeParams& p) {
+    if (layer.opType != "Conv")
+        return {};
+    if (p.weightBits() == 4)
+        return "4-bit weights apply to MatMul and Gemm; ONNX has no 4-bit convolution, so Conv stays float";
+    if (p.dynamicActivations())
+        return "dynamic-int8 applies to MatMul and Gemm (as ONNX Runtime's dynamic quantization does); Conv "
+               "stays float";
+    return {};
+}
+
+// The first `samples` samples of a calibration set (its batches split along the first axis).
+CalibrationSet limitSamples(const CalibrationSet& set, int64_t samples) {
+    CalibrationSet out;
+    for (const auto& batch : set.batches) {
+        if (out.samples >= samples)
+            break;
+        const int64_t n = batch.begin()->second.shape().at(0);
+        const int64_t take = std::min(n, samples - out.samples);
+        TensorMap part;
+        for (const auto& [name, t] : batch)
+            part[name] = take == n ? t : TensorData(t.tensor().slice(0, 0, take).contiguous());
+        out.batches.push_back(std::move(part));
+        out.samples += take;
+    }
+    out.source = std::to_string(out.samples) + " of " + set.source;
+    return out;
+}
+
+class QuantizeRun {
+public:
+    QuantizeRun(const Model& model, const QuantizeParams& params, const CalibrationSet* calibration,
+                const PassContext& context)
+        : m_params(params), m_calibration(calibration), m_context(context) {
+        m_result.model = model;
+        m_result.report.pass = "quantize";
+    }
+
+    Result<PassResult> run();
+
+private:
+    Graph& graph() { return m_result.model.graph; }
+    at::Tensor rowsOf(const WeightLayer& layer) { return quant::toRows(graph().initializers.at(layer.weight).tensor(), layer); }
+    void setRows(const WeightLayer& layer, const at::Tensor& rows) {
+        graph().initializers[layer.weight] = TensorData(quant::fromRows(rows, layer));
+    }
+    Status chooseLayers();
+    Status rescaleActivations();
+    Status gatherStatistics();
+    Status quantizeWeights();
+    Status quantizeActivations();
+    QuantizedRows quantizeLayer(const WeightLayer& layer, const at::Tensor& rows, const at::Tensor& hessian);
+
+    const QuantizeParams& m_params;
+    const CalibrationSet* m_calibration;
+    CalibrationSet m_trimmed;
+    const PassContext& m_context;
+    PassResult m_result;
+    std::vector<WeightLayer> m_layers;
+    std::vector<ActivationGroup> m_groups;
+    std::map<std::string, std::string> m_scaling; // layer name -> what rescaling did
+    std::map<std::string, at::Tensor> m_hessians; // activation -> sum of x xᵀ
+    std::map<std::string, int64_t> m_hessianRows;
+    std::map<std::string, Histogram> m_histograms;
+};
+
+Status QuantizeRun::chooseLayers() {
+    auto choice = autoglm::chooseLayers(m_result.model, m_params.layers);
+    if (!choice)
+        return choice.error();
+    for (auto& skipped : choice->skipped) {
+        auto it = graph().initializers.find(skipped.weight);
+        if (it != graph().initializers.end())
+            skipped.bytesBefore = skipped.bytesAfter = it->second.byteSize();
+        m_result.report.layers.push_back(skipped);
+    }
+    for (const auto& layer : choice->selected) {
+        if (std::string problem = schemeProblem(layer, m_params); !problem.empty()) {
+            m_result.report.layers.push_back(skippedLayer(layer, graph(), problem));
+            continue;
+        }
+        if (!at::isfinite(graph().initializers.at(layer.weight).tensor()).all().item<bool>())
+            return Error{"weight '" + layer.weight + "' of layer '" + layer.name + "' holds NaN or Inf"};
+        m_layers.push_back(layer);
+    }
+    if (m_layers.empty()) {
+        std::string reasons;
+        for (const auto& r : m_result.report.layers)
+            reasons += "\n  " + r.layer + ": " + r.reason;
+        return Error{"no layer can be quantized with " + m_params.summary() +
+                     (reasons.empty() ? std::string(" (the model has no MatMul/Gemm/Conv with a constant weight)")
+                                      : ":" + reasons)};
+    }
+    m_groups = groupByActivation(m_layers);
+    return Ok{};
+}
+
+Status QuantizeRun::rescaleActivations() {
+    const bool awq = m_params.method == "awq";
+    if (!awq && !m_params.smoothquant)
+        return Ok{};
+    std::map<std::string, quant::ChannelStats> stats;
+    std::vector<std::string> names;
+    for (const auto& g : m_groups)
+        names.push_back(g.activation);
+    auto tapped = tapActivations(
+        m_result.model, *m_calibration, names,
+        [&](const std::string& value, const TensorData& t) {
+            stats[value].add(t.tensor(), awq ? kAwqSampleRows : 0);
+        },
+        m_context, 0.0, 0.2, awq ? "AWQ: activation statistics" : "SmoothQuant: activation statistics");
+    if (!tapped)
+        return tapped;
+    for (size_t gi = 0; gi < m_groups.size(); ++gi) {
+        const ActivationGroup& group = m_groups[gi];
+        m_context.checkStop();
+        m_context.report(0.2 + 0.1 * static_cast<double>(gi) / static_cast<double>(m_groups.size()),
+                         (awq ? "AWQ scale search " : "SmoothQuant ") + group.activation);
+        std::vector<at::Tensor> rows;
+        for (size_t i : group.layers)
+            rows.push_back(rowsOf(m_layers[i]));
+        at::Tensor scale;
+        std::string what;
+        if (awq) {
+            const int bits = m_params.weightBits();
+            auto roundTrip = [&](const at::Tensor& r) {
+                return quant::quantizeRowsRtn(r, bits, m_params.symmetric, bits == 4 ? m_params.groupSize : 0)
+                    .dequantize();
+            };
+            const quant::AwqChoice choice = quant::awqSearch(stats[group.activation], rows, m_params.awqGrid, roundTrip);
+            scale = choice.scale;
+            char text[160];
+            std::snprintf(text, sizeof text, "awq alpha %.2f, calibration loss %.3g (rtn %.3g)", choice.alpha,
+                          choice.loss, choice.lossUnscaled);
+            what = text;
+        } else {
+            scale = quant::smoothQuantFactors(stats[group.activation], rows, m_params.smoothquantAlpha);
+            what = "smoothquant alpha " + std::to_string(m_params.smoothquantAlpha).substr(0, 4);
+        }
+        for (size_t k = 0; k < group.layers.size(); ++k)
+            setRows(m_layers[group.layers[k]], rows[k] * scale);
+        const std::string where =
+            quant::scaleActivation(m_result.model, group.activation, nodesOf(group, m_layers), 1.0 / scale);
+        for (size_t i : group.layers)
+            m_scaling[m_layers[i].name] = what + "; activation scaled: " + where;
+    }
+    return Ok{};
+}
+
+Status QuantizeRun::gatherStatistics() {
+    const bool gptq = m_params.method == "gptq";
+    const bool ranges = m_params.staticActivations();
+    if (!gptq && !ranges)
+        return Ok{};
+    // Sweeps over the calibration data, each with as many activations' Hessians as the memory budget allows.
+    std::vector<std::vector<std::string>> sweeps(1);
+    int64_t budget = 0;
+    for (const auto& g : m_groups) {
+        const int64_t in = m_layers[g.layers.front()].shape[m_layers[g.layers.front()].inputAxis];
+        const int64_t bytes = gptq ? in * in * 8 : 0;
+        if (budget + bytes > kHessianBudgetBytes && !sweeps.back().empty()) {
+            sweeps.emplace_back();
+            budget = 0;
+        }
+        sweeps.back().push_back(g.activation);
+        budget += bytes;
+    }
+    std::map<std::string, std::pair<double, double>> extremes;
+    for (size_t s = 0; s < sweeps.size(); ++s) {
+        const double from = 0.3 + 0.2 * static_cast<double>(s) / static_cast<double>(sweeps.size());
+        const double to = 0.3 + 0.2 * static_cast<double>(s + 1) / static_cast<double>(sweeps.size());
+        auto tapped = tapActivations(
+            m_result.model, *m_calibration, sweeps[s],
+            [&](const std::string& value, const TensorData& t) {
+                const at::Tensor x = t.tensor();
+                if (ranges) {
+                    auto [it, first] = extremes.emplace(value, std::pair{x.min().item<double>(), x.max().item<double>()});
+                    if (!first)
+                        it->second = {std::min(it->second.first, x.min().item<double>()),
+                                      std::max(it->second.second, x.max().item<double>())};
+                }
+                if (gptq) {
+                    const at::Tensor rows = x.to(at::kDouble).reshape({-1, x.size(-1)});
+                    at::Tensor& h = m_hessians[value];
+                    h = h.defined() ? h.addmm_(rows.t(), rows) : rows.t().mm(rows);
+                    m_hessianRows[value] += rows.size(0);
+                }
+            },
+            m_context, from, to, gptq ? "GPTQ: Hessians from calibration" : "calibrating activation ranges");
+        if (!tapped)
+            return tapped;
+    }
+    if (!ranges)
+        return Ok{};
+    for (const auto& [value, lohi] : extremes)
+        m_histograms[value] = Histogram{std::min(lohi.first, 0.0), std::max(lohi.second, 0.0),
+                                        std::vector<double>(kHistogramBins, 0.0)};
+    if (m_params.calibrator == "minmax") {
+        for (auto& [value, h] : m_histograms)
+            h.counts.assign(1, 1.0); // only the extremes matter
+        return Ok{};
+    }
+    std::vector<std::string> names;
+    for (const auto& g : m_groups)
+        names.push_back(g.activation);
+    return tapActivations(
+        m_result.model, *m_calibration, names,
+        [&](const std::string& value, const TensorData& t) {
+            Histogram& h = m_histograms.at(value);
+            if (h.hi <= h.lo)
+                return;
+            const at::Tensor counts =
+                at::histc(t.tensor().to(at::kFloat), kHistogramBins, h.lo, h.hi).to(at::kDouble).contiguous();
+            const double* c = counts.data_ptr<double>();
+            for (int64_t i = 0; i < kHistogramBins; ++i)
+                h.counts[i] += c[i];
+        },
+        m_context, 0.5, 0.6, "activation histograms (" + m_params.calibrator + ")");
+}
+
+QuantizedRows QuantizeRun::quantizeLayer(const WeightLayer& layer, const at::Tensor& rows, const at::Tensor& hessian) {
+    const int bits = m_params.weightBits();
+    const int64_t group = bits == 4 ? m_params.groupSize : 0;
+    const bool symmetric = bits == 4 ? m_params.symmetric : true;
+    if (bits == 8 && m_params.granularity == "per-tensor")
+        return quant::quantizeTensorRtn(rows);
+    if (m_params.method == "gptq" && hessian.defined()) {
+        quant::GptqOptions o;
+        o.bits = bits;
+        o.symmetric = symmetric;
+        o.groupSize = group;
+        o.damp = m_params.gptqDamp;
+        o.actOrder = m_params.gptqActOrder;
+        o.blockSize = m_params.gptqBlockSize;
+        return quant::gptqQuantize(rows, hessian, m_hessianRows.at(layer.activation), o);
+    }
+    return quant::quantizeRowsRtn(rows, bits, symmetric, group);
+}
+
+Status QuantizeRun::quantizeWeights() {
+    const int bits = m_params.weightBits();
+    for (size_t i = 0; i < m_layers.size(); ++i) {
+        const WeightLayer& layer = m_layers[i];
+        m_context.checkStop();
+        m_context.report(0.6 + 0.35 * static_cast<double>(i) / static_cast<double>(m_layers.size()),
+                         "quantizing " + layer.name);
+        const int64_t bytesBefore = graph().initializers.at(layer.weight).byteSize();
+        const at::Tensor rows = rowsOf(layer);
+        auto h = m_hessians.find(layer.activation);
+        const at::Tensor hessian = h != m_hessians.end() ? h->second : at::Tensor();
+        const bool gptqHere = m_params.method == "gptq" && hessian.defined() && m_params.granularity != "per-tensor";
+        const QuantizedRows q = quantizeLayer(layer, rows, hessian);
+        const at::Tensor deq = q.dequantize();
+
+        LayerReport r{layer.name, layer.opType, layer.weight, "", "", false};
+        r.bytesBefore = bytesBefore;
+        r.bytesAfter = q.bytes();
+        r.weightError = quant::relativeError(deq, rows);
+        if (hessian.defined())
+            r.outputError = quant::hessianOutputError(rows, deq, hessian);
+        r.action = bits == 4 ? "int4 g" + std::to_string(m_params.groupSize) + (q.symmetric ? " sym" : " asym")
+                             : (q.perTensor ? "int8 per-tensor" : "int8 per-channel");
+        r.action += gptqHere ? " gptq" : (m_params.method == "awq" ? " awq" : " rtn");
+        if (auto s = m_scaling.find(layer.name); s != m_scaling.end())
+            r.reason = s->second;
+
+        if (m_params.dynamicActivations()) {
+            if (std::string problem = quant::emitDynamicLayer(m_result.model, layer, q); !problem.empty()) {
+                m_result.report.layers.push_back(skippedLayer(layer, graph(), problem));
+                continue;
+            }
+            r.action += ", dynamic activations";
+        } else if (bits == 8) {
+            quant::emitInt8Weight(m_result.model, layer, q);
+        } else {
+            return Error{"4-bit export is not available in this build", true};
+        }
+        m_result.report.layers.push_back(std::move(r));
+    }
+    return Ok{};
+}
+
+Status QuantizeRun::quantizeActivations() {
+    if (!m_params.staticActivations())
+        return Ok{};
+    for (const auto& group : m_groups) {
+        m_context.checkStop();
+        auto range = calibrateRange(m_params.calibrator, m_histograms.at(group.activation), m_params.percentile);
+        if (!range)
+            return Error{"activation '" + group.activation + "': " + range.message()};
+        const Uint8Params p = uint8Params(range.value());
+        quant::emitActivationQdq(m_result.model, group.activation, nodesOf(group, m_layers), p);
+        char text[200];
+        std::snprintf(text, sizeof text, "input range [%.4g, %.4g] (%s), uint8 scale %.4g zero point %d", range->lo,
+                      range->hi, m_params.calibrator.c_str(), p.scale, p.zeroPoint);
+        for (auto& r : m_result.report.layers)
+            for (size_t i : group.layers)
+                if (!r.skipped && r.layer == m_layers[i].name) {
+                    r.action += " + uint8 input";
+                    r.reason += (r.reason.empty() ? "" : "; ") + std::string(text);
+                }
+    }
+    return Ok{};
+}
+
+Result<PassResult> QuantizeRun::run() {
+    if (auto s = m_params.validate(); !s)
+        return s.error();
+    const int64_t opset = m_result.model.opsetVersion("");
+    if (opset < 13)
+        return Error{"quantization writes per-channel QuantizeLinear/DequantizeLinear, which needs opset 13 or "
+                     "later; the model imports opset " +
+                     std::to_string(opset)};
+    if (m_params.needsCalibration() && (!m_calibration || m_calibration->empty()))
+        return Error{m_params.summary() + " needs calibration data (images or text), and none was given"};
+    if (m_calibration && m_calibration->samples > m_params.calibrationSamples) {
+        m_trimmed = limitSamples(*m_calibration, m_params.calibrationSamples);
+        m_calibration = &m_trimmed;
+    }
+    if (auto s = chooseLayers(); !s)
+        return s.error();
+    for (auto step : {&QuantizeRun::rescaleActivations, &QuantizeRun::gatherStatistics,
+                      &QuantizeRun::quantizeWeights, &QuantizeRun::quantizeActivations})
+        if (auto s = (this->*step)(); !s)
+            return s.error();
+    if (auto s = graph().sortTopologically(); !s)
+        return Error{"the quantized graph is not acyclic: " + s.message()};
+    if (auto s = graph().validate(); !s)
+        return Error{"the quantized graph is invalid: " + s.message()};
+    m_result.model.metadata["autoglm.quantization"] = m_params.summary();
+    if (m_calibration && !m_calibration->empty() && m_params.needsCalibration())
+        m_result.report.notes.push_back("calibration: " + m_calibration->source);
+    m_result.report.notes.push_back(m_params.summary());
+    m_context.report(1.0, "quantized");
+    return std::move(m_result);
+}
+
+} // namespace
+
+Result<PassResult> quantizeModel(const Model& model, const QuantizeParams& params, const CalibrationSet* calibration,
+                                 const PassContext& context) {
+    try {
+        return QuantizeRun(model, params, calibration, context).run();
+    } catch (const PassCancelled&) {
+        return Error{"cancelled"};
+    } catch (const AutoglmError& e) {
+        return Error{e.what()};
+    } catch (const c10::Error& e) {
+        return Error{std::string("quantization failed: ") + e.what_without_backtrace()};
+    }
+}
+
+} // namespace autoglm

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// Measures a model's task metric in ONNX Runtime (CPU), so quality floors are judged by ORT on the file.
+//   node eval_ort.js MODEL classify IMAGES.npy LABELS.npy OUT_PREDICTIONS.npy [--batch N] [--scale S]
+//     images are multiplied by S (default 1/255 for uint8) and fed to the first input; prints
+//     {"count":..,"top1":..} and writes the argmax class of each image (int64) for agreement checks.
+//   node eval_ort.js MODEL bytes TEXT_FILE [--context T] [--batch N] [--logits-out FILE.npy --logits-windows W]
+//     byte-level perplexity over consecutive non-overlapping windows (as our evaluateBytePerplexity);
+//     prints {"windows":..,"perplexity":..}; optionally writes the logits of the first W windows.
+'use strict';
+const fs = require('fs');
+const ort = require('onnxruntime-node');
+const { readNpy, writeNpy } = require('./npy');
+
+function option(args, name, fallback) {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+}
+
+async function classify(session, args) {
+  const [imagesFile, labelsFile, predictionsFile] = args;
+  const images = readNpy(imagesFile);
+  const labels = readNpy(labelsFile);
+  const batch = Number(option(args, '--batch', 100));
+  const scale = Number(option(args, '--scale', images.type === 'uint8' ? 1 / 255 : 1));
+  const n = images.shape[0];
+  const per = images.data.length / n;
+  const predictions = new BigInt64Array(n);
+  let correct = 0;
+  for (let start = 0; start < n; start += batch) {
+    const end = Math.min(n, start + batch);
+    const x = new Float32Array((end - start) * per);
+    for (let i = 0; i < x.length; i++) x[i] = Number(images.data[start * per + i]) * scale;
+    const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', x, [end - start, ...images.shape.slice(1)]) };
+    const logits = (await session.run(feeds))[session.outputNames[0]];
+    const classes = logits.dims[1];
+    for (let r = 0; r < end - start; r++) {
+      let best = 0;
+      for (let c = 1; c < classes; c++) if (logits.data[r * classes + c] > logits.data[r * classes + best]) best = c;
+      predictions[start + r] = BigInt(best);
+      if (BigInt(best) === BigInt(labels.data[start + r])) correct++;
+    }
+  }
+  writeNpy(predictionsFile, 'int64', [n], predictions);
+  return { count: n, top1: correct / n };
+}
+
+async function bytes(session, args) {
+  const text = fs.readFileSync(args[0]);
+  const context = Number(option(args, '--context', 256));
+  const batch = Number(option(args, '--batch', 8));
+  const logitsOut = option(args, '--logits-out', null);
+  const logitsWindows = Number(option(args, '--logits-windows', 0));
+  const windows = Math.floor((text.length - 1) / context);
+  let nll = 0, count = 0;
+  const kept = [];
+  for (let w0 = 0; w0 < windows; w0 += batch) {
+    const w1 = Math.min(windows, w0 + batch);
+    const ids = new BigInt64Array((w1 - w0) * context);
+    for (let w = w0; w < w1; w++)
+      for (let t = 0; t < context; t++) ids[(w - w0) * context + t] = BigInt(text[w * context + t]);
+    const feeds = { [session.inputNames[0]]: new ort.Tensor('int64', ids, [w1 - w0, context]) };
+    const logits = (await session.run(feeds))[session.outputNames[0]];
+    const vocab = logits.dims[2];
+    for (let w = w0; w < w1; w++) {
+      for (let t = 0; t < context; t++) {
+        const row = ((w - w0) * context + t) * vocab;
+        let max = -Infinity;
+        for (let v = 0; v < vocab; v++) max = Math.max(max, logits.data[row + v]);
+        let sum = 0;
+        for (let v = 0; v < vocab; v++) sum += Math.exp(logits.data[row + v] - max);
+        const target = text[w * context + t + 1];
+        nll += Math.log(sum) + max - logits.data[row + target];
+        count++;
+      }
+      if (w < logitsWindows) kept.push(logits.data.slice((w - w0) * context * vocab, (w - w0 + 1) * context * vocab));
+    }
+  }
+  if (logitsOut && kept.length) {
+    const vocab = kept[0].length / context;
+    const all = new Float32Array(kept.length * context * vocab);
+    kept.forEach((k, i) => all.set(k, i * context * vocab));
+    writeNpy(logitsOut, 'float32', [kept.length, context, vocab], all);
+  }
+  return { windows, predictions: count, perplexity: Math.exp(nll / count) };
+}
+
+async function main() {
+  const [model, task, ...rest] = process.argv.slice(2);
+  if (!model || !['classify', 'bytes'].includes(task)) {
+    console.error('usage: eval_ort.js MODEL classify|bytes ... (see the header of this file)');
+    process.exit(2);
+  }
+  const session = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+  const result = task === 'classify' ? await classify(session, rest) : await bytes(session, rest);
+  console.log(JSON.stringify(result));
+}
+
+main().catch(e => { console.error(`eval_ort: ${e.message}`); process.exit(1); });

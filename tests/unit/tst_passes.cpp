@@ -1,0 +1,310 @@
+// The pass interface and the quantization pass on the fixtures: parameters (JSON, validation), layer choice,
+// calibrators, what the pass writes into the graph, cancellation, progress and bad input.
+#include "TestSupport.h"
+
+#include "pipeline/io/Npy.h"
+#include "pipeline/ir/TensorUtil.h"
+#include "pipeline/onnx/OnnxImport.h"
+#include "pipeline/passes/quantize/Calibrators.h"
+#include "pipeline/passes/quantize/QuantizePass.h"
+
+#include <nlohmann/json.hpp>
+
+#include <QtTest>
+
+#include <cmath>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+using namespace autoglm;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kFixtures = AUTOGLM_FIXTURES;
+
+Model loadFixture(const char* name) {
+    auto model = loadOnnx(kFixtures / name);
+    if (!model)
+        qFatal("%s", model.message().c_str());
+    return model.value();
+}
+
+TensorData fashionImages(int64_t count, const char* file = "fashion_calib_images.npy") {
+    auto images = loadNpy(kFixtures / file);
+    if (!images)
+        qFatal("%s", images.message().c_str());
+    auto values = tensorValues(images.value());
+    values.resize(count * 28 * 28);
+    return makeTensor(DType::UInt8, {count, 1, 28, 28}, values);
+}
+
+std::string readText(const char* name) {
+    std::ifstream in(kFixtures / name, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// Largest |a - b| over the first output of both models on the same inputs, relative to max |a|.
+double relativeOutputDiff(const Model& a, const Model& b, const TensorMap& inputs) {
+    auto ea = Executor::create(a);
+    auto eb = Executor::create(b);
+    if (!ea || !eb)
+        qFatal("%s", (!ea ? ea.message() : eb.message()).c_str());
+    auto oa = ea->run(inputs);
+    auto ob = eb->run(inputs);
+    if (!oa || !ob)
+        qFatal("%s", (!oa ? oa.message() : ob.message()).c_str());
+    const auto va = tensorValues(oa->begin()->second);
+    const auto vb = tensorValues(ob->begin()->second);
+    double diff = 0, scale = 0;
+    for (size_t i = 0; i < va.size(); ++i) {
+        diff = std::max(diff, std::abs(va[i] - vb[i]));
+        scale = std::max(scale, std::abs(va[i]));
+    }
+    return diff / scale;
+}
+
+int countOps(const Model& m, const std::string& op) {
+    int n = 0;
+    for (const auto& node : m.graph.nodes)
+        n += node.opType == op;
+    return n;
+}
+
+TensorMap fashionInput(int64_t count) {
+    const auto images = tensorValues(fashionImages(count, "fashion_test_images.npy"));
+    std::vector<double> scaled(images.begin(), images.end());
+    for (double& v : scaled)
+        v /= 255.0;
+    return {{"image", makeTensor(DType::Float, {count, 1, 28, 28}, scaled)}};
+}
+
+} // namespace
+
+class PassesTest : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void paramsRoundTripThroughJson() {
+        QuantizeParams p;
+        p.scheme = "w4a16";
+        p.method = "gptq";
+        p.groupSize = 64;
+        p.symmetric = false;
+        p.gptqActOrder = true;
+        p.layers.exclude = {"*head*"};
+        p.layers.keepLast = true;
+        auto back = QuantizeParams::fromJson(p.toJson());
+        VERIFY_RESULT(back);
+        QCOMPARE(back->toJson().dump(), p.toJson().dump());
+    }
+
+    void paramsErrorsNameTheField() {
+        auto unknown = QuantizeParams::fromJson(nlohmann::json{{"schema", "w8a8"}});
+        VERIFY_ERROR_MENTIONS(unknown, "quantize.schema: unknown field");
+        auto wrongType = QuantizeParams::fromJson(nlohmann::json{{"group_size", "64"}});
+        VERIFY_ERROR_MENTIONS(wrongType, "quantize.group_size: expected an integer");
+        auto badGroup = QuantizeParams::fromJson(nlohmann::json{{"group_size", 48}});
+        VERIFY_ERROR_MENTIONS(badGroup, "quantize.group_size is 48 but must be one of: 32, 64, 128");
+        auto badAlpha = QuantizeParams::fromJson(nlohmann::json{{"smoothquant_alpha", 1.5}});
+        VERIFY_ERROR_MENTIONS(badAlpha, "quantize.smoothquant_alpha is 1.5 but must be between 0 and 1");
+        auto badOp = QuantizeParams::fromJson(nlohmann::json{{"layers", {{"op_types", {"Relu"}}}}});
+        VERIFY_ERROR_MENTIONS(badOp, "quantize.layers.op_types is 'Relu'");
+        auto nestedUnknown = QuantizeParams::fromJson(nlohmann::json{{"layers", {{"exclud", {"x"}}}}});
+        VERIFY_ERROR_MENTIONS(nestedUnknown, "quantize.layers.exclud: unknown field");
+    }
+
+    void calibratorsClipOutliers() {
+        // A Gaussian with one far outlier: minmax keeps it, the others cut it off.
+        Histogram h{-4.0, 40.0, std::vector<double>(2048, 0.0)};
+        std::mt19937 rng(7);
+        std::normal_distribution<double> normal(0.0, 1.0);
+        for (int i = 0; i < 200000; ++i) {
+            const double x = std::clamp(normal(rng), -3.99, 3.99);
+            h.counts[static_cast<size_t>((x - h.lo) / h.binWidth())] += 1;
+        }
+        h.counts.back() += 1;
+        auto minmax = calibrateRange("minmax", h, 99.99);
+        VERIFY_RESULT(minmax);
+        QCOMPARE(minmax->hi, 40.0);
+        for (const char* c : {"percentile", "entropy"}) {
+            auto r = calibrateRange(c, h, 99.99);
+            VERIFY_RESULT(r);
+            QVERIFY2(r->hi < 10.0, c);
+            QVERIFY2(r->lo <= -2.0, c);
+        }
+        // MSE keeps an outlier whose clipping would cost more than the resolution it buys, so it is judged on
+        // its objective: no worse than either other range.
+        auto mse = calibrateRange("mse", h, 99.99);
+        auto percentile = calibrateRange("percentile", h, 99.99);
+        QVERIFY(quantizationMse(h, mse.value()) <= quantizationMse(h, minmax.value()));
+        QVERIFY(quantizationMse(h, mse.value()) <= quantizationMse(h, percentile.value()));
+        VERIFY_ERROR_MENTIONS(calibrateRange("median", h, 99.0), "unknown calibrator");
+        VERIFY_ERROR_MENTIONS(calibrateRange("minmax", Histogram{0, 1, {}}, 99.0), "no activation values");
+    }
+
+    void layerSelectionReportsEveryCandidate() {
+        const Model model = loadFixture("fashion_cnn.onnx");
+        LayerSelection s;
+        s.keepFirst = true;
+        s.keepLast = true;
+        s.exclude = {"/net/l3/*"};
+        auto choice = chooseLayers(model, s);
+        VERIFY_RESULT(choice);
+        QCOMPARE(choice->selected.size() + choice->skipped.size(), size_t(11));
+        QCOMPARE(choice->selected.size(), size_t(6));
+        QCOMPARE(choice->selected.front().name, std::string("/net/l1/c1/Conv"));
+        QCOMPARE(choice->selected.back().name, std::string("/net/fc1/Gemm"));
+        bool sawFirst = false, sawLast = false, sawPattern = false;
+        for (const auto& r : choice->skipped) {
+            QVERIFY(r.skipped);
+            sawFirst |= r.reason.find("keep_first") != std::string::npos;
+            sawLast |= r.reason.find("keep_last") != std::string::npos;
+            sawPattern |= r.reason.find("exclude") != std::string::npos;
+        }
+        QVERIFY(sawFirst && sawLast && sawPattern);
+        const WeightLayer& gemm = choice->selected.back();
+        QCOMPARE(gemm.outputAxis, int64_t(0)); // fc1 is Gemm with transB=1: weight [out, in]
+        QCOMPARE(gemm.inputAxis, int64_t(1));
+    }
+
+    void int8WeightsOnlyStayCloseToFloat() {
+        const Model model = loadFixture("fashion_cnn.onnx");
+        for (const char* granularity : {"per-channel", "per-tensor"}) {
+            QuantizeParams p;
+            p.scheme = "w8a16";
+            p.granularity = granularity;
+            std::vector<double> fractions;
+            PassContext context;
+            context.progress = [&](const PassProgress& progress) { fractions.push_back(progress.fraction); };
+            auto result = quantizeModel(model, p, nullptr, context);
+            VERIFY_RESULT(result);
+            QVERIFY(std::is_sorted(fractions.begin(), fractions.end()));
+            QCOMPARE(fractions.back(), 1.0);
+            QCOMPARE(result->report.changedLayers(), 11);
+            QCOMPARE(countOps(result->model, "DequantizeLinear"), 11);
+            QVERIFY(result->report.bytesAfter() < result->report.bytesBefore() * 0.26);
+            for (const auto& layer : result->report.layers)
+                QVERIFY2(layer.weightError > 0 && layer.weightError < 0.03, layer.layer.c_str());
+            const double diff = relativeOutputDiff(model, result->model, fashionInput(16));
+            qInfo("%s: relative logit difference %.4f", granularity, diff);
+            QVERIFY(diff < (std::string(granularity) == "per-channel" ? 0.03 : 0.08));
+            QCOMPARE(result->model.metadata.at("autoglm.quantization"), p.summary());
+        }
+    }
+
+    void staticActivationsInsertQdqPairs() {
+        const Model model = loadFixture("fashion_cnn.onnx");
+        auto calibration = calibrationFromImages(model, fashionImages(64), 64, 32);
+        VERIFY_RESULT(calibration);
+        QuantizeParams p;
+        p.calibrator = "percentile";
+        auto result = quantizeModel(model, p, &calibration.value());
+        VERIFY_RESULT(result);
+        // One QuantizeLinear per distinct activation feeding a quantized layer (l2 and l3 share theirs with
+        // the shortcut conv).
+        QCOMPARE(countOps(result->model, "QuantizeLinear"), 9);
+        QCOMPARE(countOps(result->model, "DequantizeLinear"), 11 + 9);
+        QVERIFY(relativeOutputDiff(model, result->model, fashionInput(16)) < 0.05);
+        QVERIFY(result->report.notes.front().find("64 images") != std::string::npos);
+    }
+
+    void dynamicAndSmoothQuantOnTinyGpt() {
+        const Model model = loadFixture("tiny_gpt.onnx");
+        const std::string text = readText("austen_calib.txt");
+        auto calibration = calibrationFromText(model, text, 256, 16);
+        VERIFY_RESULT(calibration);
+        QCOMPARE(calibration->samples, int64_t(16));
+        std::vector<double> ids;
+        for (int i = 0; i < 64; ++i)
+            ids.push_back(static_cast<unsigned char>(text[i]));
+        const TensorMap input{{"input_ids", makeTensor(DType::Int64, {1, 64}, ids)}};
+
+        QuantizeParams dynamic;
+        dynamic.scheme = "dynamic-int8";
+        auto dq = quantizeModel(model, dynamic, nullptr);
+        VERIFY_RESULT(dq);
+        QCOMPARE(countOps(dq->model, "MatMulInteger"), 17); // 4 blocks x 4 projections + the head
+        QVERIFY(relativeOutputDiff(model, dq->model, input) < 0.05);
+
+        QuantizeParams smooth;
+        smooth.smoothquant = true;
+        auto sq = quantizeModel(model, smooth, &calibration.value());
+        VERIFY_RESULT(sq);
+        int folded = 0, inserted = 0;
+        for (const auto& layer : sq->report.layers) {
+            folded += layer.reason.find("folded into") != std::string::npos;
+            inserted += layer.reason.find("Mul node") != std::string::npos ||
+                        layer.reason.find("_smooth_Mul") != std::string::npos;
+        }
+        QCOMPARE(folded, 9);   // qkv and fc of each block, and the head, read a LayerNormalization
+        QCOMPARE(inserted, 8); // attention output and MLP hidden take a Mul
+        QVERIFY(relativeOutputDiff(model, sq->model, input) < 0.1);
+    }
+
+    void cancellingKeepsTheModel() {
+        const Model model = loadFixture("fashion_cnn.onnx");
+        const std::string before = model.graph.nodes.front().name;
+        std::stop_source stop;
+        PassContext context;
+        context.stop = stop.get_token();
+        int calls = 0;
+        context.progress = [&](const PassProgress&) {
+            if (++calls == 3)
+                stop.request_stop();
+        };
+        QuantizeParams p;
+        p.scheme = "w8a16";
+        auto result = quantizeModel(model, p, nullptr, context);
+        VERIFY_ERROR_MENTIONS(result, "cancelled");
+        QCOMPARE(model.graph.nodes.front().name, before);
+        QCOMPARE(countOps(model, "DequantizeLinear"), 0);
+    }
+
+    void badInputGetsClearErrors() {
+        const Model fashion = loadFixture("fashion_cnn.onnx");
+        QuantizeParams p; // w8a8 needs calibration
+        VERIFY_ERROR_MENTIONS(quantizeModel(fashion, p, nullptr), "needs calibration data");
+        CalibrationSet empty;
+        VERIFY_ERROR_MENTIONS(quantizeModel(fashion, p, &empty), "needs calibration data");
+
+        auto wrongShape = calibrationFromImages(fashion, makeTensor(DType::UInt8, {2, 1, 14, 14}, std::vector<double>(392)), 8);
+        VERIFY_ERROR_MENTIONS(wrongShape, "'image' is [batch,1,28,28]");
+        auto wrongType = calibrationFromImages(fashion, makeTensor(DType::Int64, {2, 1, 28, 28}, std::vector<double>(1568)), 8);
+        VERIFY_ERROR_MENTIONS(wrongType, "must be uint8 or float");
+        std::vector<double> nan(784, 0.5);
+        nan[5] = std::nan("");
+        VERIFY_ERROR_MENTIONS(calibrationFromImages(fashion, makeTensor(DType::Float, {1, 1, 28, 28}, nan), 8), "NaN");
+        VERIFY_ERROR_MENTIONS(calibrationFromText(fashion, "some text", 256, 4), "takes float32");
+        const Model gpt = loadFixture("tiny_gpt.onnx");
+        VERIFY_ERROR_MENTIONS(calibrationFromText(gpt, "too short", 256, 4), "fewer than one window");
+
+        Model poisoned = fashion;
+        TensorData& w = poisoned.graph.initializers.at(poisoned.graph.nodes[2].inputs[1]);
+        auto values = tensorValues(w);
+        values[3] = INFINITY;
+        w = makeTensor(DType::Float, w.shape(), values);
+        QuantizeParams weightsOnly;
+        weightsOnly.scheme = "w8a16";
+        VERIFY_ERROR_MENTIONS(quantizeModel(poisoned, weightsOnly, nullptr), "of layer '/net/stem/stem.0/Conv' holds NaN");
+
+        QuantizeParams nothing;
+        nothing.scheme = "w8a16";
+        nothing.layers.include = {"no-such-layer"};
+        VERIFY_ERROR_MENTIONS(quantizeModel(fashion, nothing, nullptr), "matches no include pattern");
+
+        // 4-bit and dynamic schemes say that Conv is left in float, layer by layer.
+        QuantizeParams dynamic;
+        dynamic.scheme = "dynamic-int8";
+        auto partly = quantizeModel(fashion, dynamic, nullptr);
+        VERIFY_RESULT(partly);
+        QCOMPARE(partly->report.skippedLayers(), 9);
+        QVERIFY(partly->report.layers.front().reason.find("Conv stays float") != std::string::npos);
+    }
+};
+
+QTEST_GUILESS_MAIN(PassesTest)
+#include "tst_passes.moc"
