@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Measures a model's task metric in ONNX Runtime (CPU), so quality floors are judged by ORT on the file.
-//   node eval_ort.js MODEL classify IMAGES.npy LABELS.npy OUT_PREDICTIONS.npy [--batch N] [--scale S]
-//     images are multiplied by S (default 1/255 for uint8) and fed to the first input; prints
+//   node eval_ort.js MODEL classify IMAGES.npy LABELS.npy OUT_PREDICTIONS.npy [--batch N] [--scale S] [--limit N]
+//     the first N images (default all) are multiplied by S (default 1/255 for uint8) and fed to the first input; prints
 //     {"count":..,"top1":..} and writes the argmax class of each image (int64) for agreement checks.
-//   node eval_ort.js MODEL bytes TEXT_FILE [--context T] [--batch N] [--logits-out FILE.npy --logits-windows W]
-//     byte-level perplexity over consecutive non-overlapping windows (as our evaluateBytePerplexity);
+//   node eval_ort.js MODEL bytes TEXT_FILE [--context T] [--batch N] [--windows N]
+//                    [--logits-out FILE.npy --logits-windows W]
+//     byte-level perplexity over the first N (default all) consecutive non-overlapping windows (as our evaluateBytePerplexity);
 //     prints {"windows":..,"perplexity":..}; optionally writes the logits of the first W windows.
 'use strict';
 const fs = require('fs');
@@ -22,8 +23,8 @@ async function classify(session, args) {
   const labels = readNpy(labelsFile);
   const batch = Number(option(args, '--batch', 100));
   const scale = Number(option(args, '--scale', images.type === 'uint8' ? 1 / 255 : 1));
-  const n = images.shape[0];
-  const per = images.data.length / n;
+  const n = Math.min(images.shape[0], Number(option(args, '--limit', images.shape[0])));
+  const per = images.data.length / images.shape[0];
   const predictions = new BigInt64Array(n);
   let correct = 0;
   for (let start = 0; start < n; start += batch) {
@@ -50,7 +51,7 @@ async function bytes(session, args) {
   const batch = Number(option(args, '--batch', 8));
   const logitsOut = option(args, '--logits-out', null);
   const logitsWindows = Number(option(args, '--logits-windows', 0));
-  const windows = Math.floor((text.length - 1) / context);
+  const windows = Math.min(Math.floor((text.length - 1) / context), Number(option(args, '--windows', Infinity)));
   let nll = 0, count = 0;
   const kept = [];
   for (let w0 = 0; w0 < windows; w0 += batch) {

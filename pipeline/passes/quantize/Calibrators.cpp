@@ -62,29 +62,51 @@ std::vector<ActivationRange> shrunkRanges(const Histogram& h) {
     return out;
 }
 
-// KL(P || Q) where Q is P after quantization to the range: mass outside is clipped into the edge levels, and
-// each quantization level spreads its mass uniformly over the histogram bins that fall into it and were
-// non-empty (the TensorRT construction, adapted to asymmetric ranges over bins).
+// KL(P || Q) as TensorRT's entropy calibration defines it, on an asymmetric range: P is the histogram with
+// the mass outside the range moved into the range's edge bins (what clipping does to the values); Q is the
+// histogram inside the range, without that mass, quantized to the 256 uint8 levels with each level's mass
+// spread evenly over the non-empty bins it covers. Clipping shows as mass in P's edge bins that Q lacks;
+// too wide a range shows as levels that blur many bins together.
 double klDivergence(const Histogram& h, const ActivationRange& range) {
     const Uint8Params p = uint8Params(range);
     const size_t bins = h.counts.size();
-    std::vector<int> level(bins);
+    const double width = h.binWidth();
+    auto binOf = [&](double x) {
+        return static_cast<size_t>(std::clamp((x - h.lo) / width, 0.0, static_cast<double>(bins - 1)));
+    };
+    const size_t first = binOf(range.lo);
+    const size_t last = std::max(first, binOf(range.hi - 0.5 * width));
+    const size_t n = last - first + 1;
+    std::vector<double> clipped(h.counts.begin() + first, h.counts.begin() + last + 1);
+    for (size_t i = 0; i < first; ++i)
+        clipped.front() += h.counts[i];
+    for (size_t i = last + 1; i < bins; ++i)
+        clipped.back() += h.counts[i];
+
+    std::vector<int> level(n);
     std::vector<double> levelMass(256, 0), levelBins(256, 0);
-    for (size_t i = 0; i < bins; ++i) {
-        const double q = std::clamp(std::nearbyint(binCenter(h, i) / p.scale) + p.zeroPoint, 0.0, 255.0);
+    double inside = 0;
+    for (size_t i = 0; i < n; ++i) {
+        const double c = h.counts[first + i];
+        const double q = std::clamp(std::nearbyint(binCenter(h, first + i) / p.scale) + p.zeroPoint, 0.0, 255.0);
         level[i] = static_cast<int>(q);
-        levelMass[level[i]] += h.counts[i];
-        if (h.counts[i] > 0)
-            levelBins[level[i]] += 1;
+        levelMass[level[i]] += c;
+        levelBins[level[i]] += c > 0 ? 1 : 0;
+        inside += c;
     }
     const double total = h.total();
+    if (inside <= 0)
+        return std::numeric_limits<double>::infinity();
+    // Bins Q leaves empty get a small share so that the divergence stays finite (and large).
+    constexpr double kFloor = 1e-9;
     double kl = 0;
-    for (size_t i = 0; i < bins; ++i) {
-        if (h.counts[i] <= 0)
+    for (size_t i = 0; i < n; ++i) {
+        if (clipped[i] <= 0)
             continue;
-        const double pi = h.counts[i] / total;
-        const double qi = levelMass[level[i]] / levelBins[level[i]] / total;
-        kl += pi * std::log(pi / qi);
+        const double pi = clipped[i] / total;
+        const double c = h.counts[first + i];
+        const double qi = c > 0 ? levelMass[level[i]] / levelBins[level[i]] / inside : kFloor;
+        kl += pi * std::log(pi / std::max(qi, kFloor));
     }
     return kl;
 }
