@@ -189,6 +189,10 @@ int runCompress(const ParsedArgs& args) {
     const fs::path output = args.value("output");
     if (output.extension() != ".onnx")
         return fail("the output '" + output.string() + "' must be an .onnx file");
+    // Before any work: a missing folder would otherwise only show after quantizing.
+    const fs::path folder = output.has_parent_path() ? output.parent_path() : fs::path(".");
+    if (std::error_code ec; !fs::is_directory(folder, ec))
+        return fail("cannot create '" + output.string() + "': the folder '" + folder.string() + "' does not exist");
     if (!args.has("quantize") && !args.has("params"))
         return fail("say what to do: --quantize w8a8|w8a16|w4a16|dynamic-int8 (or --params FILE.json)");
     auto params = paramsFrom(args);

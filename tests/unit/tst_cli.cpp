@@ -53,7 +53,7 @@ class CliTest : public QObject {
 private Q_SLOTS:
     void helpOnEveryCommand() {
         QCOMPARE(cli({"--help"}).exitCode, 0);
-        for (const char* command : {"info", "run-model", "eval", "bench", "generate"}) {
+        for (const char* command : {"info", "run-model", "eval", "bench", "generate", "compress"}) {
             const CliRun r = cli({command, "--help"});
             QCOMPARE(r.exitCode, 0);
             QVERIFY2(r.out.startsWith(QString("usage: autoglm ") + command), qPrintable(r.out));
@@ -149,6 +149,66 @@ private Q_SLOTS:
                                 "image=" + QString::fromStdString(wrong.string()), "--output-dir", dir.path()}),
                            "must have shape");
         expectOneLineError(cli({"eval", kFixtures + "/fashion_cnn.onnx"}), "either --images");
+    }
+
+    void compressWritesAFileTheOtherCommandsRun() {
+        requireFixtures();
+        QTemporaryDir dir;
+        const QString out = dir.path() + "/fashion_w8a8.onnx";
+        const QString report = dir.path() + "/report.json";
+        const CliRun r = cli({"compress", kFixtures + "/fashion_cnn.onnx", "-o", out, "--quantize", "w8a8",
+                              "--calibrator", "percentile", "--calib-images", kFixtures + "/fashion_calib_images.npy",
+                              "--calib-samples", "64", "--eval-images", kFixtures + "/fashion_calib_images.npy",
+                              "--eval-labels", kFixtures + "/fashion_calib_labels.npy", "--exclude", "/net/fc2/*",
+                              "--report", report, "--json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("quantize 100%"), qPrintable(r.err));
+        const QJsonObject json = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        const double before = json["original"].toObject()["file_bytes"].toDouble();
+        const double after = json["quantized"].toObject()["file_bytes"].toDouble();
+        QVERIFY(after > 0 && after < 0.3 * before);
+        QVERIFY(json["original"].toObject()["latency_ms_batch1"].toDouble() > 0);
+        const double top1 = json["quantized"].toObject()["metric"].toObject()["value"].toDouble();
+        QVERIFY2(top1 > 0.9, qPrintable(QString::number(top1)));
+        const QJsonArray layers = json["report"].toObject()["layers"].toArray();
+        QCOMPARE(layers.size(), 11);
+        bool fc2Skipped = false;
+        for (const auto& layer : layers)
+            fc2Skipped |= layer.toObject()["layer"].toString() == "/net/fc2/Gemm" && layer.toObject()["skipped"].toBool();
+        QVERIFY(fc2Skipped);
+        QVERIFY(fs::exists(report.toStdString()));
+
+        QCOMPARE(cli({"eval", out, "--images", kFixtures + "/fashion_calib_images.npy", "--labels",
+                      kFixtures + "/fashion_calib_labels.npy"})
+                     .exitCode,
+                 0);
+        QCOMPARE(cli({"bench", out, "--iters", "3"}).exitCode, 0);
+        const CliRun info = cli({"info", out});
+        QVERIFY2(info.out.contains("DequantizeLinear"), qPrintable(info.out));
+    }
+
+    void compressBadInputGetsOneLineErrors() {
+        requireFixtures();
+        QTemporaryDir dir;
+        const QString model = kFixtures + "/fashion_cnn.onnx";
+        const QString out = dir.path() + "/out.onnx";
+        expectOneLineError(cli({"compress", model, "--quantize", "w8a16"}), "needs -o");
+        expectOneLineError(cli({"compress", model, "-o", dir.path() + "/out.txt", "--quantize", "w8a16"}),
+                           "must be an .onnx file");
+        expectOneLineError(cli({"compress", model, "-o", out}), "--quantize");
+        expectOneLineError(cli({"compress", model, "-o", out, "--quantize", "w5"}), "scheme is 'w5'");
+        expectOneLineError(cli({"compress", model, "-o", out, "--quantize", "w4a16", "--group", "48"}),
+                           "group_size is 48");
+        expectOneLineError(cli({"compress", model, "-o", out, "--quantize", "w8a8", "--no-bench"}),
+                           "needs calibration data");
+        expectOneLineError(cli({"compress", model, "-o", out, "--quantize", "w8a8", "--calib-text",
+                                kFixtures + "/austen_calib.txt", "--no-bench"}),
+                           "takes float32");
+        expectOneLineError(cli({"compress", model, "-o", dir.path() + "/missing/out.onnx", "--quantize", "w8a16",
+                                "--no-bench"}),
+                           "cannot create");
+        QVERIFY(!fs::exists(out.toStdString()));
+        QVERIFY(fs::is_empty(dir.path().toStdString()));
     }
 };
 
