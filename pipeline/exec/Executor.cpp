@@ -1,5 +1,6 @@
 #include "pipeline/exec/Executor.h"
 
+#include "pipeline/exec/ConstantFolding.h"
 #include "pipeline/exec/GraphRewrites.h"
 #include "pipeline/exec/OpRegistry.h"
 #include "pipeline/exec/TorchTypes.h"
@@ -87,8 +88,12 @@ Result<Executor> Executor::create(const Model& model, const ExecutorOptions& opt
     auto impl = std::make_unique<Impl>();
     impl->model = model;
     impl->options = options;
-    if (options.fuse)
+    if (options.fuse) {
         exec::fuseErfGelu(impl->model.graph);
+        // Folded constants would be cut off from gradients, which training through the executor needs.
+        if (!options.autograd)
+            exec::foldConstants(impl->model);
+    }
     if (options.device == "cuda") {
         if (!cudaAvailable())
             return Error{"device 'cuda' was requested but this LibTorch has no CUDA device available"};

@@ -19,8 +19,9 @@ struct ExecutorOptions {
     bool autograd = false;
     // "cpu" or "cuda".
     std::string device = "cpu";
-    // Fuse op sequences into single kernels with the same result (exec/GraphRewrites.h). Off when the caller
-    // needs the executor's nodes to be the model's own (per-node shape observation).
+    // Fuse op sequences into single kernels with the same result (exec/GraphRewrites.h) and, without autograd,
+    // evaluate nodes of constants once at creation (exec/ConstantFolding.h). Off when the caller needs the
+    // executor's nodes to be the model's own (per-node shape observation, activation taps).
     bool fuse = true;
 };
 

@@ -2,15 +2,13 @@
 //   bench_executor [--threads N] [--iters N]
 // Prints median / p90 latency of both and the ratio ours / ORT (lower is better; the goal is <= 1.0).
 #include "../ort/OrtJudge.h"
+#include "OrtLatency.h"
 
 #include "pipeline/eval/Benchmark.h"
 #include "pipeline/io/Npy.h"
 #include "pipeline/onnx/OnnxImport.h"
 
 #include <QCoreApplication>
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
 
 #include <cstdio>
@@ -27,35 +25,6 @@ struct Case {
     int64_t batch;
     int64_t seq;
 };
-
-// ORT's latency through run_ort.js --bench (its own process, timed inside node around session.run).
-Result<LatencyStats> ortLatency(const fs::path& model, const TensorMap& inputs, int threads, int iters,
-                                const fs::path& work) {
-    QStringList args{QString::fromStdString((fs::path(AUTOGLM_SOURCE_DIR) / "tests/ort/run_ort.js").string()),
-                     QString::fromStdString(model.string()),
-                     QString::fromStdString(work.string()),
-                     "--threads",
-                     QString::number(threads),
-                     "--bench",
-                     QString::number(iters)};
-    int index = 0;
-    for (const auto& [name, tensor] : inputs) {
-        const fs::path file = work / ("bench_in_" + std::to_string(index++) + ".npy");
-        if (auto saved = saveNpy(tensor, file); !saved)
-            return saved.error();
-        args << QString::fromStdString(name + "=" + file.string());
-    }
-    QProcess node;
-    node.start("node", args);
-    if (!node.waitForFinished(30 * 60 * 1000) || node.exitCode() != 0)
-        return Error{"ONNX Runtime failed: " + node.readAllStandardError().toStdString()};
-    const QJsonObject j = QJsonDocument::fromJson(node.readAllStandardOutput().trimmed()).object();
-    LatencyStats s;
-    s.medianMs = j["median_ms"].toDouble();
-    s.p90Ms = j["p90_ms"].toDouble();
-    s.iterations = j["iterations"].toInt();
-    return s;
-}
 
 } // namespace
 
@@ -97,7 +66,7 @@ int main(int argc, char** argv) {
         }
         auto inputs = syntheticInputs(model.value(), c.batch, c.seq);
         auto ours = measureLatency(executor.value(), inputs.value(), 5, iters);
-        auto ort = ortLatency(modelFile, inputs.value(), threads, iters, work.path().toStdString());
+        auto ort = benchutil::ortLatency(modelFile, inputs.value(), threads, iters, work.path().toStdString());
         if (!ours || !ort) {
             std::fprintf(stderr, "%s\n", (!ours ? ours.message() : ort.message()).c_str());
             return 1;

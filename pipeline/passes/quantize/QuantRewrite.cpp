@@ -81,6 +81,72 @@ void emitInt8Weight(Model& model, const WeightLayer& layer, const QuantizedRows&
     g.nodes.push_back(std::move(dq));
 }
 
+void emitInt4Weight(Model& model, const WeightLayer& layer, const QuantizedRows& q) {
+    Graph& g = model.graph;
+    const DType type = q.symmetric ? DType::Int4 : DType::UInt4;
+    const at::ScalarType storage = q.symmetric ? at::kChar : at::kByte;
+    // Parameters are laid out like the weight with its input axis cut into blocks.
+    auto blockedLayout = [&](const at::Tensor& perRowGroup) {
+        return (layer.inputAxis == 0 ? perRowGroup.t() : perRowGroup).contiguous();
+    };
+    g.initializers.erase(layer.weight);
+    const std::string qName = g.uniqueName(layer.weight + "_quantized");
+    g.initializers[qName] = TensorData(fromRows(q.q, layer).to(storage), type);
+    Node dq = makeNode(g, "DequantizeLinear", layer.weight + "_DequantizeLinear", {qName}, {layer.weight});
+    dq.inputs.push_back(addInitializer(g, layer.weight + "_scale", blockedLayout(q.scale)));
+    if (!q.symmetric) {
+        const std::string zName = g.uniqueName(layer.weight + "_zero_point");
+        g.initializers[zName] = TensorData(blockedLayout(q.zeroPoint).to(storage), type);
+        dq.inputs.push_back(zName);
+    }
+    dq.attributes["axis"] = Attribute::makeInt(layer.inputAxis);
+    dq.attributes["block_size"] = Attribute::makeInt(q.groupSize);
+    g.nodes.push_back(std::move(dq));
+}
+
+namespace {
+
+// Two 4-bit values per byte along the last axis, the first in the low nibble; odd lengths padded with zero.
+at::Tensor packNibbles(const at::Tensor& values) {
+    at::Tensor v = values.to(at::kByte);
+    if (v.size(-1) % 2)
+        v = at::constant_pad_nd(v, {0, 1}, 0);
+    const at::Tensor low = v.slice(-1, 0, v.size(-1), 2);
+    const at::Tensor high = v.slice(-1, 1, v.size(-1), 2);
+    return (low.bitwise_or(high.__lshift__(4))).contiguous();
+}
+
+} // namespace
+
+std::string emitMatMulNBits(Model& model, const WeightLayer& layer, const QuantizedRows& q) {
+    Graph& g = model.graph;
+    Node& node = g.nodes[layer.node];
+    if (node.opType != "MatMul")
+        return "MatMulNBits replaces MatMul only";
+    const int64_t n = q.q.size(0);
+    const int64_t k = q.q.size(1);
+    const int64_t blocks = q.groups();
+    // Unsigned 4-bit values: symmetric ones shifted by 8, the zero point MatMulNBits assumes when none is given.
+    at::Tensor values = q.symmetric ? q.q + 8 : q.q;
+    values = at::constant_pad_nd(values, {0, blocks * q.groupSize - k}, q.symmetric ? 8 : 0);
+    const at::Tensor packed = packNibbles(values.reshape({n, blocks, q.groupSize}));
+    g.initializers.erase(layer.weight);
+    std::vector<std::string> inputs{node.inputs[0], addInitializer(g, layer.weight + "_nbits", packed),
+                                    addInitializer(g, layer.weight + "_scale", q.scale.reshape({-1}))};
+    if (!q.symmetric)
+        inputs.push_back(addInitializer(g, layer.weight + "_zero_point", packNibbles(q.zeroPoint).reshape({-1})));
+    Node nbits = makeNode(g, "MatMulNBits", layer.name + "_MatMulNBits", inputs, node.outputs);
+    nbits.domain = "com.microsoft";
+    nbits.attributes["K"] = Attribute::makeInt(k);
+    nbits.attributes["N"] = Attribute::makeInt(n);
+    nbits.attributes["bits"] = Attribute::makeInt(4);
+    nbits.attributes["block_size"] = Attribute::makeInt(q.groupSize);
+    g.nodes[layer.node] = std::move(nbits);
+    if (model.opsetVersion("com.microsoft") == 0)
+        model.opsets.push_back({"com.microsoft", 1});
+    return {};
+}
+
 std::string emitDynamicLayer(Model& model, const WeightLayer& layer, const QuantizedRows& q) {
     Graph& g = model.graph;
     Node& node = g.nodes[layer.node];

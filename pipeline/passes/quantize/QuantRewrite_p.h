@@ -14,6 +14,16 @@ namespace autoglm::quant {
 // the weight under its old name (per output channel: axis = the weight's output axis; per tensor: scalar).
 void emitInt8Weight(Model& model, const WeightLayer& layer, const QuantizedRows& q);
 
+// 4-bit group-wise weight as an opset-21 blocked DequantizeLinear: INT4 values (symmetric) or UINT4 values with
+// a UINT4 zero point (asymmetric), axis = the weight's input axis, block_size = the group size. The caller
+// raises the model's opset to 21.
+void emitInt4Weight(Model& model, const WeightLayer& layer, const QuantizedRows& q);
+
+// 4-bit MatMul as com.microsoft MatMulNBits (ONNX Runtime's contrib op): B packed [N, blocks, G/2] uint8 with
+// the offset 8 of symmetric values implied, scales [N * blocks], packed uint8 zero points when asymmetric.
+// Only MatMul layers; returns why not otherwise.
+std::string emitMatMulNBits(Model& model, const WeightLayer& layer, const QuantizedRows& q);
+
 // Dynamic int8: the layer (MatMul, or Gemm with alpha = beta = 1) becomes DynamicQuantizeLinear on its input,
 // MatMulInteger with the int8 weight [K, N], a Cast to float and a Mul by (input scale × weight scales), plus
 // the Gemm's bias. Returns an empty string, or why the layer cannot be rewritten.

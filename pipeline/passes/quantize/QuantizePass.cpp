@@ -1,5 +1,6 @@
 #include "pipeline/passes/quantize/QuantizePass.h"
 
+#include "pipeline/onnx/OpsetUpgrade.h"
 #include "pipeline/passes/ActivationTap.h"
 #include "pipeline/passes/quantize/ActivationScaling_p.h"
 #include "pipeline/passes/quantize/Gptq_p.h"
@@ -115,6 +116,7 @@ private:
     std::map<std::string, at::Tensor> m_hessians; // activation -> sum of x xᵀ
     std::map<std::string, int64_t> m_hessianRows;
     std::map<std::string, Histogram> m_histograms;
+    bool m_needsOpset21 = false; // blocked DequantizeLinear over 4-bit values
 };
 
 Status QuantizeRun::chooseLayers() {
@@ -325,8 +327,15 @@ Status QuantizeRun::quantizeWeights() {
             r.action += ", dynamic activations";
         } else if (bits == 8) {
             quant::emitInt8Weight(m_result.model, layer, q);
+        } else if (m_params.int4Format == "matmulnbits" && layer.opType == "MatMul") {
+            quant::emitMatMulNBits(m_result.model, layer, q);
+            r.action += ", MatMulNBits";
         } else {
-            return Error{"4-bit export is not available in this build", true};
+            quant::emitInt4Weight(m_result.model, layer, q);
+            m_needsOpset21 = true;
+            if (m_params.int4Format == "matmulnbits")
+                r.reason += (r.reason.empty() ? "" : "; ") +
+                            std::string("MatMulNBits replaces MatMul only: written as blocked DequantizeLinear");
         }
         m_result.report.layers.push_back(std::move(r));
     }
@@ -376,6 +385,14 @@ Result<PassResult> QuantizeRun::run() {
                       &QuantizeRun::quantizeWeights, &QuantizeRun::quantizeActivations})
         if (auto s = (this->*step)(); !s)
             return s.error();
+    if (m_needsOpset21 && m_result.model.opsetVersion("") < 21) {
+        const int64_t from = m_result.model.opsetVersion("");
+        if (auto s = upgradeOpset(m_result.model, 21); !s)
+            return Error{"4-bit DequantizeLinear needs opset 21 and the model cannot be raised to it: " + s.message() +
+                         " (use --int4-format matmulnbits)"};
+        m_result.report.notes.push_back("opset raised from " + std::to_string(from) +
+                                        " to 21 for blocked 4-bit DequantizeLinear");
+    }
     if (auto s = graph().sortTopologically(); !s)
         return Error{"the quantized graph is not acyclic: " + s.message()};
     if (auto s = graph().validate(); !s)
