@@ -42,12 +42,12 @@ int64_t macsOf(const Node& node, const std::vector<Shape>& in, const std::vector
     return 0;
 }
 
-// Parameters are the model's weights: floating-point tensors, or int8/uint8 ones (quantized weights). Integer
-// constants such as shapes and axes are not parameters.
+// Parameters are the model's weights: floating-point tensors, or int8/uint8/int4/uint4 ones (quantized
+// weights). Integer constants such as shapes and axes are not parameters.
 bool isWeight(const TensorData& t) {
     const DType d = t.dtype();
     return d == DType::Float || d == DType::Float16 || d == DType::BFloat16 || d == DType::Double || d == DType::Int8 ||
-           d == DType::UInt8;
+           d == DType::UInt8 || d == DType::Int4 || d == DType::UInt4;
 }
 
 } // namespace
