@@ -5,6 +5,7 @@
 #include "pipeline/ir/TensorUtil.h"
 #include "pipeline/onnx/OnnxExport.h"
 #include "pipeline/onnx/OnnxImport.h"
+#include "pipeline/onnx/TensorProtoConvert.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -67,6 +68,39 @@ void writeFloats(const fs::path& file, std::vector<float> values) {
     std::ofstream(file, std::ios::binary)
         .write(reinterpret_cast<const char*>(values.data()),
                static_cast<std::streamsize>(values.size() * sizeof(float)));
+}
+
+// A 4-bit tensor through TensorProto and back: the packed bytes are ONNX's, the values survive.
+void checkFourBitRoundTrip(const TensorData& tensor, const std::string& expectedRaw) {
+    onnx::TensorProto proto;
+    onnxio::tensorToProto(tensor, "w", proto);
+    QCOMPARE(proto.data_type(), static_cast<int32_t>(tensor.dtype()));
+    QCOMPARE(proto.raw_data(), expectedRaw);
+    const TensorData back = onnxio::tensorFromProto(proto, ".", "tensor 'w'");
+    QCOMPARE(back.dtype(), tensor.dtype());
+    QCOMPARE(back.shape(), tensor.shape());
+    QVERIFY(back.bitEqual(tensor));
+}
+
+// Import errors come as exceptions from tensorFromProto; the message must name the tensor and the cause.
+void expectProtoError(const onnx::TensorProto& proto, const std::string& text) {
+    try {
+        onnxio::tensorFromProto(proto, ".", "initializer 'q'");
+        QFAIL("expected an error");
+    } catch (const std::exception& e) {
+        const std::string message = e.what();
+        QVERIFY2(message.find("initializer 'q'") != std::string::npos, e.what());
+        QVERIFY2(message.find(text) != std::string::npos, e.what());
+    }
+}
+
+onnx::TensorProto fourBitProto(int32_t dataType, std::vector<int64_t> dims) {
+    onnx::TensorProto proto;
+    proto.set_name("q");
+    proto.set_data_type(dataType);
+    for (int64_t d : dims)
+        proto.add_dims(d);
+    return proto;
 }
 
 } // namespace
@@ -231,6 +265,73 @@ private Q_SLOTS:
         b.initializer("w", {4}, {1, 2, 3}); // 3 values for 4 elements
         b.node("Add", {"x", "w"}, {"y"});
         VERIFY_ERROR_MENTIONS(parseOnnx(b.bytes(), ".", "short.onnx"), "initializer 'w'");
+    }
+
+    // ONNX packs 4-bit values two per byte, the first in the low nibble; odd counts leave the last high nibble 0.
+    void fourBitTensorsPackLowNibbleFirst() {
+        checkFourBitRoundTrip(makeTensor(DType::Int4, {7}, {-8, 7, -1, 0, 1, -2, 3}),
+                              std::string("\x78\x0F\xE1\x03", 4));
+        checkFourBitRoundTrip(makeTensor(DType::UInt4, {3, 3}, {0, 15, 8, 1, 2, 3, 4, 5, 6}),
+                              std::string("\xF0\x18\x32\x54\x06", 5));
+        checkFourBitRoundTrip(makeTensor(DType::Int4, {0}, {}), std::string());
+        checkFourBitRoundTrip(makeTensor(DType::Int4, {}, {-3}), std::string("\x0D", 1)); // a scalar
+    }
+
+    // The int32_data form holds one packed byte (two elements) per entry, as onnx.proto specifies.
+    void fourBitInt32DataIsOnePackedBytePerEntry() {
+        auto proto = fourBitProto(22, {3});
+        proto.add_int32_data(0x9F); // elements 0 (low nibble 0xF = -1) and 1 (0x9 = -7)
+        proto.add_int32_data(0x07); // element 2 (7); the high nibble is padding
+        auto t = onnxio::tensorFromProto(proto, ".", "initializer 'q'");
+        QCOMPARE(t.dtype(), DType::Int4);
+        QCOMPARE(tensorValues(t), (std::vector<double>{-1, -7, 7}));
+        proto.set_int32_data(0, -97); // the same byte, sign-extended by its writer
+        QCOMPARE(tensorValues(onnxio::tensorFromProto(proto, ".", "q")), (std::vector<double>{-1, -7, 7}));
+
+        auto unsignedProto = fourBitProto(21, {2});
+        unsignedProto.add_int32_data(0x9F);
+        auto u = onnxio::tensorFromProto(unsignedProto, ".", "initializer 'q'");
+        QCOMPARE(u.dtype(), DType::UInt4);
+        QCOMPARE(tensorValues(u), (std::vector<double>{15, 9}));
+    }
+
+    void badFourBitDataIsRefused() {
+        auto tooMany = fourBitProto(22, {3});
+        for (int v : {1, 2, 3})
+            tooMany.add_int32_data(v); // one value per entry is not ONNX's 4-bit layout
+        expectProtoError(tooMany, "int32_data holds 3 entries");
+        auto notAByte = fourBitProto(22, {2});
+        notAByte.add_int32_data(300);
+        expectProtoError(notAByte, "not a packed byte");
+        auto shortRaw = fourBitProto(21, {5});
+        shortRaw.set_raw_data(std::string(2, '\0')); // 5 elements need 3 bytes
+        expectProtoError(shortRaw, "need 3");
+    }
+
+    // External data of a 4-bit initializer holds the packed bytes: ceil(numel / 2) of them.
+    void fourBitExternalDataIsPacked() {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        std::ofstream(root / "q.bin", std::ios::binary).write("\x21\x43\x05", 3); // 1..5 as uint4
+        OnnxBuilder b(21);
+        b.proto().set_ir_version(10);
+        b.input("s", onnx::TensorProto::FLOAT, {}).output("y", onnx::TensorProto::FLOAT, {5});
+        auto* q = b.proto().mutable_graph()->add_initializer();
+        *q = fourBitProto(21, {5});
+        q->set_data_location(onnx::TensorProto::EXTERNAL);
+        auto* location = q->add_external_data();
+        location->set_key("location");
+        location->set_value("q.bin");
+        auto* length = q->add_external_data();
+        length->set_key("length");
+        length->set_value("3");
+        b.node("DequantizeLinear", {"q", "s"}, {"y"}, "dq");
+        b.save(root / "m.onnx");
+        auto model = loadOnnx(root / "m.onnx");
+        VERIFY_RESULT(model);
+        const TensorData& t = model->graph.initializers.at("q");
+        QCOMPARE(t.dtype(), DType::UInt4);
+        QCOMPARE(tensorValues(t), (std::vector<double>{1, 2, 3, 4, 5}));
     }
 
     void failedExportLeavesNothingBehind() {
