@@ -4,6 +4,7 @@
 
 #include "pipeline/exec/Executor.h"
 #include "pipeline/ir/TensorUtil.h"
+#include "pipeline/model/ModelSummary.h"
 
 #include <QtTest>
 
@@ -356,6 +357,27 @@ private Q_SLOTS:
         auto wrongZp = base();
         wrongZp.initializer("zp", zerosTensor(DType::UInt8, {3}));
         VERIFY_ERROR_MENTIONS(wrongZp.run(feeds), "zero_points");
+    }
+
+    // Packed weights count as what they encode: B of MatMulNBits holds N x K parameters, an int4 tensor takes
+    // half a byte per element.
+    void summaryCountsPackedWeights() {
+        OneNode node("MatMulNBits", 1, "com.microsoft");
+        node.model.graph.inputs.push_back({"a", DType::Float, std::vector<Dim>{{2, ""}, {40, ""}}, ""});
+        node.node.inputs.push_back("a");
+        node.initializer("b", zerosTensor(DType::UInt8, {5, 3, 8}))
+            .initializer("scales", makeTensor(DType::Float, {15}, std::vector<double>(15, 1.0)));
+        node.attr("K", 40).attr("N", 5).attr("bits", 4).attr("block_size", 16);
+        Model m = node.model;
+        m.graph.nodes = {node.node};
+        m.graph.outputs = {{"y", DType::Float, std::nullopt, ""}};
+        m.graph.initializers["unused_int4"] = makeTensor(DType::Int4, {7}, {1, 2, 3, 4, 5, 6, 7});
+        const ModelSummary s = summarizeModel(m);
+        QCOMPARE(s.parameters, int64_t(40 * 5 + 15 + 7));
+        QCOMPARE(s.weightBytes, int64_t(5 * 3 * 8 + 15 * 4 + 4));
+        QCOMPARE(s.totalMacs, int64_t(2 * 5 * 40));
+        QCOMPARE(s.layers.size(), size_t(1));
+        QCOMPARE(s.layers[0].parameters, int64_t(40 * 5 + 15));
     }
 };
 
