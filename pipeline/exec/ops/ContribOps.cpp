@@ -32,15 +32,20 @@ at::Tensor unpackCodes(const at::Tensor& packed, int64_t bits) {
     return stacked.reshape(shape);
 }
 
-// A per-block parameter given as [N * blocks] or [N, blocks] (the 1-D form is kept by ORT for older models).
-at::Tensor perBlock(const OpContext& c, const at::Tensor& p, int64_t n, int64_t blocks, const std::string& what) {
-    const bool flat = p.dim() == 1 && p.size(0) == n * blocks;
-    const bool matrix = p.dim() == 2 && p.size(0) == n && p.size(1) == blocks;
+// A parameter with one row per output column n, given as [N * columns] or [N, columns] (ORT keeps the 1-D form
+// for older models); `columns` says what a row holds, for messages.
+at::Tensor perRow(const OpContext& c, const at::Tensor& p, int64_t n, int64_t cols, const std::string& what,
+                  const std::string& columns) {
+    const bool flat = p.dim() == 1 && p.size(0) == n * cols;
+    const bool matrix = p.dim() == 2 && p.size(0) == n && p.size(1) == cols;
     if (!flat && !matrix)
-        c.fail(what + " has shape " + shapeText(p.sizes()) + " but N = " + std::to_string(n) + " and " +
-               std::to_string(blocks) + " blocks along K need [" + std::to_string(n * blocks) + "] or [" +
-               std::to_string(n) + "," + std::to_string(blocks) + "]");
-    return p.reshape({n, blocks});
+        c.fail(what + " has shape " + shapeText(p.sizes()) + " but N = " + std::to_string(n) + " rows of " + columns +
+               " need [" + std::to_string(n * cols) + "] or [" + std::to_string(n) + "," + std::to_string(cols) + "]");
+    return p.reshape({n, cols});
+}
+
+std::string blocksText(int64_t blocks) {
+    return std::to_string(blocks) + " block" + (blocks == 1 ? "" : "s") + " along K";
 }
 
 // Zero points: uint8 packed like B (each row of N holds its blocks' zero points, bits each, padded to a whole
@@ -51,13 +56,14 @@ at::Tensor zeroPoints(const OpContext& c, int64_t n, int64_t blocks, int64_t bit
     const at::Tensor& zp = c.input(3);
     if (zp.scalar_type() == at::kByte) {
         const int64_t rowBytes = (blocks * bits + 7) / 8;
-        const at::Tensor packed = perBlock(c, zp, n, rowBytes, "packed uint8 zero_points");
+        const at::Tensor packed = perRow(c, zp, n, rowBytes, "packed uint8 zero_points",
+                                         blocksText(blocks) + " packed into " + std::to_string(rowBytes) + " bytes");
         return unpackCodes(packed, bits).narrow(1, 0, blocks).to(at::kFloat);
     }
     if (zp.scalar_type() != c.input(2).scalar_type())
         c.fail(std::string("zero_points must be uint8 (packed) or the scales' type, got ") +
                at::toString(zp.scalar_type()) + " with scales of " + at::toString(c.input(2).scalar_type()));
-    return perBlock(c, zp, n, blocks, "zero_points").to(at::kFloat);
+    return perRow(c, zp, n, blocks, "zero_points", blocksText(blocks)).to(at::kFloat);
 }
 
 at::Tensor matMulNBits(const OpContext& c) {
@@ -92,7 +98,7 @@ at::Tensor matMulNBits(const OpContext& c) {
                std::to_string(n) + "," + std::to_string(blocks) + "," + std::to_string(blobBytes) + "]");
     if (!c.input(2).is_floating_point())
         c.fail(std::string("scales must be floating-point, got ") + at::toString(c.input(2).scalar_type()));
-    const at::Tensor scales = perBlock(c, c.input(2), n, blocks, "scales").to(at::kFloat);
+    const at::Tensor scales = perRow(c, c.input(2), n, blocks, "scales", blocksText(blocks)).to(at::kFloat);
     const at::Tensor zero = zeroPoints(c, n, blocks, bits);
 
     // W[n, k] = (code - zero point) * scale of k's block; K need not fill the last block, whose padding codes
