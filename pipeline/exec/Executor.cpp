@@ -34,6 +34,7 @@ struct Executor::Impl {
     at::Device device{at::kCPU};
     std::unordered_map<std::string, int> slotOf;
     std::vector<at::Tensor> constants; // per slot: initializers, preloaded on the device
+    std::vector<DType> constantTypes;  // per slot: Int4 / UInt4 for 4-bit initializers, else Undefined
     std::vector<Step> steps;
     std::vector<int> outputSlots;
 
@@ -52,8 +53,15 @@ std::string shapeOf(const at::Tensor& t) {
     return out + "]";
 }
 
-Status checkInput(const ValueInfo& info, const at::Tensor& t) {
-    const DType actual = dtypeFromTorch(t.scalar_type());
+// The logical type a value carries beside its tensor: Int4 / UInt4 for 4-bit values, else Undefined (the
+// tensor's own type).
+DType subByteTypeOf(const TensorData& t) {
+    return isSubByte(t.dtype()) ? t.dtype() : DType::Undefined;
+}
+
+Status checkInput(const ValueInfo& info, const TensorData& data) {
+    const at::Tensor& t = data.tensor();
+    const DType actual = data.dtype();
     if (info.dtype != DType::Undefined && actual != info.dtype)
         return Error{"input '" + info.name + "' must be " + dtypeName(info.dtype) + " but got " + dtypeName(actual)};
     if (!info.shape)
@@ -64,6 +72,62 @@ Status checkInput(const ValueInfo& info, const at::Tensor& t) {
         matches = !dims[i].isFixed() || dims[i].value == t.size(static_cast<int64_t>(i));
     if (!matches)
         return Error{"input '" + info.name + "' must have shape " + info.shapeString() + " but got " + shapeOf(t)};
+    return Ok{};
+}
+
+// ONNX (opset 21) admits 4-bit tensors only in a few ops. Ours read the unpacked int8 / uint8 storage as
+// plain integers, which is right where they only convert, move or dequantize the values; any other kernel
+// would compute in the wrong type, so a 4-bit input anywhere else is refused. Returns the inputs that may be
+// 4-bit for an op, or nullptr.
+const std::vector<size_t>* subByteInputs(const Node& node) {
+    static const std::map<std::string, std::vector<size_t>> accepted{
+        {"DequantizeLinear", {0, 2}},
+        {"QuantizeLinear", {2}},
+        {"Cast", {0}},
+        {"CastLike", {0}},
+        {"Identity", {0}},
+        {"Reshape", {0}},
+        {"Flatten", {0}},
+        {"Squeeze", {0}},
+        {"Unsqueeze", {0}},
+        {"Transpose", {0}},
+        {"Shape", {0}},
+        {"Size", {0}},
+    };
+    if (!node.domain.empty())
+        return nullptr;
+    auto it = accepted.find(node.opType);
+    return it == accepted.end() ? nullptr : &it->second;
+}
+
+// Ops whose first output is their first input's elements rearranged: a 4-bit input gives a 4-bit output.
+bool keepsSubByte(const Node& node) {
+    static const std::set<std::string> ops{"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose"};
+    return node.domain.empty() && ops.count(node.opType);
+}
+
+// ONNX's own list of ops with 4-bit inputs (opset 21 type constraints): a 4-bit input there is valid ONNX
+// that we do not run; anywhere else it is an invalid model.
+bool onnxAllowsSubByte(const Node& node) {
+    static const std::set<std::string> ops{
+        "Cast",  "CastLike", "Constant", "ConstantOfShape", "DequantizeLinear", "Flatten", "Identity",
+        "If",    "Loop",     "Pad",      "QLinearMatMul",   "QuantizeLinear",   "Reshape", "Scan",
+        "Shape", "Size",     "Squeeze",  "Transpose",       "Unsqueeze"};
+    return node.domain.empty() && ops.count(node.opType);
+}
+
+Status checkSubByteInputs(const Node& node, const std::vector<DType>& types) {
+    const std::vector<size_t>* accepted = subByteInputs(node);
+    for (size_t i = 0; i < types.size(); ++i) {
+        if (!isSubByte(types[i]) || (accepted && std::find(accepted->begin(), accepted->end(), i) != accepted->end()))
+            continue;
+        const std::string what =
+            node.label() + ": input #" + std::to_string(i) + " '" + node.inputs[i] + "' is " + dtypeName(types[i]);
+        if (onnxAllowsSubByte(node))
+            return Error{what + ", which this op does not support for that input", true};
+        return Error{what + ", but ONNX allows 4-bit tensors only in Cast, (De)QuantizeLinear, Reshape and other "
+                            "data-movement ops"};
+    }
     return Ok{};
 }
 
@@ -156,8 +220,11 @@ Result<Executor> Executor::create(const Model& model, const ExecutorOptions& opt
             impl->steps[lastUse[slotIndex]].freeAfter.push_back(slotIndex);
 
     impl->constants.resize(impl->slotOf.size());
-    for (const auto& [name, tensor] : graph.initializers)
+    impl->constantTypes.resize(impl->slotOf.size(), DType::Undefined);
+    for (const auto& [name, tensor] : graph.initializers) {
         impl->constants[impl->slotOf.at(name)] = tensor.tensor().to(impl->device);
+        impl->constantTypes[impl->slotOf.at(name)] = subByteTypeOf(tensor);
+    }
     return Executor(std::move(impl));
 }
 
@@ -165,6 +232,7 @@ Result<TensorMap> Executor::run(const TensorMap& inputs, std::stop_token stop, c
     const Impl& impl = *m_impl;
     const Graph& graph = impl.model.graph;
     std::vector<at::Tensor> values = impl.constants;
+    std::vector<DType> types = impl.constantTypes;
 
     const auto feeds = graph.feedInputs();
     for (const auto& [name, tensor] : inputs)
@@ -179,10 +247,11 @@ Result<TensorMap> Executor::run(const TensorMap& inputs, std::stop_token stop, c
         if (it == inputs.end() || !it->second.defined())
             return Error{"input '" + info.name + "' " + info.shapeString() + " " + dtypeName(info.dtype) +
                          " was not given"};
-        auto ok = checkInput(info, it->second.tensor());
+        auto ok = checkInput(info, it->second);
         if (!ok)
             return ok.error();
         values[impl.slotOf.at(info.name)] = it->second.tensor().to(impl.device);
+        types[impl.slotOf.at(info.name)] = subByteTypeOf(it->second);
     }
 
     c10::AutoGradMode gradMode(impl.options.autograd);
@@ -191,12 +260,18 @@ Result<TensorMap> Executor::run(const TensorMap& inputs, std::stop_token stop, c
             return Error{"cancelled"};
         const Node& node = graph.nodes[step.node];
         std::vector<at::Tensor> args;
+        std::vector<DType> argTypes;
         args.reserve(step.inputSlots.size());
-        for (int s : step.inputSlots)
+        for (int s : step.inputSlots) {
             args.push_back(s >= 0 ? values[s] : at::Tensor());
+            argTypes.push_back(s >= 0 ? types[s] : DType::Undefined);
+        }
+        if (auto ok = checkSubByteInputs(node, argTypes); !ok)
+            return ok.error();
+        OpContext context(node, step.opset, std::move(args), argTypes);
         std::vector<at::Tensor> results;
         try {
-            results = (*step.kernel)(OpContext(node, step.opset, std::move(args)));
+            results = (*step.kernel)(context);
         } catch (const UnsupportedError& e) {
             return Error{e.what(), true};
         } catch (const AutoglmError& e) {
@@ -226,6 +301,11 @@ Result<TensorMap> Executor::run(const TensorMap& inputs, std::stop_token stop, c
             // on the executor's device so the next kernel never mixes devices.
             if (results[o].device() != impl.device)
                 results[o] = results[o].to(impl.device);
+            DType type = context.outputType(o);
+            if (type == DType::Undefined && o == 0 && keepsSubByte(node) && isSubByte(argTypes[0]) &&
+                results[0].scalar_type() == *storageTorchType(argTypes[0]))
+                type = argTypes[0];
+            types[step.outputSlots[o]] = isSubByte(type) ? type : DType::Undefined;
             values[step.outputSlots[o]] = std::move(results[o]);
         }
         for (int s : step.freeAfter)
@@ -237,7 +317,9 @@ Result<TensorMap> Executor::run(const TensorMap& inputs, std::stop_token stop, c
         at::Tensor t = values[impl.outputSlots[o]];
         if (!t.defined())
             return Error{"graph output '" + graph.outputs[o].name + "' was not computed"};
-        outputs[graph.outputs[o].name] = TensorData(impl.options.autograd ? t : t.cpu());
+        const at::Tensor held = impl.options.autograd ? t : t.cpu();
+        const DType type = types[impl.outputSlots[o]];
+        outputs[graph.outputs[o].name] = isSubByte(type) ? TensorData(held, type) : TensorData(held);
     }
     return outputs;
 }

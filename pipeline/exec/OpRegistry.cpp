@@ -1,11 +1,30 @@
 #include "pipeline/exec/OpRegistry.h"
 
+#include "pipeline/exec/TorchTypes.h"
 #include "pipeline/exec/ops/OpFamilies.h"
 
 namespace autoglm::exec {
 
-OpContext::OpContext(const Node& node, int64_t opset, std::vector<at::Tensor> inputs)
-    : m_node(node), m_opset(opset), m_inputs(std::move(inputs)) {}
+OpContext::OpContext(const Node& node, int64_t opset, std::vector<at::Tensor> inputs, std::vector<DType> inputTypes)
+    : m_node(node), m_opset(opset), m_inputs(std::move(inputs)), m_inputTypes(std::move(inputTypes)) {}
+
+DType OpContext::inputType(size_t index) const {
+    if (!hasInput(index))
+        return DType::Undefined;
+    if (index < m_inputTypes.size() && m_inputTypes[index] != DType::Undefined)
+        return m_inputTypes[index];
+    return dtypeFromTorch(m_inputs[index].scalar_type());
+}
+
+void OpContext::setOutputType(size_t index, DType type) {
+    if (m_outputTypes.size() <= index)
+        m_outputTypes.resize(index + 1, DType::Undefined);
+    m_outputTypes[index] = type;
+}
+
+DType OpContext::outputType(size_t index) const {
+    return index < m_outputTypes.size() ? m_outputTypes[index] : DType::Undefined;
+}
 
 bool OpContext::hasInput(size_t index) const {
     return index < m_inputs.size() && m_inputs[index].defined();
@@ -117,6 +136,7 @@ const OpRegistry& OpRegistry::builtin() {
         registerQuantizationOps(r);
         registerLossOps(r);
         registerSignalOps(r);
+        registerContribOps(r);
         return r;
     }();
     return registry;

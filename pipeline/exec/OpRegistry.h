@@ -17,9 +17,15 @@ namespace autoglm::exec {
 
 // What a kernel sees of one node: its inputs (undefined tensors for omitted optional inputs), attributes with
 // defaults, and the opset version in force, so kernels can follow each opset's semantics.
+//
+// 4-bit values travel unpacked in int8 / uint8 tensors (LibTorch has no 4-bit type), so their logical type
+// travels beside them: inputType() reports Int4 / UInt4 for such inputs, and a kernel that produces 4-bit
+// values says so with setOutputType().
 class OpContext {
 public:
-    OpContext(const Node& node, int64_t opset, std::vector<at::Tensor> inputs);
+    // inputTypes: the logical type of each input where it differs from its tensor's (4-bit values); may be
+    // shorter than inputs or empty.
+    OpContext(const Node& node, int64_t opset, std::vector<at::Tensor> inputs, std::vector<DType> inputTypes = {});
 
     const Node& node() const { return m_node; }
     int64_t opset() const { return m_opset; }
@@ -29,8 +35,14 @@ public:
     // Throws AutoglmError naming the node when the input is missing.
     const at::Tensor& input(size_t index) const;
     const std::vector<at::Tensor>& inputs() const { return m_inputs; }
+    // The input's logical element type (Int4 / UInt4 for 4-bit values); Undefined when the input is missing.
+    DType inputType(size_t index) const;
     size_t outputCount() const { return m_node.outputs.size(); }
     bool wantsOutput(size_t index) const;
+    // Declares that output `index` holds 4-bit values (in an int8 / uint8 tensor). Outputs not declared have
+    // their tensor's type.
+    void setOutputType(size_t index, DType type);
+    DType outputType(size_t index) const;
 
     bool hasAttr(const std::string& name) const { return m_node.attribute(name) != nullptr; }
     int64_t attrInt(const std::string& name, int64_t fallback) const;
@@ -53,9 +65,13 @@ private:
     const Node& m_node;
     int64_t m_opset;
     std::vector<at::Tensor> m_inputs;
+    std::vector<DType> m_inputTypes;
+    std::vector<DType> m_outputTypes;
 };
 
-using OpKernel = std::function<std::vector<at::Tensor>(const OpContext&)>;
+// Kernels that only read their context take it as const; the context is non-const so that a kernel can
+// declare its outputs' logical types.
+using OpKernel = std::function<std::vector<at::Tensor>(OpContext&)>;
 
 class OpRegistry {
 public:

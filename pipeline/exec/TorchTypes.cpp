@@ -35,6 +35,14 @@ std::optional<at::ScalarType> torchType(DType type) {
     }
 }
 
+std::optional<at::ScalarType> storageTorchType(DType type) {
+    if (type == DType::Int4)
+        return at::kChar;
+    if (type == DType::UInt4)
+        return at::kByte;
+    return torchType(type);
+}
+
 at::ScalarType requireTorchType(DType type, const std::string& context) {
     if (auto t = torchType(type))
         return *t;

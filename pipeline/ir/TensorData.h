@@ -2,7 +2,12 @@
 // A tensor held by the IR (an initializer, a constant attribute, an executor input or output). It owns a
 // LibTorch tensor, but this header only forward-declares it so that Qt-side code and most of the core never
 // pay for LibTorch's headers. Code that needs the tensor includes <ATen/ATen.h> itself.
+//
+// LibTorch has no 4-bit element type, so Int4 and UInt4 tensors are held unpacked, one value per byte (int8
+// storage for Int4, uint8 for UInt4), with the logical type kept beside the tensor: dtype() reports it,
+// byteSize() counts the packed size, and ONNX import/export packs and unpacks at the file boundary.
 
+#include "pipeline/common/Result.h"
 #include "pipeline/ir/DType.h"
 
 #include <cstdint>
@@ -19,6 +24,12 @@ class TensorData {
 public:
     TensorData();
     explicit TensorData(const at::Tensor& tensor);
+    // A 4-bit tensor from one value per element: `unpacked` is any integer tensor whose values lie in the
+    // logical type's range ([-8, 7] for Int4, [0, 15] for UInt4); it is stored as int8 / uint8. With any
+    // other logical type, the tensor's own type must be that type. Throws AutoglmError naming what is wrong.
+    TensorData(const at::Tensor& unpacked, DType logical);
+    // The same as a value: the error instead of an exception.
+    static Result<TensorData> fromUnpacked(const at::Tensor& unpacked, DType logical);
     ~TensorData();
     TensorData(const TensorData&);
     TensorData& operator=(const TensorData&);
@@ -26,19 +37,23 @@ public:
     TensorData& operator=(TensorData&&) noexcept;
 
     bool defined() const;
+    // The logical type: Int4 / UInt4 for 4-bit tensors, else the tensor's own type.
     DType dtype() const;
     std::vector<int64_t> shape() const;
     int64_t numel() const;
+    // Bytes as stored in a file: 4-bit tensors count half a byte per element, rounded up.
     int64_t byteSize() const;
 
     // The LibTorch tensor; only callable where ATen is included. Undefined tensors are reported by defined().
+    // For 4-bit tensors this is the unpacked int8 / uint8 tensor.
     const at::Tensor& tensor() const;
 
-    // True when both have the same dtype, shape and bytes.
+    // True when both have the same logical dtype, shape and values.
     bool bitEqual(const TensorData& other) const;
 
 private:
     std::unique_ptr<at::Tensor> m_tensor;
+    DType m_subByte = DType::Undefined; // Int4 / UInt4 when the tensor holds 4-bit values, else Undefined
 };
 
 } // namespace autoglm

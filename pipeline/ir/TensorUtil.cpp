@@ -10,11 +10,19 @@ namespace autoglm {
 
 TensorData makeTensor(DType type, const std::vector<int64_t>& shape, const std::vector<double>& values) {
     at::Tensor t = at::tensor(values, at::kDouble).reshape(shape);
+    if (isSubByte(type)) {
+        if (!at::equal(t, t.round()))
+            throw AutoglmError("makeTensor: " + dtypeName(type) + " values must be whole numbers");
+        return TensorData(t.to(at::kLong), type); // checks the range
+    }
     return TensorData(t.to(requireTorchType(type, "makeTensor")));
 }
 
 TensorData zerosTensor(DType type, const std::vector<int64_t>& shape) {
-    return TensorData(at::zeros(shape, at::TensorOptions().dtype(requireTorchType(type, "zerosTensor"))));
+    const auto storage = storageTorchType(type);
+    const at::ScalarType held = storage ? *storage : requireTorchType(type, "zerosTensor");
+    at::Tensor zeros = at::zeros(shape, at::TensorOptions().dtype(held));
+    return isSubByte(type) ? TensorData(zeros, type) : TensorData(zeros);
 }
 
 std::vector<double> tensorValues(const TensorData& tensor) {

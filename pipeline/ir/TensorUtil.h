@@ -9,6 +9,7 @@
 
 namespace autoglm {
 
+// Throws AutoglmError for a type LibTorch cannot hold or, for Int4 / UInt4, values outside the type's range.
 TensorData makeTensor(DType type, const std::vector<int64_t>& shape, const std::vector<double>& values);
 TensorData zerosTensor(DType type, const std::vector<int64_t>& shape);
 std::vector<double> tensorValues(const TensorData& tensor);

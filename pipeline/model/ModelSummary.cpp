@@ -31,6 +31,10 @@ int64_t macsOf(const Node& node, const std::vector<Shape>& in, const std::vector
     }
     if (node.opType == "ConvTranspose")
         return w.size() >= 2 ? product(in[0]) * product(w, 1) : 0;
+    if (node.opType == "MatMulNBits" && node.domain == "com.microsoft") {
+        const Attribute* k = node.attribute("K");
+        return k ? product(y) * k->i : 0;
+    }
     if (node.opType == "MatMul" || node.opType == "MatMulInteger" || node.opType == "Gemm") {
         const Shape& a = in[0];
         if (a.empty())
@@ -42,12 +46,25 @@ int64_t macsOf(const Node& node, const std::vector<Shape>& in, const std::vector
     return 0;
 }
 
-// Parameters are the model's weights: floating-point tensors, or int8/uint8 ones (quantized weights). Integer
-// constants such as shapes and axes are not parameters.
+// Parameters are the model's weights: floating-point tensors, or int8/uint8/int4/uint4 ones (quantized
+// weights). Integer constants such as shapes and axes are not parameters.
 bool isWeight(const TensorData& t) {
     const DType d = t.dtype();
     return d == DType::Float || d == DType::Float16 || d == DType::BFloat16 || d == DType::Double || d == DType::Int8 ||
-           d == DType::UInt8;
+           d == DType::UInt8 || d == DType::Int4 || d == DType::UInt4;
+}
+
+// Weights that count differently from their element count: MatMulNBits packs an N x K matrix of 2-, 4- or
+// 8-bit codes into a uint8 B, so B holds N * K parameters, not its byte count.
+std::map<std::string, int64_t> packedWeightParameters(const Graph& g) {
+    std::map<std::string, int64_t> counts;
+    for (const auto& node : g.nodes) {
+        const Attribute* k = node.attribute("K");
+        const Attribute* n = node.attribute("N");
+        if (node.opType == "MatMulNBits" && node.domain == "com.microsoft" && k && n && node.inputs.size() > 1)
+            counts[node.inputs[1]] = k->i * n->i;
+    }
+    return counts;
 }
 
 } // namespace
@@ -72,10 +89,15 @@ ModelSummary summarizeModel(const Model& model, const SummaryOptions& options) {
         s.inputs.push_back({in.name, dtypeName(in.dtype), in.shapeString()});
     for (const auto& out : g.outputs)
         s.outputs.push_back({out.name, dtypeName(out.dtype), out.shapeString()});
+    const auto packed = packedWeightParameters(g);
+    auto parametersOf = [&](const std::string& name, const TensorData& tensor) {
+        auto it = packed.find(name);
+        return it == packed.end() ? tensor.numel() : it->second;
+    };
     for (const auto& [name, tensor] : g.initializers) {
         if (!isWeight(tensor))
             continue;
-        s.parameters += tensor.numel();
+        s.parameters += parametersOf(name, tensor);
         s.weightBytes += tensor.byteSize();
     }
 
@@ -90,7 +112,7 @@ ModelSummary summarizeModel(const Model& model, const SummaryOptions& options) {
             auto it = g.initializers.find(in);
             if (it == g.initializers.end() || !isWeight(it->second))
                 continue;
-            row.parameters += it->second.numel();
+            row.parameters += parametersOf(in, it->second);
             row.weightBytes += it->second.byteSize();
             if (it->second.numel() > largest) {
                 largest = it->second.numel();

@@ -1,6 +1,7 @@
 #include "pipeline/onnx/OnnxExport.h"
 
 #include "pipeline/common/AtomicFile.h"
+#include "pipeline/onnx/OpsetUpgrade.h"
 #include "pipeline/onnx/TensorProtoConvert.h"
 
 #include <onnx/checker.h>
@@ -140,12 +141,76 @@ std::string externalize(onnx::GraphProto& graph, const std::string& location, co
     return blob;
 }
 
+bool holdsSubByte(const Graph& graph) {
+    for (const auto& [name, tensor] : graph.initializers)
+        if (isSubByte(tensor.dtype()))
+            return true;
+    for (const auto* list : {&graph.inputs, &graph.outputs, &graph.valueInfos})
+        for (const auto& info : *list)
+            if (isSubByte(info.dtype))
+                return true;
+    for (const auto& node : graph.nodes)
+        for (const auto& [key, attr] : node.attributes) {
+            if (isSubByte(attr.t.dtype()))
+                return true;
+            for (const auto& t : attr.tensors)
+                if (isSubByte(t.dtype()))
+                    return true;
+        }
+    return false;
+}
+
+// The IR version to write: the model's, raised to what its default-domain opset needs (opset 21 needs IR 10)
+// and to IR 10 when it holds 4-bit tensors, which IR 10 introduced. Readers such as ONNX Runtime refuse the
+// newer content under an older IR version.
+int64_t irVersionFor(const Model& model) {
+    int64_t ir = std::max(model.irVersion, minIrVersionForOpset(model.opsetVersion("")));
+    if (holdsSubByte(model.graph))
+        ir = std::max<int64_t>(ir, 10);
+    return ir;
+}
+
+// The checker of the ONNX library we build against (1.12 on Debian) knows IR versions up to onnx::IR_VERSION
+// (8) and each standard domain's opsets up to its registry's maximum (17 for ai.onnx); it rejects anything
+// newer (an INT4 element type, opset 21's block_size attribute) as invalid although it is not. So it runs only
+// when the model is within what it knows; otherwise the model is checked by our own Graph::validate and opset
+// import check alone, and ONNX Runtime in the tests.
+bool checkerKnows(const onnx::ModelProto& proto) {
+    if (proto.ir_version() > onnx::IR_VERSION)
+        return false;
+    const auto& known = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+    for (const auto& import : proto.opset_import()) {
+        auto it = known.find(import.domain() == "ai.onnx" ? std::string() : import.domain());
+        if (it != known.end() && import.version() > it->second.second)
+            return false;
+    }
+    return true;
+}
+
+// Every node's domain must be imported, or readers cannot resolve its operator.
+Status checkOpsetImports(const Model& model) {
+    for (const auto& node : model.graph.nodes) {
+        const bool imported = std::any_of(model.opsets.begin(), model.opsets.end(), [&](const OpsetImport& op) {
+            const bool isDefault = op.domain.empty() || op.domain == "ai.onnx";
+            return node.domain.empty() || node.domain == "ai.onnx" ? isDefault : op.domain == node.domain;
+        });
+        if (!imported)
+            return Error{node.label() + " is in domain '" + (node.domain.empty() ? "ai.onnx" : node.domain) +
+                         "', which the model does not import (add an opset import for it)"};
+    }
+    return Ok{};
+}
+
 } // namespace
 
 Status saveOnnx(const Model& model, const fs::path& file, const OnnxExportOptions& options) {
+    if (auto valid = model.graph.validate(); !valid)
+        return Error{"cannot export to '" + file.string() + "': " + valid.message()};
+    if (auto imported = checkOpsetImports(model); !imported)
+        return Error{"cannot export to '" + file.string() + "': " + imported.message()};
     onnx::ModelProto proto;
     try {
-        proto.set_ir_version(model.irVersion);
+        proto.set_ir_version(irVersionFor(model));
         proto.set_producer_name(model.producerName.empty() ? "Open-AutoGLM Studio" : model.producerName);
         proto.set_producer_version(model.producerVersion);
         proto.set_domain(model.domain);
@@ -168,7 +233,7 @@ Status saveOnnx(const Model& model, const fs::path& file, const OnnxExportOption
 
     // Checked while the tensors are still inline: the checker resolves external data against the current
     // directory, not the target's folder.
-    if (options.runChecker) {
+    if (options.runChecker && checkerKnows(proto)) {
         try {
             onnx::checker::check_model(proto);
         } catch (const std::exception& e) {

@@ -1,5 +1,6 @@
 #pragma once
-// IR -> ONNX ModelProto, written atomically and checked with onnx::checker.
+// IR -> ONNX ModelProto, written atomically and checked: always with Graph::validate and the opset imports,
+// and with onnx::checker where the model is within what that checker knows (see OnnxExport.cpp).
 
 #include "pipeline/common/Result.h"
 #include "pipeline/ir/Graph.h"
@@ -17,6 +18,7 @@ struct OnnxExportOptions {
     bool runChecker = true;
 };
 
+// The IR version written is the model's, raised where its opset or 4-bit tensors need a newer one.
 Status saveOnnx(const Model& model, const std::filesystem::path& file, const OnnxExportOptions& options = {});
 
 } // namespace autoglm

@@ -1,6 +1,7 @@
 #include "pipeline/onnx/TensorProtoConvert.h"
 
 #include "pipeline/exec/TorchTypes.h"
+#include "pipeline/ir/SubByte.h"
 #include "pipeline/onnx/ExternalData.h"
 
 #include <ATen/ATen.h>
@@ -38,14 +39,52 @@ at::Tensor fromRepeated(const Field& field, int64_t numel, at::ScalarType stored
     return stored.to(target);
 }
 
+// ONNX stores 4-bit elements two per byte (low nibble first) in raw_data and external data, and in int32_data
+// one packed byte per entry (two elements each). Reads the packed bytes and unpacks them.
+TensorData subByteFromProto(const onnx::TensorProto& proto, const std::filesystem::path& baseDir,
+                            const std::string& what, DType dtype, const std::vector<int64_t>& dims, int64_t numel) {
+    const int64_t bytes = dtypeStorageBytes(dtype, numel);
+    std::string packed;
+    if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
+        packed.resize(static_cast<size_t>(bytes));
+        readExternalData(proto, baseDir, what, bytes, packed.data());
+    } else if (proto.has_raw_data()) {
+        if (static_cast<int64_t>(proto.raw_data().size()) != bytes)
+            throw AutoglmError(what + ": raw_data has " + std::to_string(proto.raw_data().size()) + " bytes but " +
+                               dtypeName(dtype) + " " + std::to_string(numel) + " elements packed two per byte need " +
+                               std::to_string(bytes));
+        packed = proto.raw_data();
+    } else {
+        if (static_cast<int64_t>(proto.int32_data_size()) != bytes)
+            throw AutoglmError(what + ": int32_data holds " + std::to_string(proto.int32_data_size()) +
+                               " entries but " + dtypeName(dtype) + " " + std::to_string(numel) + " elements need " +
+                               std::to_string(bytes) + " (one entry per two elements)");
+        packed.resize(static_cast<size_t>(bytes));
+        for (int64_t i = 0; i < bytes; ++i) {
+            const int32_t entry = proto.int32_data(static_cast<int>(i));
+            // Each entry holds one packed byte; a writer that sign-extended it is read the same way.
+            if (entry < -128 || entry > 255)
+                throw AutoglmError(what + ": int32_data entry " + std::to_string(i) + " is " + std::to_string(entry) +
+                                   ", not a packed byte of two " + dtypeName(dtype) + " elements");
+            packed[static_cast<size_t>(i)] = static_cast<char>(entry & 0xFF);
+        }
+    }
+    at::Tensor flat = at::empty({numel}, at::TensorOptions().dtype(*storageTorchType(dtype)));
+    unpackNibbles(reinterpret_cast<const uint8_t*>(packed.data()), numel, dtype == DType::Int4,
+                  static_cast<int8_t*>(flat.data_ptr()));
+    return TensorData(flat.reshape(dims), dtype);
+}
+
 } // namespace
 
 TensorData tensorFromProto(const onnx::TensorProto& proto, const std::filesystem::path& baseDir,
                            const std::string& what) {
     const auto dtype = static_cast<DType>(proto.data_type());
-    const at::ScalarType type = requireTorchType(dtype, what);
     int64_t numel = 0;
     std::vector<int64_t> dims = checkedDims(proto, what, numel);
+    if (isSubByte(dtype))
+        return subByteFromProto(proto, baseDir, what, dtype, dims, numel);
+    const at::ScalarType type = requireTorchType(dtype, what);
     const int64_t bytes = numel * dtypeSize(dtype);
 
     at::Tensor flat;
@@ -106,6 +145,12 @@ void tensorToProto(const TensorData& tensor, const std::string& name, onnx::Tens
     for (int64_t d : tensor.shape())
         proto.add_dims(d);
     at::Tensor t = tensor.tensor().detach().contiguous().cpu();
+    if (isSubByte(dtype)) {
+        std::string packed(static_cast<size_t>(tensor.byteSize()), '\0');
+        packNibbles(static_cast<const int8_t*>(t.data_ptr()), t.numel(), reinterpret_cast<uint8_t*>(packed.data()));
+        proto.set_raw_data(std::move(packed));
+        return;
+    }
     proto.set_raw_data(std::string(static_cast<const char*>(t.data_ptr()), t.numel() * t.element_size()));
 }
 

@@ -18,7 +18,7 @@ namespace autoglm::onnxio {
 TensorData tensorFromProto(const onnx::TensorProto& proto, const std::filesystem::path& baseDir,
                            const std::string& what);
 
-// Writes dtype, dims and raw_data (little-endian, as ONNX specifies).
+// Writes dtype, dims and raw_data (little-endian, as ONNX specifies; 4-bit types packed two per byte).
 void tensorToProto(const TensorData& tensor, const std::string& name, onnx::TensorProto& proto);
 
 // Reads a serialized TensorProto file (the ONNX test data's input_0.pb).

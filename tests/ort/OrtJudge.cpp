@@ -29,7 +29,8 @@ std::string ortFileName(const std::string& outputName) {
     return out;
 }
 
-Result<TensorMap> runOrt(const fs::path& model, const TensorMap& inputs, const fs::path& workDir, int threads) {
+Result<TensorMap> runOrt(const fs::path& model, const TensorMap& inputs, const fs::path& workDir, int threads,
+                         const OrtConfig& config) {
     const fs::path inDir = workDir / "ort_in";
     const fs::path outDir = workDir / "ort_out";
     fs::create_directories(inDir);
@@ -39,6 +40,8 @@ Result<TensorMap> runOrt(const fs::path& model, const TensorMap& inputs, const f
                      QString::fromStdString(outDir.string())};
     if (threads > 0)
         args << "--threads" << QString::number(threads);
+    for (const auto& [key, value] : config)
+        args << "--config" << QString::fromStdString(key + "=" + value);
     int index = 0;
     for (const auto& [name, tensor] : inputs) {
         const fs::path file = inDir / ("input_" + std::to_string(index++) + ".npy");

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Runs an ONNX model in ONNX Runtime (CPU) on .npy inputs and writes each output as OUTDIR/NAME.npy.
-//   node run_ort.js MODEL OUTDIR [--threads N] [--bench ITERS [--warmup N]] NAME=FILE.npy ...
+//   node run_ort.js MODEL OUTDIR [--threads N] [--bench ITERS [--warmup N]] [--config KEY=VALUE ...] NAME=FILE.npy ...
+// --config sets a session configuration entry (onnxruntime_session_options_config_keys.h), e.g.
+// session.qdq_matmulnbits_accuracy_level=1.
 // With --bench it also prints one JSON line: {"median_ms":..,"p90_ms":..,"iterations":..,"threads":..}.
 'use strict';
 const path = require('path');
@@ -16,14 +18,25 @@ function quantile(sorted, q) {
 async function main() {
   const args = process.argv.slice(2);
   if (args.length < 2) {
-    console.error('usage: run_ort.js MODEL OUTDIR [--threads N] [--bench ITERS [--warmup N]] NAME=FILE.npy ...');
+    console.error('usage: run_ort.js MODEL OUTDIR [--threads N] [--bench ITERS [--warmup N]] [--config KEY=VALUE ...] ' +
+      'NAME=FILE.npy ...');
     process.exit(2);
   }
   const [model, outDir, ...rest] = args;
   let threads = 0, benchIters = 0, warmup = 5;
   const feeds = {};
+  const config = {};
   for (let i = 0; i < rest.length; i++) {
     if (rest[i] === '--threads') threads = Number(rest[++i]);
+    else if (rest[i] === '--config') {
+      // "session.some_key=value" -> { session: { some_key: "value" } }, the form sessionOptions.extra takes.
+      const entry = rest[++i];
+      const eq = entry.indexOf('=');
+      const path = entry.slice(0, eq).split('.');
+      let node = config;
+      for (const part of path.slice(0, -1)) node = node[part] = node[part] || {};
+      node[path[path.length - 1]] = entry.slice(eq + 1);
+    }
     else if (rest[i] === '--bench') benchIters = Number(rest[++i]);
     else if (rest[i] === '--warmup') warmup = Number(rest[++i]);
     else {
@@ -34,6 +47,7 @@ async function main() {
   }
   const options = { executionProviders: ['cpu'], graphOptimizationLevel: 'all' };
   if (threads > 0) { options.intraOpNumThreads = threads; options.interOpNumThreads = 1; }
+  if (Object.keys(config).length > 0) options.extra = config;
   const session = await ort.InferenceSession.create(model, options);
   let results = await session.run(feeds);
   if (benchIters > 0) {

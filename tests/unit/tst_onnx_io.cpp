@@ -2,9 +2,12 @@
 #include "OnnxBuilder.h"
 #include "TestSupport.h"
 
+#include "pipeline/exec/Executor.h"
 #include "pipeline/ir/TensorUtil.h"
 #include "pipeline/onnx/OnnxExport.h"
 #include "pipeline/onnx/OnnxImport.h"
+#include "pipeline/onnx/OpsetUpgrade.h"
+#include "pipeline/onnx/TensorProtoConvert.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -67,6 +70,80 @@ void writeFloats(const fs::path& file, std::vector<float> values) {
     std::ofstream(file, std::ios::binary)
         .write(reinterpret_cast<const char*>(values.data()),
                static_cast<std::streamsize>(values.size() * sizeof(float)));
+}
+
+// A 4-bit tensor through TensorProto and back: the packed bytes are ONNX's, the values survive.
+void checkFourBitRoundTrip(const TensorData& tensor, const std::string& expectedRaw) {
+    onnx::TensorProto proto;
+    onnxio::tensorToProto(tensor, "w", proto);
+    QCOMPARE(proto.data_type(), static_cast<int32_t>(tensor.dtype()));
+    QCOMPARE(proto.raw_data(), expectedRaw);
+    const TensorData back = onnxio::tensorFromProto(proto, ".", "tensor 'w'");
+    QCOMPARE(back.dtype(), tensor.dtype());
+    QCOMPARE(back.shape(), tensor.shape());
+    QVERIFY(back.bitEqual(tensor));
+}
+
+// Import errors come as exceptions from tensorFromProto; the message must name the tensor and the cause.
+void expectProtoError(const onnx::TensorProto& proto, const std::string& text) {
+    try {
+        onnxio::tensorFromProto(proto, ".", "initializer 'q'");
+        QFAIL("expected an error");
+    } catch (const std::exception& e) {
+        const std::string message = e.what();
+        QVERIFY2(message.find("initializer 'q'") != std::string::npos, e.what());
+        QVERIFY2(message.find(text) != std::string::npos, e.what());
+    }
+}
+
+onnx::TensorProto fourBitProto(int32_t dataType, std::vector<int64_t> dims) {
+    onnx::TensorProto proto;
+    proto.set_name("q");
+    proto.set_data_type(dataType);
+    for (int64_t d : dims)
+        proto.add_dims(d);
+    return proto;
+}
+
+Node makeNode(const std::string& name, const std::string& op, std::vector<std::string> in,
+              std::vector<std::string> out) {
+    Node n;
+    n.name = name;
+    n.opType = op;
+    n.inputs = std::move(in);
+    n.outputs = std::move(out);
+    return n;
+}
+
+// Opset 13: ReduceMean with an axes attribute, ReduceSum with an axes input (unchanged since 13), an even Split
+// without sizes, and a com.microsoft import that must survive the upgrade.
+Model reduceSplitModel() {
+    Model m;
+    m.opsets = {{"", 13}, {"com.microsoft", 1}};
+    m.irVersion = 7;
+    m.graph.inputs.push_back({"x", DType::Float, std::vector<Dim>{{2, ""}, {4, ""}}, ""});
+    m.graph.initializers["sum_axes"] = makeTensor(DType::Int64, {1}, {0});
+    Node mean = makeNode("mean", "ReduceMean", {"x"}, {"m"});
+    mean.attributes["axes"] = Attribute::makeInts({1});
+    mean.attributes["keepdims"] = Attribute::makeInt(0);
+    Node sum = makeNode("sum", "ReduceSum", {"x", "sum_axes"}, {"s"});
+    Node split = makeNode("split", "Split", {"x"}, {"a", "b"});
+    split.attributes["axis"] = Attribute::makeInt(1);
+    Node max = makeNode("max", "ReduceMax", {"a"}, {"mx"}); // no axes: over everything
+    m.graph.nodes = {mean, sum, split, max};
+    for (const char* out : {"m", "s", "a", "b", "mx"})
+        m.graph.outputs.push_back({out, DType::Float, std::nullopt, ""});
+    return m;
+}
+
+TensorMap runModel(const Model& model, const TensorMap& feeds) {
+    auto executor = Executor::create(model);
+    if (!executor)
+        qFatal("%s", executor.message().c_str());
+    auto out = executor->run(feeds);
+    if (!out)
+        qFatal("%s", out.message().c_str());
+    return out.value();
 }
 
 } // namespace
@@ -231,6 +308,205 @@ private Q_SLOTS:
         b.initializer("w", {4}, {1, 2, 3}); // 3 values for 4 elements
         b.node("Add", {"x", "w"}, {"y"});
         VERIFY_ERROR_MENTIONS(parseOnnx(b.bytes(), ".", "short.onnx"), "initializer 'w'");
+    }
+
+    // ONNX packs 4-bit values two per byte, the first in the low nibble; odd counts leave the last high nibble 0.
+    void fourBitTensorsPackLowNibbleFirst() {
+        checkFourBitRoundTrip(makeTensor(DType::Int4, {7}, {-8, 7, -1, 0, 1, -2, 3}),
+                              std::string("\x78\x0F\xE1\x03", 4));
+        checkFourBitRoundTrip(makeTensor(DType::UInt4, {3, 3}, {0, 15, 8, 1, 2, 3, 4, 5, 6}),
+                              std::string("\xF0\x18\x32\x54\x06", 5));
+        checkFourBitRoundTrip(makeTensor(DType::Int4, {0}, {}), std::string());
+        checkFourBitRoundTrip(makeTensor(DType::Int4, {}, {-3}), std::string("\x0D", 1)); // a scalar
+    }
+
+    // The int32_data form holds one packed byte (two elements) per entry, as onnx.proto specifies.
+    void fourBitInt32DataIsOnePackedBytePerEntry() {
+        auto proto = fourBitProto(22, {3});
+        proto.add_int32_data(0x9F); // elements 0 (low nibble 0xF = -1) and 1 (0x9 = -7)
+        proto.add_int32_data(0x07); // element 2 (7); the high nibble is padding
+        auto t = onnxio::tensorFromProto(proto, ".", "initializer 'q'");
+        QCOMPARE(t.dtype(), DType::Int4);
+        QCOMPARE(tensorValues(t), (std::vector<double>{-1, -7, 7}));
+        proto.set_int32_data(0, -97); // the same byte, sign-extended by its writer
+        QCOMPARE(tensorValues(onnxio::tensorFromProto(proto, ".", "q")), (std::vector<double>{-1, -7, 7}));
+
+        auto unsignedProto = fourBitProto(21, {2});
+        unsignedProto.add_int32_data(0x9F);
+        auto u = onnxio::tensorFromProto(unsignedProto, ".", "initializer 'q'");
+        QCOMPARE(u.dtype(), DType::UInt4);
+        QCOMPARE(tensorValues(u), (std::vector<double>{15, 9}));
+    }
+
+    void badFourBitDataIsRefused() {
+        auto tooMany = fourBitProto(22, {3});
+        for (int v : {1, 2, 3})
+            tooMany.add_int32_data(v); // one value per entry is not ONNX's 4-bit layout
+        expectProtoError(tooMany, "int32_data holds 3 entries");
+        auto notAByte = fourBitProto(22, {2});
+        notAByte.add_int32_data(300);
+        expectProtoError(notAByte, "not a packed byte");
+        auto shortRaw = fourBitProto(21, {5});
+        shortRaw.set_raw_data(std::string(2, '\0')); // 5 elements need 3 bytes
+        expectProtoError(shortRaw, "need 3");
+    }
+
+    // External data of a 4-bit initializer holds the packed bytes: ceil(numel / 2) of them.
+    void fourBitExternalDataIsPacked() {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        std::ofstream(root / "q.bin", std::ios::binary).write("\x21\x43\x05", 3); // 1..5 as uint4
+        OnnxBuilder b(21);
+        b.proto().set_ir_version(10);
+        b.input("s", onnx::TensorProto::FLOAT, {}).output("y", onnx::TensorProto::FLOAT, {5});
+        auto* q = b.proto().mutable_graph()->add_initializer();
+        *q = fourBitProto(21, {5});
+        q->set_data_location(onnx::TensorProto::EXTERNAL);
+        auto* location = q->add_external_data();
+        location->set_key("location");
+        location->set_value("q.bin");
+        auto* length = q->add_external_data();
+        length->set_key("length");
+        length->set_value("3");
+        b.node("DequantizeLinear", {"q", "s"}, {"y"}, "dq");
+        b.save(root / "m.onnx");
+        auto model = loadOnnx(root / "m.onnx");
+        VERIFY_RESULT(model);
+        const TensorData& t = model->graph.initializers.at("q");
+        QCOMPARE(t.dtype(), DType::UInt4);
+        QCOMPARE(tensorValues(t), (std::vector<double>{1, 2, 3, 4, 5}));
+    }
+
+    void upgradeMovesReduceAxesToAnInput() {
+        Model model = reduceSplitModel();
+        const TensorMap feeds{{"x", makeTensor(DType::Float, {2, 4}, {1, -2, 3, 4, 5, 6, -7, 8})}};
+        const TensorMap before = runModel(model, feeds);
+        VERIFY_RESULT(upgradeOpset(model, 21));
+        QCOMPARE(model.opsetVersion(""), int64_t(21));
+        QCOMPARE(model.opsetVersion("com.microsoft"), int64_t(1));
+        QCOMPARE(model.irVersion, int64_t(10));
+        const Node& mean = model.graph.nodes[0];
+        QVERIFY(!mean.attribute("axes"));
+        QCOMPARE(mean.inputs.size(), size_t(2));
+        QCOMPARE(model.graph.initializers.at(mean.inputs[1]).dtype(), DType::Int64);
+        QCOMPARE(tensorValues(model.graph.initializers.at(mean.inputs[1])), std::vector<double>{1});
+        QCOMPARE(model.graph.nodes[1].inputs.size(), size_t(2)); // ReduceSum already had its axes input
+        QCOMPARE(model.graph.nodes[2].attribute("num_outputs")->i, int64_t(2));
+        QCOMPARE(model.graph.nodes[3].inputs.size(), size_t(1)); // still reduces over everything
+        const TensorMap after = runModel(model, feeds);
+        for (const auto& [name, value] : before)
+            QVERIFY2(after.at(name).bitEqual(value), name.c_str());
+    }
+
+    void upgradeRenamesAndMakesDefaultsExplicit() {
+        Model m;
+        m.opsets = {{"", 13}};
+        m.graph.inputs = {{"x", DType::Float, std::nullopt, ""},
+                          {"grid", DType::Float, std::nullopt, ""},
+                          {"rois", DType::Float, std::nullopt, ""},
+                          {"idx", DType::Int64, std::nullopt, ""}};
+        Node grid = makeNode("grid", "GridSample", {"x", "grid"}, {"g"});
+        grid.attributes["mode"] = Attribute::makeString("bicubic");
+        Node roi = makeNode("roi", "RoiAlign", {"x", "rois", "idx"}, {"r"});
+        m.graph.nodes = {grid, roi};
+        m.graph.outputs = {{"g", DType::Float, std::nullopt, ""}, {"r", DType::Float, std::nullopt, ""}};
+        VERIFY_RESULT(upgradeOpset(m, 21));
+        QCOMPARE(m.graph.nodes[0].attribute("mode")->s, std::string("cubic"));
+        QCOMPARE(m.graph.nodes[1].attribute("coordinate_transformation_mode")->s, std::string("output_half_pixel"));
+    }
+
+    void upgradeRefusesWhatItCannotConvert() {
+        auto single = [](int64_t opset, const std::string& op, std::vector<std::string> inputs, size_t outputs) {
+            Model m;
+            m.opsets = {{"", opset}};
+            for (const auto& in : inputs)
+                m.graph.inputs.push_back({in, DType::Float, std::nullopt, ""});
+            std::vector<std::string> outs;
+            for (size_t i = 0; i < outputs; ++i)
+                outs.push_back("y" + std::to_string(i));
+            m.graph.nodes = {makeNode("victim", op, inputs, outs)};
+            for (const auto& out : outs)
+                m.graph.outputs.push_back({out, DType::Float, std::nullopt, ""});
+            return m;
+        };
+        Model groupNorm = single(18, "GroupNormalization", {"x", "scale", "bias"}, 1);
+        const Model untouched = groupNorm;
+        auto refused = upgradeOpset(groupNorm, 21);
+        VERIFY_ERROR_MENTIONS(refused, "node 'victim' (GroupNormalization)");
+        VERIFY_ERROR_MENTIONS(refused, "per channel");
+        QCOMPARE(groupNorm.opsets, untouched.opsets); // left as it was
+        QVERIFY(upgradeOpset(groupNorm, 20).ok());    // before 21 nothing changed for it
+        Model dft = single(17, "DFT", {"x"}, 1);
+        VERIFY_ERROR_MENTIONS(upgradeOpset(dft, 21), "node 'victim' (DFT)");
+        Model bn = single(13, "BatchNormalization", {"x", "s", "b", "mean", "var"}, 3);
+        VERIFY_ERROR_MENTIONS(upgradeOpset(bn, 14), "training-mode");
+        Model quant = single(13, "QuantizeLinear", {"x", "scale"}, 1);
+        quant.graph.inputs[0].dtype = DType::Int32;
+        VERIFY_ERROR_MENTIONS(upgradeOpset(quant, 21), "node 'victim' (QuantizeLinear)");
+        Model old = single(11, "Relu", {"x"}, 1);
+        VERIFY_ERROR_MENTIONS(upgradeOpset(old, 21), "opset 11");
+        Model newer = single(17, "Relu", {"x"}, 1);
+        VERIFY_ERROR_MENTIONS(upgradeOpset(newer, 13), "down to 13");
+        VERIFY_ERROR_MENTIONS(upgradeOpset(newer, 22), "up to opset 21");
+    }
+
+    // INT4 initializers under opset 21 export with IR version 10 (the ONNX 1.12 checker, which knows neither,
+    // is skipped) and come back bit-identical, inline and as external data.
+    void fourBitModelRoundTripsThroughExport() {
+        Model m;
+        m.opsets = {{"", 21}};
+        m.irVersion = 8;
+        m.graph.inputs.push_back({"a", DType::Float, std::vector<Dim>{{1, ""}, {64, ""}}, ""});
+        std::vector<double> codes(64 * 3);
+        for (size_t i = 0; i < codes.size(); ++i)
+            codes[i] = static_cast<double>(static_cast<int>(i * 7 % 16) - 8);
+        m.graph.initializers["w"] = makeTensor(DType::Int4, {64, 3}, codes);
+        m.graph.initializers["s"] = makeTensor(DType::Float, {2, 3}, {0.1, 0.2, 0.3, 0.4, 0.5, 0.6});
+        m.graph.initializers["z"] = makeTensor(DType::Int4, {2, 3}, {-1, 0, 1, 2, -3, 7});
+        Node dq = makeNode("dq", "DequantizeLinear", {"w", "s", "z"}, {"wf"});
+        dq.attributes["axis"] = Attribute::makeInt(0);
+        dq.attributes["block_size"] = Attribute::makeInt(32);
+        m.graph.nodes = {dq, makeNode("mm", "MatMul", {"a", "wf"}, {"y"})};
+        m.graph.outputs.push_back({"y", DType::Float, std::nullopt, ""});
+
+        QTemporaryDir dir;
+        for (bool external : {false, true}) {
+            const fs::path out = fs::path(dir.path().toStdString()) / (external ? "ext.onnx" : "inline.onnx");
+            OnnxExportOptions options;
+            if (external) {
+                options.externalDataThreshold = 0;
+                options.externalMinTensorBytes = 1;
+            }
+            VERIFY_RESULT(saveOnnx(m, out, options));
+            QCOMPARE(fs::exists(out.string() + ".data"), external);
+            auto reloaded = loadOnnx(out);
+            VERIFY_RESULT(reloaded);
+            QCOMPARE(reloaded->irVersion, int64_t(10));
+            compareModels(m, reloaded.value());
+            QCOMPARE(reloaded->graph.initializers.at("w").dtype(), DType::Int4);
+        }
+    }
+
+    void exportNeedsAnImportForEveryDomain() {
+        Model m;
+        m.opsets = {{"", 17}};
+        m.graph.inputs.push_back({"a", DType::Float, std::vector<Dim>{{1, ""}, {16, ""}}, ""});
+        m.graph.initializers["b"] = zerosTensor(DType::UInt8, {2, 1, 8});
+        m.graph.initializers["s"] = makeTensor(DType::Float, {2}, {1, 1});
+        Node mm = makeNode("mm", "MatMulNBits", {"a", "b", "s"}, {"y"});
+        mm.domain = "com.microsoft";
+        for (const char* key : {"K", "N", "block_size"})
+            mm.attributes[key] = Attribute::makeInt(std::string(key) == "N" ? 2 : 16);
+        m.graph.nodes = {mm};
+        m.graph.outputs.push_back({"y", DType::Float, std::vector<Dim>{{1, ""}, {2, ""}}, ""});
+        QTemporaryDir dir;
+        const fs::path out = fs::path(dir.path().toStdString()) / "nbits.onnx";
+        VERIFY_ERROR_MENTIONS(saveOnnx(m, out), "node 'mm' (com.microsoft::MatMulNBits) is in domain 'com.microsoft'");
+        m.opsets.push_back({"com.microsoft", 1});
+        VERIFY_RESULT(saveOnnx(m, out)); // the 1.12 checker runs: it passes custom domains through
+        auto reloaded = loadOnnx(out);
+        VERIFY_RESULT(reloaded);
+        compareModels(m, reloaded.value());
     }
 
     void failedExportLeavesNothingBehind() {

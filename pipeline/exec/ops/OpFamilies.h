@@ -21,5 +21,7 @@ void registerRecurrentOps(OpRegistry& registry);
 void registerQuantizationOps(OpRegistry& registry);
 void registerLossOps(OpRegistry& registry);
 void registerSignalOps(OpRegistry& registry);
+// Operators of ONNX Runtime's com.microsoft domain that quantized models use (MatMulNBits).
+void registerContribOps(OpRegistry& registry);
 
 } // namespace autoglm::exec

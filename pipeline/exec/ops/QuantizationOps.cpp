@@ -1,6 +1,8 @@
-// Linear quantization: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, and the integer and
-// quantized-linear MatMul/Conv ops. Integer products are computed in float64, which is exact at 8-bit inputs.
+// Linear quantization: QuantizeLinear, DequantizeLinear (per tensor, per axis and, from opset 21, blocked; 8-,
+// 16- and 4-bit types), DynamicQuantizeLinear, and the integer and quantized-linear MatMul/Conv ops. Integer
+// products are computed in float64, which is exact at 8-bit inputs.
 #include "pipeline/exec/OpRegistry.h"
+#include "pipeline/exec/TorchTypes.h"
 #include "pipeline/exec/ops/OpFamilies.h"
 #include "pipeline/exec/ops/Spatial.h"
 
@@ -11,74 +13,124 @@ namespace {
 
 using Tensors = std::vector<at::Tensor>;
 
-std::pair<double, double> rangeOf(const OpContext& c, at::ScalarType type) {
+// A quantized element type: what it is held in and the range QuantizeLinear saturates to.
+struct QuantType {
+    DType logical;
+    at::ScalarType storage;
+    double lo;
+    double hi;
+};
+
+QuantType quantType(const OpContext& c, DType type) {
     switch (type) {
-    case at::kByte:
-        return {0, 255};
-    case at::kChar:
-        return {-128, 127};
-    case at::kShort:
-        return {std::numeric_limits<int16_t>::min(), std::numeric_limits<int16_t>::max()};
-    case at::kInt:
-        return {std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()};
+    case DType::UInt8:
+        return {type, at::kByte, 0, 255};
+    case DType::Int8:
+        return {type, at::kChar, -128, 127};
+    case DType::Int16:
+        return {type, at::kShort, std::numeric_limits<int16_t>::min(), std::numeric_limits<int16_t>::max()};
+    case DType::Int32:
+        return {type, at::kInt, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()};
+    // 4-bit values are held unpacked, one per byte (see TensorData).
+    case DType::UInt4:
+        return {type, at::kByte, 0, 15};
+    case DType::Int4:
+        return {type, at::kChar, -8, 7};
     default:
-        c.unsupported(std::string("quantized type ") + at::toString(type) + " is not supported");
+        c.unsupported("quantized type " + dtypeName(type) + " is not supported");
     }
 }
 
 // Rounds half to even, adds the zero point and saturates to `type`.
-at::Tensor saturate(const OpContext& c, const at::Tensor& scaled, const at::Tensor& zeroPoint, at::ScalarType type) {
-    const auto [lo, hi] = rangeOf(c, type);
-    return at::clamp(at::round(scaled) + zeroPoint, lo, hi).to(type);
+at::Tensor saturate(const OpContext& c, const at::Tensor& scaled, const at::Tensor& zeroPoint, DType type) {
+    const QuantType q = quantType(c, type);
+    return at::clamp(at::round(scaled) + zeroPoint, q.lo, q.hi).to(q.storage);
 }
 
-// Per-axis parameters (1-D, one entry per slice along `axis`) are shaped to broadcast against the input;
-// scalars broadcast as they are.
-at::Tensor alongAxis(const OpContext& c, const at::Tensor& p, const at::Tensor& x, int64_t axisDefault) {
-    if (p.dim() == 0 || (p.dim() == 1 && p.numel() == 1))
-        return p.reshape({});
-    if (p.dim() != 1)
-        c.unsupported("blocked quantization parameters are not supported");
-    const int64_t axis = c.axis(c.attrInt("axis", axisDefault), x.dim());
-    if (p.size(0) != x.size(axis))
-        c.fail("per-axis parameter has " + std::to_string(p.size(0)) + " entries for an axis of size " +
-               std::to_string(x.size(axis)));
-    std::vector<int64_t> shape(x.dim(), 1);
-    shape[axis] = p.size(0);
-    return p.reshape(shape);
+std::string shapeText(at::IntArrayRef sizes) {
+    std::string out = "[";
+    for (size_t i = 0; i < sizes.size(); ++i)
+        out += (i ? "," : "") + std::to_string(sizes[i]);
+    return out + "]";
+}
+
+// Shapes a scale or zero point to broadcast against x, in the granularities of opset 21: per tensor (a scalar
+// or one element), per axis (1-D, one entry per slice along `axis`) or blocked (x's rank, ceil(D / block_size)
+// entries along `axis`, each repeated over its block of D; the last block may be shorter).
+at::Tensor broadcastParam(const OpContext& c, const at::Tensor& p, const at::Tensor& x, const std::string& what) {
+    const int64_t blockSize = c.attrInt("block_size", 0);
+    if (blockSize < 0)
+        c.fail("block_size must not be negative, got " + std::to_string(blockSize));
+    if (blockSize == 0) {
+        if (p.dim() == 0 || (p.dim() == 1 && p.numel() == 1))
+            return p.reshape({});
+        if (p.dim() != 1)
+            c.fail(what + " has shape " + shapeText(p.sizes()) +
+                   ": a scale of more than one dimension means blocked quantization, which needs block_size");
+        const int64_t axis = c.axis(c.attrInt("axis", 1), x.dim());
+        if (p.size(0) != x.size(axis))
+            c.fail("per-axis parameter has " + std::to_string(p.size(0)) + " entries for an axis of size " +
+                   std::to_string(x.size(axis)));
+        std::vector<int64_t> shape(x.dim(), 1);
+        shape[axis] = p.size(0);
+        return p.reshape(shape);
+    }
+    if (c.opset() < 21)
+        c.fail("block_size (blocked quantization) needs opset 21, but the model imports opset " +
+               std::to_string(c.opset()));
+    const int64_t axis = c.axis(c.attrInt("axis", 1), x.dim());
+    const int64_t blocks = (x.size(axis) + blockSize - 1) / blockSize;
+    std::vector<int64_t> expected = x.sizes().vec();
+    expected[axis] = blocks;
+    if (p.sizes().vec() != expected)
+        c.fail(what + " has shape " + shapeText(p.sizes()) + " but blocked quantization of an input of shape " +
+               shapeText(x.sizes()) + " along axis " + std::to_string(axis) + " with block_size " +
+               std::to_string(blockSize) + " needs " + shapeText(expected));
+    return p.repeat_interleave(blockSize, axis).narrow(axis, 0, x.size(axis));
 }
 
 at::ScalarType computeType(const at::Tensor& x) {
     return x.scalar_type() == at::kDouble ? at::kDouble : at::kFloat;
 }
 
-at::Tensor quantizeLinear(const OpContext& c) {
+// The output type is y_zero_point's, else the output_dtype attribute (opset 21), else uint8.
+DType quantizeOutputType(const OpContext& c) {
+    const auto requested = static_cast<DType>(c.attrInt("output_dtype", 0));
+    if (!c.hasInput(2))
+        return requested == DType::Undefined ? DType::UInt8 : requested;
+    const DType zeroPointType = c.inputType(2);
+    if (requested != DType::Undefined && requested != zeroPointType)
+        c.fail("output_dtype " + dtypeName(requested) + " does not match y_zero_point's type " +
+               dtypeName(zeroPointType));
+    return zeroPointType;
+}
+
+at::Tensor quantizeLinear(OpContext& c) {
     const at::Tensor& x = c.input(0);
-    if (c.attrInt("block_size", 0) != 0)
-        c.unsupported("blocked quantization is not supported");
+    const DType outType = quantizeOutputType(c);
     const at::ScalarType type = computeType(x);
-    const at::Tensor scale = alongAxis(c, c.input(1), x, 1).to(type);
-    at::ScalarType outType = at::kByte;
-    at::Tensor zeroPoint = at::zeros({}, type);
-    if (c.hasInput(2)) {
-        outType = c.input(2).scalar_type();
-        zeroPoint = alongAxis(c, c.input(2), x, 1).to(type);
-    } else if (c.hasAttr("output_dtype")) {
-        c.unsupported("output_dtype is not supported");
-    }
-    return saturate(c, x.to(type) / scale, zeroPoint, outType);
+    const at::Tensor scale = broadcastParam(c, c.input(1), x, "y_scale").to(type);
+    const at::Tensor zeroPoint =
+        c.hasInput(2) ? broadcastParam(c, c.input(2), x, "y_zero_point").to(type) : at::zeros({}, type);
+    at::Tensor y = saturate(c, x.to(type) / scale, zeroPoint, outType);
+    c.setOutputType(0, outType);
+    return y;
 }
 
 at::Tensor dequantizeLinear(const OpContext& c) {
     const at::Tensor& x = c.input(0);
-    if (c.attrInt("block_size", 0) != 0)
-        c.unsupported("blocked quantization is not supported");
-    const at::ScalarType outType = c.input(1).scalar_type();
+    if (c.hasInput(2) && c.inputType(2) != c.inputType(0))
+        c.fail("x_zero_point is " + dtypeName(c.inputType(2)) + " but x is " + dtypeName(c.inputType(0)) +
+               "; they must have the same type");
+    // output_dtype arrived in opset 23; before it the output has the scale's type.
+    const auto requested = static_cast<DType>(c.attrInt("output_dtype", 0));
+    const at::ScalarType outType =
+        requested == DType::Undefined ? c.input(1).scalar_type() : requireTorchType(requested, c.node().label());
     const at::ScalarType type = computeType(c.input(1));
-    const at::Tensor scale = alongAxis(c, c.input(1), x, 1).to(type);
+    const at::Tensor scale = broadcastParam(c, c.input(1), x, "x_scale").to(type);
     at::Tensor shifted = x.to(type);
     if (c.hasInput(2))
-        shifted = shifted - alongAxis(c, c.input(2), x, 1).to(type);
+        shifted = shifted - broadcastParam(c, c.input(2), x, "x_zero_point").to(type);
     return (shifted * scale).to(outType);
 }
 
@@ -92,7 +144,7 @@ Tensors dynamicQuantizeLinear(const OpContext& c) {
     const at::Tensor span = at::where(hi == lo, at::ones({}, at::kFloat), hi - lo);
     const at::Tensor scale = span / 255.0f;
     const at::Tensor zeroPoint = at::round(at::clamp(-lo / scale, 0, 255));
-    return {saturate(c, x / scale, zeroPoint, at::kByte), scale, zeroPoint.to(at::kByte)};
+    return {saturate(c, x / scale, zeroPoint, DType::UInt8), scale, zeroPoint.to(at::kByte)};
 }
 
 // A zero point or scale for a matrix operand: scalar, per row of A ([M] or [..., M, 1]) or per column of B
@@ -119,7 +171,7 @@ at::Tensor matMulInteger(const OpContext& c) {
 at::Tensor requantize(const OpContext& c, const at::Tensor& acc, const at::Tensor& inScale, size_t yScale,
                       size_t yZero) {
     const at::Tensor scale = (inScale / c.input(yScale).reshape({})).to(at::kDouble);
-    const at::ScalarType outType = c.hasInput(yZero) ? c.input(yZero).scalar_type() : at::kByte;
+    const DType outType = c.hasInput(yZero) ? c.inputType(yZero) : DType::UInt8;
     const at::Tensor zeroPoint =
         c.hasInput(yZero) ? c.input(yZero).reshape({}).to(at::kDouble) : at::zeros({}, at::kDouble);
     return saturate(c, acc * scale, zeroPoint, outType);
@@ -168,7 +220,7 @@ at::Tensor qlinearConv(const OpContext& c) {
 } // namespace
 
 void registerQuantizationOps(OpRegistry& r) {
-    r.add("QuantizeLinear", [](const OpContext& c) -> Tensors { return {quantizeLinear(c)}; });
+    r.add("QuantizeLinear", [](OpContext& c) -> Tensors { return {quantizeLinear(c)}; });
     r.add("DequantizeLinear", [](const OpContext& c) -> Tensors { return {dequantizeLinear(c)}; });
     r.add("DynamicQuantizeLinear", dynamicQuantizeLinear);
     r.add("MatMulInteger", [](const OpContext& c) -> Tensors { return {matMulInteger(c)}; });
