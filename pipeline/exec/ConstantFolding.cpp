@@ -31,14 +31,24 @@ int foldConstants(Model& model) {
         if (!constant || !kernel)
             continue;
         std::vector<at::Tensor> inputs;
-        for (const auto& in : node.inputs)
-            inputs.push_back(in.empty() ? at::Tensor() : graph.initializers.at(in).tensor());
+        std::vector<DType> types;
+        bool subByte = false;
+        for (const auto& in : node.inputs) {
+            const TensorData* t = in.empty() ? nullptr : &graph.initializers.at(in);
+            inputs.push_back(t ? t->tensor() : at::Tensor());
+            types.push_back(t && isSubByte(t->dtype()) ? t->dtype() : DType::Undefined);
+            subByte |= t && isSubByte(t->dtype());
+        }
+        // 4-bit values are only folded where they end: a DequantizeLinear to float.
+        if (subByte && !(node.domain.empty() && node.opType == "DequantizeLinear"))
+            continue;
         int64_t opset = model.opsetVersion(node.domain);
         if (opset == 0 && node.domain.empty())
             opset = 1;
         std::vector<at::Tensor> results;
         try {
-            results = (*kernel)(OpContext(node, opset, std::move(inputs)));
+            OpContext context(node, opset, std::move(inputs), std::move(types));
+            results = (*kernel)(context);
         } catch (const std::exception&) {
             continue;
         }

@@ -245,6 +245,36 @@ private Q_SLOTS:
         QVERIFY(relativeOutputDiff(model, sq->model, input) < 0.1);
     }
 
+    void int4WeightsInBothFormats() {
+        const Model model = loadFixture("tiny_gpt.onnx");
+        const std::string text = readText("austen_calib.txt");
+        std::vector<double> ids;
+        for (int i = 0; i < 64; ++i)
+            ids.push_back(static_cast<unsigned char>(text[i]));
+        const TensorMap input{{"input_ids", makeTensor(DType::Int64, {1, 64}, ids)}};
+        for (const char* format : {"dq", "matmulnbits"}) {
+            for (int64_t group : {32, 128}) {
+                QuantizeParams p;
+                p.scheme = "w4a16";
+                p.groupSize = group;
+                p.symmetric = group == 32;
+                p.int4Format = format;
+                auto result = quantizeModel(model, p, nullptr);
+                VERIFY_RESULT(result);
+                const bool nbits = std::string(format) == "matmulnbits";
+                QCOMPARE(countOps(result->model, nbits ? "MatMulNBits" : "DequantizeLinear"), 17);
+                QCOMPARE(result->model.opsetVersion(""), int64_t(nbits ? 17 : 21));
+                // 4 bits a weight plus a float scale (and a 4-bit zero point) per group.
+                const double expected = 0.125 + 1.0 / group + (p.symmetric ? 0.0 : 0.125 / group);
+                const double ratio = double(result->report.bytesAfter()) / result->report.bytesBefore();
+                QVERIFY2(std::abs(ratio - expected) < 0.01, qPrintable(QString::number(ratio)));
+                const double diff = relativeOutputDiff(model, result->model, input);
+                qInfo("w4a16 %s g%lld: relative logit difference %.4f", format, static_cast<long long>(group), diff);
+                QVERIFY(diff < 0.3);
+            }
+        }
+    }
+
     void cancellingKeepsTheModel() {
         const Model model = loadFixture("fashion_cnn.onnx");
         const std::string before = model.graph.nodes.front().name;

@@ -34,7 +34,7 @@ at::Tensor smoothQuantFactors(const ChannelStats& stats, const std::vector<at::T
 }
 
 AwqChoice awqSearch(const ChannelStats& stats, const std::vector<at::Tensor>& consumerRows, int64_t grid,
-                    const std::function<at::Tensor(const at::Tensor&)>& roundTrip) {
+                    const ScaledRoundTrip& roundTrip) {
     const at::Tensor x = stats.sample.to(at::kFloat);
     std::vector<at::Tensor> reference;
     for (const auto& rows : consumerRows)
@@ -44,7 +44,7 @@ AwqChoice awqSearch(const ChannelStats& stats, const std::vector<at::Tensor>& co
     auto lossFor = [&](const at::Tensor& s) {
         double loss = 0;
         for (size_t c = 0; c < consumerRows.size(); ++c) {
-            const at::Tensor effective = roundTrip(consumerRows[c] * s) / s;
+            const at::Tensor effective = roundTrip(consumerRows[c] * s, s) / s;
             loss += (x.mm(effective.t()) - reference[c]).pow(2).sum().item<double>();
         }
         return loss;
@@ -67,6 +67,56 @@ AwqChoice awqSearch(const ChannelStats& stats, const std::vector<at::Tensor>& co
         }
     }
     return best;
+}
+
+QuantizedRows awqClipQuantize(const at::Tensor& rows, const at::Tensor& sample, int bits, bool symmetric,
+                              int64_t groupSize) {
+    const int64_t in = rows.size(1);
+    const IntGrid grid = weightGrid(bits, symmetric);
+    // Rows of the sample are enough to rank the ratios; a few hundred keep the search cheap.
+    const at::Tensor x = sample.slice(0, 0, std::min<int64_t>(sample.size(0), 2048)).to(at::kFloat);
+    std::vector<at::Tensor> qs, scales, zeros;
+    for (int64_t start = 0; start < in; start += groupSize) {
+        const int64_t end = std::min(in, start + groupSize);
+        const at::Tensor w = rows.slice(1, start, end);
+        const at::Tensor xg = x.slice(1, start, end);
+        at::Tensor bestErr, bestQ, bestScale, bestZero;
+        for (int step = 0; step <= 20; ++step) {
+            const double ratio = 1.0 - 0.025 * step;
+            // The clipped group: its range shrunk, so rangeParams picks a finer scale for what remains.
+            at::Tensor lo = at::clamp_max(w.amin(1, true), 0) * ratio;
+            at::Tensor hi = at::clamp_min(w.amax(1, true), 0) * ratio;
+            if (symmetric)
+                hi = at::maximum(hi, -lo), lo = -hi;
+            auto [scale, zero] = rangeParams(at::cat({lo, hi}, 1), bits, symmetric);
+            const at::Tensor q = quantizeColumns(w, scale, zero, grid);
+            const at::Tensor deq = (zero.defined() ? q - zero.unsqueeze(1) : q) * scale.unsqueeze(1);
+            const at::Tensor err = xg.mm((w - deq).t()).pow(2).sum(0); // per output row
+            if (!bestErr.defined()) {
+                bestErr = err, bestQ = q, bestScale = scale, bestZero = zero;
+                continue;
+            }
+            const at::Tensor better = err < bestErr;
+            bestErr = at::where(better, err, bestErr);
+            bestQ = at::where(better.unsqueeze(1), q, bestQ);
+            bestScale = at::where(better, scale, bestScale);
+            if (zero.defined())
+                bestZero = at::where(better, zero, bestZero);
+        }
+        qs.push_back(bestQ);
+        scales.push_back(bestScale.unsqueeze(1));
+        if (!symmetric)
+            zeros.push_back(bestZero.unsqueeze(1));
+    }
+    QuantizedRows out;
+    out.bits = bits;
+    out.symmetric = symmetric;
+    out.groupSize = groupSize;
+    out.q = at::cat(qs, 1);
+    out.scale = at::cat(scales, 1);
+    if (!symmetric)
+        out.zeroPoint = at::cat(zeros, 1);
+    return out;
 }
 
 } // namespace autoglm::quant

@@ -34,8 +34,15 @@ struct AwqChoice {
 
 // AWQ: s = mean|X|^α (normalised), α on a grid of `grid` points in [0, 1), minimising the summed squared
 // error of the consumers' outputs on the sampled rows when each weight is rounded by `roundTrip`
-// (quantize, then dequantize).
+// (quantize, then dequantize), which gets the scaled weights W·s and the scales.
+using ScaledRoundTrip = std::function<at::Tensor(const at::Tensor& scaledRows, const at::Tensor& scale)>;
 AwqChoice awqSearch(const ChannelStats& stats, const std::vector<at::Tensor>& consumerRows, int64_t grid,
-                    const std::function<at::Tensor(const at::Tensor&)>& roundTrip);
+                    const ScaledRoundTrip& roundTrip);
+
+// AWQ's clipping search: for every row and group of `rows` (already scaled), the range is shrunk by the
+// ratio in 1, 0.95, ... 0.5 that least disturbs the group's contribution to the outputs on `sample` (the
+// activation rows, divided by the same scales), and the weights are rounded with those ranges.
+QuantizedRows awqClipQuantize(const at::Tensor& rows, const at::Tensor& sample, int bits, bool symmetric,
+                              int64_t groupSize);
 
 } // namespace autoglm::quant

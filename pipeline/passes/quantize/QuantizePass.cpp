@@ -115,6 +115,7 @@ private:
     std::map<std::string, std::string> m_scaling; // layer name -> what rescaling did
     std::map<std::string, at::Tensor> m_hessians; // activation -> sum of x xᵀ
     std::map<std::string, int64_t> m_hessianRows;
+    std::map<std::string, at::Tensor> m_awqSamples; // activation rows after AWQ scaling, for its clip search
     std::map<std::string, Histogram> m_histograms;
     bool m_needsOpset21 = false; // blocked DequantizeLinear over 4-bit values
 };
@@ -178,12 +179,17 @@ Status QuantizeRun::rescaleActivations() {
         std::string what;
         if (awq) {
             const int bits = m_params.weightBits();
-            auto roundTrip = [&](const at::Tensor& r) {
-                return quant::quantizeRowsRtn(r, bits, m_params.symmetric, bits == 4 ? m_params.groupSize : 0)
+            // Each candidate scale is judged with AWQ's clipping applied, as the weights will finally be rounded.
+            const quant::ChannelStats& st = stats[group.activation];
+            const at::Tensor searchRows = st.sample.slice(0, 0, std::min<int64_t>(st.sample.size(0), 512));
+            auto roundTrip = [&](const at::Tensor& r, const at::Tensor& s) {
+                return quant::awqClipQuantize(r, searchRows / s, bits, m_params.symmetric,
+                                              bits == 4 ? m_params.groupSize : r.size(1))
                     .dequantize();
             };
             const quant::AwqChoice choice = quant::awqSearch(stats[group.activation], rows, m_params.awqGrid, roundTrip);
             scale = choice.scale;
+            m_awqSamples[group.activation] = stats[group.activation].sample / scale;
             char text[160];
             std::snprintf(text, sizeof text, "awq alpha %.2f, calibration loss %.3g (rtn %.3g)", choice.alpha,
                           choice.loss, choice.lossUnscaled);
@@ -289,6 +295,8 @@ QuantizedRows QuantizeRun::quantizeLayer(const WeightLayer& layer, const at::Ten
         o.blockSize = m_params.gptqBlockSize;
         return quant::gptqQuantize(rows, hessian, m_hessianRows.at(layer.activation), o);
     }
+    if (auto sample = m_awqSamples.find(layer.activation); sample != m_awqSamples.end())
+        return quant::awqClipQuantize(rows, sample->second, bits, symmetric, group > 0 ? group : rows.size(1));
     return quant::quantizeRowsRtn(rows, bits, symmetric, group);
 }
 
