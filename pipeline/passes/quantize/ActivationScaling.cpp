@@ -10,12 +10,10 @@ void ChannelStats::add(const at::Tensor& activation, int64_t sampleRows) {
     absMax = absMax.defined() ? at::maximum(absMax, a.amax(0)) : a.amax(0);
     absSum = absSum.defined() ? absSum + a.to(at::kDouble).sum(0) : a.to(at::kDouble).sum(0);
     rows += x.size(0);
-    const int64_t have = sample.defined() ? sample.size(0) : 0;
-    if (have < sampleRows) {
-        // Spread the sample over the whole batch rather than taking its first rows (one text window).
-        const int64_t take = std::min(sampleRows - have, x.size(0));
+    if (sampleRows > 0) {
+        const int64_t take = std::min(sampleRows, x.size(0));
         const at::Tensor picked = x.index_select(0, at::linspace(0, x.size(0) - 1, take).round().to(at::kLong));
-        sample = have ? at::cat({sample, picked}, 0) : picked.clone();
+        sample = sample.defined() ? at::cat({sample, picked}, 0) : picked.clone();
     }
 }
 

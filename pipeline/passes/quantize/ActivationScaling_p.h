@@ -16,8 +16,9 @@ struct ChannelStats {
     at::Tensor absMax; // [K]
     at::Tensor absSum; // [K]
     int64_t rows = 0;
-    at::Tensor sample; // up to `sampleRows` rows [R, K], for AWQ's reconstruction loss
+    at::Tensor sample; // rows [R, K] drawn from every batch, for AWQ's reconstruction loss
 
+    // Adds one calibration batch, keeping `sampleRows` of its rows (evenly spaced) in the sample.
     void add(const at::Tensor& activation, int64_t sampleRows);
     at::Tensor absMean() const { return absSum / static_cast<double>(std::max<int64_t>(rows, 1)); }
 };

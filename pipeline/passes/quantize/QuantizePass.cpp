@@ -156,13 +156,16 @@ Status QuantizeRun::rescaleActivations() {
     if (!awq && !m_params.smoothquant)
         return Ok{};
     std::map<std::string, quant::ChannelStats> stats;
+    // AWQ's sample is drawn from every calibration batch, not filled by the first ones.
+    const int64_t batches = static_cast<int64_t>(m_calibration->batches.size());
+    const int64_t perBatchRows = (kAwqSampleRows + batches - 1) / batches;
     std::vector<std::string> names;
     for (const auto& g : m_groups)
         names.push_back(g.activation);
     auto tapped = tapActivations(
         m_result.model, *m_calibration, names,
         [&](const std::string& value, const TensorData& t) {
-            stats[value].add(t.tensor(), awq ? kAwqSampleRows : 0);
+            stats[value].add(t.tensor(), awq ? perBatchRows : 0);
         },
         m_context, 0.0, 0.2, awq ? "AWQ: activation statistics" : "SmoothQuant: activation statistics");
     if (!tapped)
@@ -191,7 +194,7 @@ Status QuantizeRun::rescaleActivations() {
             scale = choice.scale;
             m_awqSamples[group.activation] = stats[group.activation].sample / scale;
             char text[160];
-            std::snprintf(text, sizeof text, "awq alpha %.2f, calibration loss %.3g (rtn %.3g)", choice.alpha,
+            std::snprintf(text, sizeof text, "awq alpha %.2f, calibration loss %.3g (unscaled %.3g)", choice.alpha,
                           choice.loss, choice.lossUnscaled);
             what = text;
         } else {
