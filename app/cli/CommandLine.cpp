@@ -52,7 +52,8 @@ Result<ParsedArgs> parseArgs(const CommandSpec& spec, const std::vector<std::str
                 if (o.shortName == arg[1])
                     arg = "--" + o.name;
             if (arg.rfind("--", 0) != 0)
-                return Error{"unknown option " + arg + " for '" + spec.name + "' (see autoglm " + spec.name + " --help)"};
+                return Error{"unknown option " + arg + " for '" + spec.name + "' (see autoglm " + spec.name +
+                             " --help)"};
         }
         if (arg.rfind("--", 0) != 0) {
             parsed.positional.push_back(arg);
@@ -101,7 +102,8 @@ std::string helpText(const CommandSpec& spec) {
         return out;
     out += "\noptions:\n";
     for (const auto& o : spec.options) {
-        std::string left = std::string(o.shortName ? "  -" + std::string(1, o.shortName) + ", " : "  ") + "--" + o.name + (o.valueName.empty() ? "" : " " + o.valueName);
+        std::string left = std::string(o.shortName ? "  -" + std::string(1, o.shortName) + ", " : "  ") + "--" +
+                           o.name + (o.valueName.empty() ? "" : " " + o.valueName);
         if (left.size() < 30)
             left.resize(30, ' ');
         else

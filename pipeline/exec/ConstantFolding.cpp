@@ -12,8 +12,8 @@ int foldConstants(Model& model) {
     auto order = graph.topologicalOrder();
     if (!order)
         return 0;
-    static const std::set<std::string> kNondeterministic{"RandomNormal", "RandomUniform", "RandomNormalLike",
-                                                         "RandomUniformLike", "Multinomial", "Bernoulli"};
+    static const std::set<std::string> kNondeterministic{"RandomNormal",      "RandomUniform", "RandomNormalLike",
+                                                         "RandomUniformLike", "Multinomial",   "Bernoulli"};
     std::set<std::string> graphOutputs;
     for (const auto& v : graph.outputs)
         graphOutputs.insert(v.name);

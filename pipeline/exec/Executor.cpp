@@ -154,6 +154,7 @@ Result<Executor> Executor::create(const Model& model, const ExecutorOptions& opt
     impl->options = options;
     if (options.fuse) {
         exec::fuseErfGelu(impl->model.graph);
+        exec::fuseQuantizeDequantize(impl->model.graph);
         // Folded constants would be cut off from gradients, which training through the executor needs.
         if (!options.autograd)
             exec::foldConstants(impl->model);

@@ -1,5 +1,7 @@
 #include "pipeline/exec/GraphRewrites.h"
 
+#include "pipeline/exec/OpRegistry.h"
+
 #include "pipeline/ir/TensorUtil.h"
 
 #include <cmath>
@@ -105,6 +107,55 @@ int fuseErfGelu(Graph& graph) {
             if (last == &node) {
                 copy.opType = "Gelu";
                 copy.inputs = {x};
+                copy.attributes.clear();
+            }
+        kept.push_back(std::move(copy));
+    }
+    graph.nodes = std::move(kept);
+    return static_cast<int>(fused.size());
+}
+
+namespace {
+
+bool scalarInitializer(const Graph& g, const std::string& name) {
+    auto it = g.initializers.find(name);
+    return it != g.initializers.end() && it->second.numel() == 1;
+}
+
+} // namespace
+
+int fuseQuantizeDequantize(Graph& graph) {
+    const Uses uses(graph);
+    std::set<const Node*> removed;
+    std::vector<std::pair<const Node*, const Node*>> fused; // DequantizeLinear -> its QuantizeLinear
+    for (const auto& q : graph.nodes) {
+        if (!is(&q, "QuantizeLinear") || q.inputs.size() != 3 || q.attribute("block_size") ||
+            q.attribute("output_dtype") || !scalarInitializer(graph, q.inputs[1]) ||
+            !scalarInitializer(graph, q.inputs[2]))
+            continue;
+        const DType zeroType = graph.initializers.at(q.inputs[2]).dtype();
+        if (zeroType != DType::UInt8 && zeroType != DType::Int8)
+            continue;
+        const Node* dq = uses.soleConsumer(q.outputs[0]);
+        if (!is(dq, "DequantizeLinear") || dq->inputs.size() != 3 || dq->inputs[0] != q.outputs[0] ||
+            dq->inputs[1] != q.inputs[1] || dq->inputs[2] != q.inputs[2] ||
+            graph.initializers.at(q.inputs[1]).dtype() != DType::Float)
+            continue;
+        removed.insert(&q);
+        fused.emplace_back(dq, &q);
+    }
+    if (fused.empty())
+        return 0;
+    std::vector<Node> kept;
+    for (const auto& node : graph.nodes) {
+        if (removed.count(&node))
+            continue;
+        Node copy = node;
+        for (const auto& [dq, q] : fused)
+            if (dq == &node) {
+                copy.opType = "FakeQuantize";
+                copy.domain = kInternalDomain;
+                copy.inputs = q->inputs;
                 copy.attributes.clear();
             }
         kept.push_back(std::move(copy));

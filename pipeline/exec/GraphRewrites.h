@@ -11,4 +11,9 @@ namespace autoglm::exec {
 // were fused.
 int fuseErfGelu(Graph& graph);
 
+// QuantizeLinear whose only reader is a DequantizeLinear with the same scalar scale and 8-bit zero point (the
+// activation pairs of static W8A8 QDQ models) becomes one FakeQuantize node of the internal domain, which
+// computes the same values in one pass. Returns how many pairs were fused.
+int fuseQuantizeDequantize(Graph& graph);
+
 } // namespace autoglm::exec

@@ -71,6 +71,9 @@ private:
 
 // Kernels that only read their context take it as const; the context is non-const so that a kernel can
 // declare its outputs' logical types.
+// Ops the executor's own rewrites create (never in a model file).
+inline constexpr const char* kInternalDomain = "ai.autoglm.internal";
+
 using OpKernel = std::function<std::vector<at::Tensor>(OpContext&)>;
 
 class OpRegistry {

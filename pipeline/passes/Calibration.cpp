@@ -44,8 +44,8 @@ Result<CalibrationSet> calibrationFromImages(const Model& model, const TensorDat
         for (size_t i = 1; fits && i < dims.size(); ++i)
             fits = !dims[i].isFixed() || dims[i].value == shape[i];
         if (!fits)
-            return Error{"calibration images have shape " + dimsText(shape) + " but the model's input '" +
-                         input->name + "' is " + input->shapeString()};
+            return Error{"calibration images have shape " + dimsText(shape) + " but the model's input '" + input->name +
+                         "' is " + input->shapeString()};
     }
     const double factor = scale > 0 ? scale : (type == DType::UInt8 ? 1.0 / 255.0 : 1.0);
     at::Tensor all = images.tensor().to(at::kFloat);
@@ -82,7 +82,8 @@ Result<CalibrationSet> calibrationFromText(const Model& model, const std::string
     if (windows <= 0)
         return Error{"the calibration text has " + std::to_string(tokens->ids.size()) + " " + tokens->unit +
                      "s, fewer than one window of " + std::to_string(context)};
-    const at::Tensor ids = at::tensor(tokens->ids, at::kLong).slice(0, 0, windows * context).reshape({windows, context});
+    const at::Tensor ids =
+        at::tensor(tokens->ids, at::kLong).slice(0, 0, windows * context).reshape({windows, context});
     const at::ScalarType type = input->dtype == DType::Int32 ? at::kInt : at::kLong;
     CalibrationSet set;
     for (int64_t start = 0; start < windows; start += batch) {

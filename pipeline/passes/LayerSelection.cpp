@@ -11,7 +11,10 @@
 namespace autoglm {
 
 nlohmann::json LayerSelection::toJson() const {
-    return {{"op_types", opTypes}, {"include", include}, {"exclude", exclude}, {"keep_first", keepFirst},
+    return {{"op_types", opTypes},
+            {"include", include},
+            {"exclude", exclude},
+            {"keep_first", keepFirst},
             {"keep_last", keepLast}};
 }
 
@@ -43,9 +46,8 @@ bool globMatch(const std::string& pattern, const std::string& text) {
 namespace {
 
 bool anyMatch(const std::vector<std::string>& patterns, const WeightLayer& layer) {
-    return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) {
-        return globMatch(p, layer.name) || globMatch(p, layer.weight);
-    });
+    return std::any_of(patterns.begin(), patterns.end(),
+                       [&](const std::string& p) { return globMatch(p, layer.name) || globMatch(p, layer.weight); });
 }
 
 bool isFloat(DType t) {

@@ -77,9 +77,9 @@ std::string PassReport::toText() const {
     for (const auto& l : layers) {
         std::string layer = l.layer.size() > 40 ? "…" + l.layer.substr(l.layer.size() - 38) : l.layer;
         std::string outError = l.outputError >= 0 ? std::to_string(l.outputError).substr(0, 8) : "-";
-        std::snprintf(line, sizeof line, "%-40s %-10s %-24s %10lld %10lld %9.5f %9s\n", layer.c_str(),
-                      l.opType.c_str(), l.action.c_str(), static_cast<long long>(l.bytesBefore),
-                      static_cast<long long>(l.bytesAfter), l.weightError, outError.c_str());
+        std::snprintf(line, sizeof line, "%-40s %-10s %-24s %10lld %10lld %9.5f %9s\n", layer.c_str(), l.opType.c_str(),
+                      l.action.c_str(), static_cast<long long>(l.bytesBefore), static_cast<long long>(l.bytesAfter),
+                      l.weightError, outError.c_str());
         out += line;
         if (l.skipped && !l.reason.empty())
             out += "    skipped: " + l.reason + "\n";

@@ -35,7 +35,7 @@ struct PassContext {
 
 // What a pass did to one layer (usually one weight-bearing node).
 struct LayerReport {
-    std::string layer;  // node name
+    std::string layer; // node name
     std::string opType;
     std::string weight; // initializer name, empty when the layer has none
     std::string action; // "int8 per-channel", "int4 g128 gptq", "skipped"

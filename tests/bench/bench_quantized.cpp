@@ -16,6 +16,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -28,7 +29,7 @@ const fs::path kFixtures = AUTOGLM_FIXTURES;
 
 struct Variant {
     std::string label;
-    QuantizeParams params; // scheme "" means the fp32 model itself
+    std::optional<QuantizeParams> params; // none: the fp32 model itself
 };
 
 QuantizeParams scheme(const std::string& s, const std::string& format = "dq", bool smooth = false) {
@@ -66,8 +67,8 @@ int benchModel(const char* fixture, bool text, const std::vector<Variant>& varia
         for (const auto& v : variants) {
             fs::path file = kFixtures / fixture;
             Model variant = model.value();
-            if (!v.params.scheme.empty()) {
-                auto q = quantizeModel(model.value(), v.params, &calibration.value());
+            if (v.params) {
+                auto q = quantizeModel(model.value(), *v.params, &calibration.value());
                 if (!q)
                     return std::fprintf(stderr, "%s: %s\n", v.label.c_str(), q.message().c_str()), 1;
                 file = work / (std::string(fixture) + "." + v.label + ".onnx");
@@ -82,7 +83,7 @@ int benchModel(const char* fixture, bool text, const std::vector<Variant>& varia
             auto ort = benchutil::ortLatency(file, inputs.value(), threads, iters, work);
             if (!ours || !ort)
                 return std::fprintf(stderr, "%s\n", (!ours ? ours.message() : ort.message()).c_str()), 1;
-            if (v.params.scheme.empty()) {
+            if (!v.params) {
                 oursBase = ours->medianMs;
                 ortBase = ort->medianMs;
             }
@@ -118,11 +119,11 @@ int main(int argc, char** argv) {
                 threads, iters);
     std::printf("%-22s %-24s %8s %9s %8s %9s %9s %8s\n", "model", "variant", "ours", "vs fp32", "ORT", "vs fp32",
                 "ours/ORT", "MB");
-    const std::vector<Variant> cnn{{"fp32", {}},
+    const std::vector<Variant> cnn{{"fp32", std::nullopt},
                                    {"w8a16", scheme("w8a16")},
                                    {"w8a8-static", scheme("w8a8")},
                                    {"dynamic-int8", scheme("dynamic-int8")}};
-    const std::vector<Variant> gpt{{"fp32", {}},
+    const std::vector<Variant> gpt{{"fp32", std::nullopt},
                                    {"w8a16", scheme("w8a16")},
                                    {"w8a8-smoothquant", scheme("w8a8", "dq", true)},
                                    {"dynamic-int8", scheme("dynamic-int8")},

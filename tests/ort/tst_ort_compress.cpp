@@ -143,7 +143,8 @@ private Q_SLOTS:
         auto source = loadOnnx(kFixtures / "fashion_cnn.onnx");
         const CalibrationSet calibration = fashionCalibration(source.value());
         const Model model = quantizeToFile("fashion_cnn.onnx", QuantizeParams{}, &calibration, file);
-        const double sizeRatio = static_cast<double>(fs::file_size(file)) / fs::file_size(kFixtures / "fashion_cnn.onnx");
+        const double sizeRatio =
+            static_cast<double>(fs::file_size(file)) / fs::file_size(kFixtures / "fashion_cnn.onnx");
         auto ort = testutil::ortClassify(file, kTestImages, kTestLabels, file.parent_path());
         VERIFY_RESULT(ort);
         const double agree = agreement(ort->predictions, ourPredictions(model, 10000));

@@ -156,11 +156,27 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString out = dir.path() + "/fashion_w8a8.onnx";
         const QString report = dir.path() + "/report.json";
-        const CliRun r = cli({"compress", kFixtures + "/fashion_cnn.onnx", "-o", out, "--quantize", "w8a8",
-                              "--calibrator", "percentile", "--calib-images", kFixtures + "/fashion_calib_images.npy",
-                              "--calib-samples", "64", "--eval-images", kFixtures + "/fashion_calib_images.npy",
-                              "--eval-labels", kFixtures + "/fashion_calib_labels.npy", "--exclude", "/net/fc2/*",
-                              "--report", report, "--json"});
+        const CliRun r = cli({"compress",
+                              kFixtures + "/fashion_cnn.onnx",
+                              "-o",
+                              out,
+                              "--quantize",
+                              "w8a8",
+                              "--calibrator",
+                              "percentile",
+                              "--calib-images",
+                              kFixtures + "/fashion_calib_images.npy",
+                              "--calib-samples",
+                              "64",
+                              "--eval-images",
+                              kFixtures + "/fashion_calib_images.npy",
+                              "--eval-labels",
+                              kFixtures + "/fashion_calib_labels.npy",
+                              "--exclude",
+                              "/net/fc2/*",
+                              "--report",
+                              report,
+                              "--json"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         QVERIFY2(r.err.contains("quantize 100%"), qPrintable(r.err));
         const QJsonObject json = QJsonDocument::fromJson(r.out.toUtf8()).object();
@@ -174,7 +190,8 @@ private Q_SLOTS:
         QCOMPARE(layers.size(), 11);
         bool fc2Skipped = false;
         for (const auto& layer : layers)
-            fc2Skipped |= layer.toObject()["layer"].toString() == "/net/fc2/Gemm" && layer.toObject()["skipped"].toBool();
+            fc2Skipped |=
+                layer.toObject()["layer"].toString() == "/net/fc2/Gemm" && layer.toObject()["skipped"].toBool();
         QVERIFY(fc2Skipped);
         QVERIFY(fs::exists(report.toStdString()));
 
@@ -204,9 +221,9 @@ private Q_SLOTS:
         expectOneLineError(cli({"compress", model, "-o", out, "--quantize", "w8a8", "--calib-text",
                                 kFixtures + "/austen_calib.txt", "--no-bench"}),
                            "takes float32");
-        expectOneLineError(cli({"compress", model, "-o", dir.path() + "/missing/out.onnx", "--quantize", "w8a16",
-                                "--no-bench"}),
-                           "cannot create");
+        expectOneLineError(
+            cli({"compress", model, "-o", dir.path() + "/missing/out.onnx", "--quantize", "w8a16", "--no-bench"}),
+            "cannot create");
         QVERIFY(!fs::exists(out.toStdString()));
         QVERIFY(fs::is_empty(dir.path().toStdString()));
     }

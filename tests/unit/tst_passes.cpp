@@ -301,9 +301,11 @@ private Q_SLOTS:
         CalibrationSet empty;
         VERIFY_ERROR_MENTIONS(quantizeModel(fashion, p, &empty), "needs calibration data");
 
-        auto wrongShape = calibrationFromImages(fashion, makeTensor(DType::UInt8, {2, 1, 14, 14}, std::vector<double>(392)), 8);
+        auto wrongShape =
+            calibrationFromImages(fashion, makeTensor(DType::UInt8, {2, 1, 14, 14}, std::vector<double>(392)), 8);
         VERIFY_ERROR_MENTIONS(wrongShape, "'image' is [batch,1,28,28]");
-        auto wrongType = calibrationFromImages(fashion, makeTensor(DType::Int64, {2, 1, 28, 28}, std::vector<double>(1568)), 8);
+        auto wrongType =
+            calibrationFromImages(fashion, makeTensor(DType::Int64, {2, 1, 28, 28}, std::vector<double>(1568)), 8);
         VERIFY_ERROR_MENTIONS(wrongType, "must be uint8 or float");
         std::vector<double> nan(784, 0.5);
         nan[5] = std::nan("");
@@ -319,7 +321,8 @@ private Q_SLOTS:
         w = makeTensor(DType::Float, w.shape(), values);
         QuantizeParams weightsOnly;
         weightsOnly.scheme = "w8a16";
-        VERIFY_ERROR_MENTIONS(quantizeModel(poisoned, weightsOnly, nullptr), "of layer '/net/stem/stem.0/Conv' holds NaN");
+        VERIFY_ERROR_MENTIONS(quantizeModel(poisoned, weightsOnly, nullptr),
+                              "of layer '/net/stem/stem.0/Conv' holds NaN");
 
         QuantizeParams nothing;
         nothing.scheme = "w8a16";

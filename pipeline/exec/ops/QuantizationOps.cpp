@@ -6,6 +6,9 @@
 #include "pipeline/exec/ops/OpFamilies.h"
 #include "pipeline/exec/ops/Spatial.h"
 
+#include <ATen/Parallel.h>
+
+#include <cmath>
 #include <limits>
 
 namespace autoglm::exec {
@@ -162,8 +165,26 @@ at::Tensor shiftedMatrix(const OpContext& c, size_t value, size_t zeroPoint, boo
     return m;
 }
 
+// Shifted 8-bit operands lie in [-255, 255], so products stay below 2^16 and a float32 sum of 256 of them
+// stays below 2^24, where float32 is still exact: the product runs as float32 GEMMs over slices of K (twice
+// as fast as float64) and the exact partial sums are added as integers.
 at::Tensor matMulInteger(const OpContext& c) {
-    return at::matmul(shiftedMatrix(c, 0, 2, true), shiftedMatrix(c, 1, 3, false)).to(at::kInt);
+    const at::Tensor a = shiftedMatrix(c, 0, 2, true);
+    const at::Tensor b = shiftedMatrix(c, 1, 3, false);
+    const bool eightBit = c.input(0).element_size() == 1 && c.input(1).element_size() == 1;
+    if (!eightBit)
+        return at::matmul(a, b).to(at::kInt);
+    constexpr int64_t kExactSlice = 256;
+    const at::Tensor af = a.to(at::kFloat);
+    const at::Tensor bf = b.to(at::kFloat);
+    const int64_t k = af.size(-1);
+    at::Tensor sum;
+    for (int64_t start = 0; start < k; start += kExactSlice) {
+        const int64_t end = std::min(k, start + kExactSlice);
+        const at::Tensor part = at::matmul(af.slice(-1, start, end), bf.slice(-2, start, end)).to(at::kInt);
+        sum = sum.defined() ? sum.add_(part) : part;
+    }
+    return sum.defined() ? sum : at::matmul(a, b).to(at::kInt);
 }
 
 // Requantizes an exact integer accumulator: the combined scale is formed in the scales' type, the product in
@@ -217,12 +238,45 @@ at::Tensor qlinearConv(const OpContext& c) {
     return requantize(c, acc, c.input(1).reshape({}) * wScale, 6, 7);
 }
 
+// QuantizeLinear then DequantizeLinear with one scalar scale and 8-bit zero point, in one parallel pass over
+// the data instead of eight tensor ops (divide, round, shift, clamp, cast, and back), with the same arithmetic:
+// x / scale rounded half to even, saturated, then scaled back (the zero point cancels once rounding is done
+// on the shifted value's integer bounds).
+at::Tensor fakeQuantize(const OpContext& c) {
+    const at::Tensor x = c.input(0).to(at::kFloat).contiguous();
+    const float scale = c.input(1).item<float>();
+    const at::Tensor& zero = c.input(2);
+    const QuantType q = quantType(c, zero.scalar_type() == at::kChar ? DType::Int8 : DType::UInt8);
+    const float zp = static_cast<float>(zero.item<int64_t>());
+    const float lo = static_cast<float>(q.lo);
+    const float hi = static_cast<float>(q.hi);
+    at::Tensor y = at::empty_like(x);
+    const float* in = x.data_ptr<float>();
+    float* out = y.data_ptr<float>();
+    // Adding and subtracting 1.5 * 2^23 rounds a float of magnitude below 2^22 to the nearest integer, ties to
+    // even (the default rounding of IEEE addition), in a form the compiler vectorizes; the value is first
+    // clamped to the integer bounds, which commutes with rounding.
+    constexpr float kRound = 12582912.0f;
+    const float low = lo - zp;
+    const float high = hi - zp;
+    at::parallel_for(0, x.numel(), 1 << 14, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+            const float v = std::min(std::max(in[i] / scale, low), high);
+            out[i] = ((v + kRound) - kRound) * scale;
+        }
+    });
+    return y;
+}
+
 } // namespace
 
 void registerQuantizationOps(OpRegistry& r) {
     r.add("QuantizeLinear", [](OpContext& c) -> Tensors { return {quantizeLinear(c)}; });
     r.add("DequantizeLinear", [](const OpContext& c) -> Tensors { return {dequantizeLinear(c)}; });
     r.add("DynamicQuantizeLinear", dynamicQuantizeLinear);
+    // Our fused QuantizeLinear → DequantizeLinear pair (exec/GraphRewrites: fuseQuantizeDequantize).
+    r.add(
+        "FakeQuantize", [](const OpContext& c) -> Tensors { return {fakeQuantize(c)}; }, kInternalDomain);
     r.add("MatMulInteger", [](const OpContext& c) -> Tensors { return {matMulInteger(c)}; });
     r.add("ConvInteger", [](const OpContext& c) -> Tensors { return {convInteger(c)}; });
     r.add("QLinearMatMul", [](const OpContext& c) -> Tensors { return {qlinearMatMul(c)}; });

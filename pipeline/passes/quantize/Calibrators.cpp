@@ -141,8 +141,7 @@ Result<ActivationRange> calibrateRange(const std::string& calibrator, const Hist
         ActivationRange best{h.lo, h.hi};
         double bestScore = std::numeric_limits<double>::infinity();
         for (const auto& candidate : shrunkRanges(h)) {
-            const double score =
-                calibrator == "mse" ? quantizationMse(h, candidate) : klDivergence(h, candidate);
+            const double score = calibrator == "mse" ? quantizationMse(h, candidate) : klDivergence(h, candidate);
             if (score < bestScore) {
                 bestScore = score;
                 best = candidate;

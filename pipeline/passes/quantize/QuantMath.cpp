@@ -27,9 +27,7 @@ at::Tensor QuantizedRows::dequantize() const {
     if (perTensor)
         return q * scale.reshape({});
     // Expand [out, groups] to [out, in]; the last group may be shorter.
-    auto expand = [&](const at::Tensor& p) {
-        return p.repeat_interleave(groupSize, 1).slice(1, 0, in);
-    };
+    auto expand = [&](const at::Tensor& p) { return p.repeat_interleave(groupSize, 1).slice(1, 0, in); };
     at::Tensor shifted = symmetric ? q : q - expand(zeroPoint);
     return (shifted * expand(scale)).reshape({out, in});
 }

@@ -38,7 +38,8 @@ bool onlyReadBy(const Graph& graph, const std::string& value, const std::vector<
             std::find(readers.begin(), readers.end(), n) == readers.end())
             return false;
     }
-    return std::none_of(graph.outputs.begin(), graph.outputs.end(), [&](const ValueInfo& v) { return v.name == value; });
+    return std::none_of(graph.outputs.begin(), graph.outputs.end(),
+                        [&](const ValueInfo& v) { return v.name == value; });
 }
 
 // A constant input of `node` at `index` that the caller may change: when other nodes read it too, the node
@@ -202,7 +203,8 @@ void emitActivationQdq(Model& model, const std::string& activation, const std::v
     const std::string quantized = freshValue(g, activation + "_quantized");
     const std::string dequantized = freshValue(g, activation + "_dequantized");
     Node q = makeNode(g, "QuantizeLinear", activation + "_QuantizeLinear", {activation, scale, zero}, {quantized});
-    Node dq = makeNode(g, "DequantizeLinear", activation + "_DequantizeLinear", {quantized, scale, zero}, {dequantized});
+    Node dq =
+        makeNode(g, "DequantizeLinear", activation + "_DequantizeLinear", {quantized, scale, zero}, {dequantized});
     for (size_t c : consumers)
         replaceInput(g.nodes[c], activation, dequantized);
     g.nodes.push_back(std::move(q));

@@ -94,7 +94,9 @@ public:
 
 private:
     Graph& graph() { return m_result.model.graph; }
-    at::Tensor rowsOf(const WeightLayer& layer) { return quant::toRows(graph().initializers.at(layer.weight).tensor(), layer); }
+    at::Tensor rowsOf(const WeightLayer& layer) {
+        return quant::toRows(graph().initializers.at(layer.weight).tensor(), layer);
+    }
     void setRows(const WeightLayer& layer, const at::Tensor& rows) {
         graph().initializers[layer.weight] = TensorData(quant::fromRows(rows, layer));
     }
@@ -164,9 +166,7 @@ Status QuantizeRun::rescaleActivations() {
         names.push_back(g.activation);
     auto tapped = tapActivations(
         m_result.model, *m_calibration, names,
-        [&](const std::string& value, const TensorData& t) {
-            stats[value].add(t.tensor(), awq ? perBatchRows : 0);
-        },
+        [&](const std::string& value, const TensorData& t) { stats[value].add(t.tensor(), awq ? perBatchRows : 0); },
         m_context, 0.0, 0.2, awq ? "AWQ: activation statistics" : "SmoothQuant: activation statistics");
     if (!tapped)
         return tapped;
@@ -190,7 +190,8 @@ Status QuantizeRun::rescaleActivations() {
                                               bits == 4 ? m_params.groupSize : r.size(1))
                     .dequantize();
             };
-            const quant::AwqChoice choice = quant::awqSearch(stats[group.activation], rows, m_params.awqGrid, roundTrip);
+            const quant::AwqChoice choice =
+                quant::awqSearch(stats[group.activation], rows, m_params.awqGrid, roundTrip);
             scale = choice.scale;
             m_awqSamples[group.activation] = stats[group.activation].sample / scale;
             char text[160];
@@ -238,7 +239,8 @@ Status QuantizeRun::gatherStatistics() {
             [&](const std::string& value, const TensorData& t) {
                 const at::Tensor x = t.tensor();
                 if (ranges) {
-                    auto [it, first] = extremes.emplace(value, std::pair{x.min().item<double>(), x.max().item<double>()});
+                    auto [it, first] =
+                        extremes.emplace(value, std::pair{x.min().item<double>(), x.max().item<double>()});
                     if (!first)
                         it->second = {std::min(it->second.first, x.min().item<double>()),
                                       std::max(it->second.second, x.max().item<double>())};
@@ -257,8 +259,8 @@ Status QuantizeRun::gatherStatistics() {
     if (!ranges)
         return Ok{};
     for (const auto& [value, lohi] : extremes)
-        m_histograms[value] = Histogram{std::min(lohi.first, 0.0), std::max(lohi.second, 0.0),
-                                        std::vector<double>(kHistogramBins, 0.0)};
+        m_histograms[value] =
+            Histogram{std::min(lohi.first, 0.0), std::max(lohi.second, 0.0), std::vector<double>(kHistogramBins, 0.0)};
     if (m_params.calibrator == "minmax") {
         for (auto& [value, h] : m_histograms)
             h.counts.assign(1, 1.0); // only the extremes matter
@@ -392,8 +394,8 @@ Result<PassResult> QuantizeRun::run() {
     }
     if (auto s = chooseLayers(); !s)
         return s.error();
-    for (auto step : {&QuantizeRun::rescaleActivations, &QuantizeRun::gatherStatistics,
-                      &QuantizeRun::quantizeWeights, &QuantizeRun::quantizeActivations})
+    for (auto step : {&QuantizeRun::rescaleActivations, &QuantizeRun::gatherStatistics, &QuantizeRun::quantizeWeights,
+                      &QuantizeRun::quantizeActivations})
         if (auto s = (this->*step)(); !s)
             return s.error();
     if (m_needsOpset21 && m_result.model.opsetVersion("") < 21) {
