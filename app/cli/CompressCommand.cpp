@@ -205,6 +205,21 @@ int runCompress(const ParsedArgs& args) {
     auto model = loadModel(source);
     if (!model)
         return fail(model.message());
+    // A checkpoint's tokenizer goes beside the output so that the file keeps its tokens (eval, generate).
+    std::string tokenizer;
+    if (std::error_code ec;
+        fs::is_directory(model->sourcePath, ec) && fs::exists(model->sourcePath / "tokenizer.json", ec)) {
+        std::ifstream in(model->sourcePath / "tokenizer.json", std::ios::binary);
+        std::ostringstream bytes;
+        bytes << in.rdbuf();
+        tokenizer = bytes.str();
+        std::ifstream existing(folder / "tokenizer.json", std::ios::binary);
+        std::ostringstream old;
+        old << existing.rdbuf();
+        if (existing && old.str() != tokenizer)
+            return fail("'" + (folder / "tokenizer.json").string() +
+                        "' belongs to another model; write the output to another folder");
+    }
     auto calibration = calibrationFrom(args, model.value(), params.value());
     if (!calibration)
         return fail(calibration.message());
@@ -222,6 +237,9 @@ int runCompress(const ParsedArgs& args) {
         return fail(result.message());
     if (auto saved = saveOnnx(result->model, output); !saved)
         return fail(saved.message());
+    if (!tokenizer.empty())
+        if (auto copied = writeFileAtomically(folder / "tokenizer.json", tokenizer); !copied)
+            return fail(copied.message());
     // Everything below is measured on the file as written, read back, not on the in-memory graph.
     auto written = loadOnnx(output);
     if (!written)

@@ -7,10 +7,14 @@
 namespace autoglm {
 
 Result<ModelTokens> tokenizeForModel(const Model& model, const std::string& text) {
-    const std::filesystem::path tokenizerFile = model.sourcePath / "tokenizer.json";
+    // A checkpoint folder's tokenizer.json, or the one beside an exported model file (autoglm compress puts
+    // it there).
     std::error_code ec;
+    const bool folder = std::filesystem::is_directory(model.sourcePath, ec);
+    const std::filesystem::path tokenizerFile =
+        (folder ? model.sourcePath : model.sourcePath.parent_path()) / "tokenizer.json";
     ModelTokens out;
-    if (std::filesystem::is_directory(model.sourcePath, ec) && std::filesystem::exists(tokenizerFile, ec)) {
+    if (!model.sourcePath.empty() && std::filesystem::exists(tokenizerFile, ec)) {
         auto tokenizer = Tokenizer::load(tokenizerFile);
         if (!tokenizer)
             return tokenizer.error();

@@ -20,7 +20,8 @@ struct ModelTokens {
     std::string unit; // "token" or "byte"
 };
 
-// The text as the model's input ids: its checkpoint's tokenizer.json when it has one, else its bytes.
+// The text as the model's input ids: the tokenizer.json of its checkpoint folder, or beside its model file,
+// when there is one; else its bytes.
 Result<ModelTokens> tokenizeForModel(const Model& model, const std::string& text);
 
 Result<TextPerplexity> evaluateTextPerplexity(const Executor& executor, const std::string& text,

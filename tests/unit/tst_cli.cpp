@@ -204,6 +204,21 @@ private Q_SLOTS:
         QVERIFY2(info.out.contains("DequantizeLinear"), qPrintable(info.out));
     }
 
+    void compressedCheckpointKeepsItsTokenizer() {
+        requireFixtures();
+        QTemporaryDir dir;
+        const QString out = dir.path() + "/llama_w8.onnx";
+        const CliRun r =
+            cli({"compress", kFixtures + "/tiny_llama", "-o", out, "--quantize", "w8a16", "--no-bench"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY(fs::exists((dir.path() + "/tokenizer.json").toStdString()));
+        const CliRun eval = cli({"eval", out, "--text", kFixtures + "/austen_calib.txt", "--json"});
+        QVERIFY2(eval.exitCode == 0, qPrintable(eval.err));
+        const QJsonObject json = QJsonDocument::fromJson(eval.out.toUtf8()).object();
+        QCOMPARE(json["task"].toString(), QString("token_perplexity"));
+        QVERIFY(json["perplexity"].toDouble() < 40);
+    }
+
     void compressBadInputGetsOneLineErrors() {
         requireFixtures();
         QTemporaryDir dir;
