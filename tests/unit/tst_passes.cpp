@@ -212,6 +212,24 @@ private Q_SLOTS:
         QVERIFY(result->report.notes.front().find("64 images") != std::string::npos);
     }
 
+    void gptqRoundsConvToNearestAndSaysSo() {
+        const Model model = loadFixture("fashion_cnn.onnx");
+        auto calibration = calibrationFromImages(model, fashionImages(32), 32, 16);
+        VERIFY_RESULT(calibration);
+        QuantizeParams p;
+        p.scheme = "w8a16";
+        p.method = "gptq";
+        auto result = quantizeModel(model, p, &calibration.value());
+        VERIFY_RESULT(result);
+        for (const auto& layer : result->report.layers) {
+            const bool conv = layer.opType == "Conv";
+            QVERIFY2(layer.action.find(conv ? " rtn" : " gptq") != std::string::npos, layer.action.c_str());
+            QCOMPARE(layer.reason.find("Conv rounded to nearest") != std::string::npos, conv);
+            QCOMPARE(layer.outputError >= 0, !conv); // measured through the Hessian where there is one
+        }
+        QVERIFY(relativeOutputDiff(model, result->model, fashionInput(16)) < 0.03);
+    }
+
     void dynamicAndSmoothQuantOnTinyGpt() {
         const Model model = loadFixture("tiny_gpt.onnx");
         const std::string text = readText("austen_calib.txt");

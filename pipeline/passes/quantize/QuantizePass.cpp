@@ -8,7 +8,9 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <map>
+#include <set>
 
 namespace autoglm {
 namespace {
@@ -219,10 +221,17 @@ Status QuantizeRun::gatherStatistics() {
         return Ok{};
     // Sweeps over the calibration data, each with as many activations' Hessians as the memory budget allows.
     std::vector<std::vector<std::string>> sweeps(1);
+    // GPTQ's Hessian is over a layer's input features; a Conv's are its input patches (not gathered here),
+    // so Conv layers are rounded to nearest and the report says so.
+    std::set<std::string> hessianFor;
     int64_t budget = 0;
     for (const auto& g : m_groups) {
+        const bool conv =
+            std::any_of(g.layers.begin(), g.layers.end(), [&](size_t i) { return m_layers[i].opType == "Conv"; });
+        if (gptq && !conv)
+            hessianFor.insert(g.activation);
         const int64_t in = m_layers[g.layers.front()].shape[m_layers[g.layers.front()].inputAxis];
-        const int64_t bytes = gptq ? in * in * 8 : 0;
+        const int64_t bytes = hessianFor.count(g.activation) ? in * in * 8 : 0;
         if (budget + bytes > kHessianBudgetBytes && !sweeps.back().empty()) {
             sweeps.emplace_back();
             budget = 0;
@@ -245,7 +254,7 @@ Status QuantizeRun::gatherStatistics() {
                         it->second = {std::min(it->second.first, x.min().item<double>()),
                                       std::max(it->second.second, x.max().item<double>())};
                 }
-                if (gptq) {
+                if (hessianFor.count(value)) {
                     const at::Tensor rows = x.to(at::kDouble).reshape({-1, x.size(-1)});
                     at::Tensor& h = m_hessians[value];
                     h = h.defined() ? h.addmm_(rows.t(), rows) : rows.t().mm(rows);
@@ -331,6 +340,11 @@ Status QuantizeRun::quantizeWeights() {
         r.action += gptqHere ? " gptq" : (m_params.method == "awq" ? " awq" : " rtn");
         if (auto s = m_scaling.find(layer.name); s != m_scaling.end())
             r.reason = s->second;
+        if (m_params.method == "gptq" && !gptqHere)
+            r.reason +=
+                (r.reason.empty() ? "" : "; ") +
+                std::string(layer.opType == "Conv" ? "GPTQ handles MatMul and Gemm inputs; Conv rounded to nearest"
+                                                   : "per-tensor scales are rounded to nearest");
 
         if (m_params.dynamicActivations()) {
             if (std::string problem = quant::emitDynamicLayer(m_result.model, layer, q); !problem.empty()) {
