@@ -5,6 +5,7 @@
 #include "pipeline/ir/TensorUtil.h"
 
 #include <cmath>
+#include <map>
 #include <set>
 #include <unordered_map>
 
@@ -66,12 +67,24 @@ bool is(const Node* n, const char* op) {
     return n && n->domain.empty() && n->opType == op && n->outputs.size() == 1;
 }
 
+// Rebuilds the node list without `removed`, with each node in `replaced` swapped for its new form.
+void applyFusions(Graph& graph, const std::set<const Node*>& removed, std::map<const Node*, Node> replaced) {
+    std::vector<Node> kept;
+    for (const auto& node : graph.nodes) {
+        if (removed.count(&node))
+            continue;
+        auto it = replaced.find(&node);
+        kept.push_back(it == replaced.end() ? node : std::move(it->second));
+    }
+    graph.nodes = std::move(kept);
+}
+
 } // namespace
 
 int fuseErfGelu(Graph& graph) {
     const Uses uses(graph);
     std::set<const Node*> removed;
-    std::vector<std::pair<const Node*, std::string>> fused; // final Mul node -> GELU input
+    std::map<const Node*, Node> fused; // final Mul node -> the Gelu node replacing it
     for (const auto& erf : graph.nodes) {
         if (!is(&erf, "Erf") || erf.inputs.size() != 1)
             continue;
@@ -94,25 +107,16 @@ int fuseErfGelu(Graph& graph) {
         if (!is(half, "Mul") || otherThanScalar(graph, *half, 0.5) != timesX->outputs[0])
             continue;
         removed.insert({scale, &erf, addOne, timesX});
-        fused.emplace_back(half, x);
+        Node gelu = *half;
+        gelu.opType = "Gelu";
+        gelu.inputs = {x};
+        gelu.attributes.clear();
+        fused.emplace(half, std::move(gelu));
     }
-    if (fused.empty())
-        return 0;
-    std::vector<Node> kept;
-    for (const auto& node : graph.nodes) {
-        if (removed.count(&node))
-            continue;
-        Node copy = node;
-        for (const auto& [last, x] : fused)
-            if (last == &node) {
-                copy.opType = "Gelu";
-                copy.inputs = {x};
-                copy.attributes.clear();
-            }
-        kept.push_back(std::move(copy));
-    }
-    graph.nodes = std::move(kept);
-    return static_cast<int>(fused.size());
+    const int count = static_cast<int>(fused.size());
+    if (count)
+        applyFusions(graph, removed, std::move(fused));
+    return count;
 }
 
 namespace {
@@ -127,7 +131,7 @@ bool scalarInitializer(const Graph& g, const std::string& name) {
 int fuseQuantizeDequantize(Graph& graph) {
     const Uses uses(graph);
     std::set<const Node*> removed;
-    std::vector<std::pair<const Node*, const Node*>> fused; // DequantizeLinear -> its QuantizeLinear
+    std::map<const Node*, Node> fused; // DequantizeLinear -> the FakeQuantize node replacing it
     for (const auto& q : graph.nodes) {
         if (!is(&q, "QuantizeLinear") || q.inputs.size() != 3 || q.attribute("block_size") ||
             q.attribute("output_dtype") || !scalarInitializer(graph, q.inputs[1]) ||
@@ -142,26 +146,17 @@ int fuseQuantizeDequantize(Graph& graph) {
             graph.initializers.at(q.inputs[1]).dtype() != DType::Float)
             continue;
         removed.insert(&q);
-        fused.emplace_back(dq, &q);
+        Node fake = *dq;
+        fake.opType = "FakeQuantize";
+        fake.domain = kInternalDomain;
+        fake.inputs = q.inputs;
+        fake.attributes.clear();
+        fused.emplace(dq, std::move(fake));
     }
-    if (fused.empty())
-        return 0;
-    std::vector<Node> kept;
-    for (const auto& node : graph.nodes) {
-        if (removed.count(&node))
-            continue;
-        Node copy = node;
-        for (const auto& [dq, q] : fused)
-            if (dq == &node) {
-                copy.opType = "FakeQuantize";
-                copy.domain = kInternalDomain;
-                copy.inputs = q->inputs;
-                copy.attributes.clear();
-            }
-        kept.push_back(std::move(copy));
-    }
-    graph.nodes = std::move(kept);
-    return static_cast<int>(fused.size());
+    const int count = static_cast<int>(fused.size());
+    if (count)
+        applyFusions(graph, removed, std::move(fused));
+    return count;
 }
 
 } // namespace autoglm::exec

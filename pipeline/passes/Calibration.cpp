@@ -48,10 +48,11 @@ Result<CalibrationSet> calibrationFromImages(const Model& model, const TensorDat
                          "' is " + input->shapeString()};
     }
     const double factor = scale > 0 ? scale : (type == DType::UInt8 ? 1.0 / 255.0 : 1.0);
-    at::Tensor all = images.tensor().to(at::kFloat);
+    const int64_t n = std::min<int64_t>(shape[0], maxSamples);
+    // Only the images used are converted and checked.
+    const at::Tensor all = images.tensor().slice(0, 0, n).to(at::kFloat);
     if (!at::isfinite(all).all().item<bool>())
         return Error{"the calibration images contain NaN or Inf"};
-    const int64_t n = std::min<int64_t>(shape[0], maxSamples);
     CalibrationSet set;
     for (int64_t start = 0; start < n; start += batch) {
         const int64_t end = std::min(n, start + batch);

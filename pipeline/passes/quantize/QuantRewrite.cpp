@@ -15,11 +15,6 @@ Node makeNode(Graph& graph, const std::string& op, const std::string& base, std:
     return n;
 }
 
-// Node outputs must not collide with node names' values; reserve a value name.
-std::string freshValue(Graph& graph, const std::string& base) {
-    return graph.uniqueName(base);
-}
-
 void replaceInput(Node& node, const std::string& from, const std::string& to) {
     for (auto& in : node.inputs)
         if (in == from)
@@ -170,20 +165,20 @@ std::string emitDynamicLayer(Model& model, const WeightLayer& layer, const Quant
     const std::string wName = addInitializer(g, layer.weight + "_quantized", kn);
     const std::string wScale = addInitializer(g, layer.weight + "_scale", q.scale.reshape({-1}));
 
-    const std::string aq = freshValue(g, input + "_quantized");
-    const std::string as = freshValue(g, input + "_scale");
-    const std::string az = freshValue(g, input + "_zero_point");
+    const std::string aq = g.uniqueName(input + "_quantized");
+    const std::string as = g.uniqueName(input + "_scale");
+    const std::string az = g.uniqueName(input + "_zero_point");
     std::vector<Node> added;
     added.push_back(makeNode(g, "DynamicQuantizeLinear", base + "_DynamicQuantizeLinear", {input}, {aq, as, az}));
-    const std::string acc = freshValue(g, output + "_int32");
+    const std::string acc = g.uniqueName(output + "_int32");
     added.push_back(makeNode(g, "MatMulInteger", base + "_MatMulInteger", {aq, wName, az}, {acc}));
-    const std::string accFloat = freshValue(g, output + "_int32_float");
+    const std::string accFloat = g.uniqueName(output + "_int32_float");
     Node cast = makeNode(g, "Cast", base + "_Cast", {acc}, {accFloat});
     cast.attributes["to"] = Attribute::makeInt(static_cast<int64_t>(DType::Float));
     added.push_back(std::move(cast));
-    const std::string scale = freshValue(g, output + "_combined_scale");
+    const std::string scale = g.uniqueName(output + "_combined_scale");
     added.push_back(makeNode(g, "Mul", base + "_scale_Mul", {as, wScale}, {scale}));
-    const std::string product = bias.empty() ? output : freshValue(g, output + "_unbiased");
+    const std::string product = bias.empty() ? output : g.uniqueName(output + "_unbiased");
     added.push_back(makeNode(g, "Mul", base + "_output_Mul", {accFloat, scale}, {product}));
     if (!bias.empty())
         added.push_back(makeNode(g, "Add", base + "_bias_Add", {product, bias}, {output}));
@@ -200,8 +195,8 @@ void emitActivationQdq(Model& model, const std::string& activation, const std::v
     const std::string scale = addInitializer(g, activation + "_scale", at::full({}, params.scale, at::kFloat));
     const std::string zero =
         addInitializer(g, activation + "_zero_point", at::full({}, static_cast<int64_t>(params.zeroPoint), at::kByte));
-    const std::string quantized = freshValue(g, activation + "_quantized");
-    const std::string dequantized = freshValue(g, activation + "_dequantized");
+    const std::string quantized = g.uniqueName(activation + "_quantized");
+    const std::string dequantized = g.uniqueName(activation + "_dequantized");
     Node q = makeNode(g, "QuantizeLinear", activation + "_QuantizeLinear", {activation, scale, zero}, {quantized});
     Node dq =
         makeNode(g, "DequantizeLinear", activation + "_DequantizeLinear", {quantized, scale, zero}, {dequantized});
@@ -255,7 +250,7 @@ std::string scaleActivation(Model& model, const std::string& activation, const s
                 }
     }
     const std::string factorName = addInitializer(g, activation + "_smooth_factor", factor.to(at::kFloat));
-    const std::string scaled = freshValue(g, activation + "_smoothed");
+    const std::string scaled = g.uniqueName(activation + "_smoothed");
     Node mul = makeNode(g, "Mul", activation + "_smooth_Mul", {activation, factorName}, {scaled});
     const std::string label = mul.label();
     for (size_t c : consumers)

@@ -248,11 +248,11 @@ Status QuantizeRun::gatherStatistics() {
             [&](const std::string& value, const TensorData& t) {
                 const at::Tensor x = t.tensor();
                 if (ranges) {
-                    auto [it, first] =
-                        extremes.emplace(value, std::pair{x.min().item<double>(), x.max().item<double>()});
+                    const double lo = x.min().item<double>();
+                    const double hi = x.max().item<double>();
+                    auto [it, first] = extremes.emplace(value, std::pair{lo, hi});
                     if (!first)
-                        it->second = {std::min(it->second.first, x.min().item<double>()),
-                                      std::max(it->second.second, x.max().item<double>())};
+                        it->second = {std::min(it->second.first, lo), std::max(it->second.second, hi)};
                 }
                 if (hessianFor.count(value)) {
                     const at::Tensor rows = x.to(at::kDouble).reshape({-1, x.size(-1)});
