@@ -78,6 +78,7 @@ Result<ParsedArgs> parseArgs(const CommandSpec& spec, const std::vector<std::str
             if (hasInline)
                 return Error{"--" + name + " takes no value"};
             parsed.values[name].push_back("1");
+            parsed.order.push_back(name);
             continue;
         }
         if (!hasInline) {
@@ -88,6 +89,7 @@ Result<ParsedArgs> parseArgs(const CommandSpec& spec, const std::vector<std::str
         if (parsed.has(name) && !option->repeatable)
             return Error{"--" + name + " was given twice"};
         parsed.values[name].push_back(inlineValue);
+        parsed.order.push_back(name);
     }
     if (parsed.positional.size() != spec.positionalCount)
         return Error{"'" + spec.name + "' expects " + spec.arguments + " (got " +

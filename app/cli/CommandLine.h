@@ -30,6 +30,7 @@ class ParsedArgs {
 public:
     std::vector<std::string> positional;
     std::map<std::string, std::vector<std::string>> values;
+    std::vector<std::string> order; // option names in the order given (stages chain in that order)
 
     bool has(const std::string& name) const { return values.count(name) > 0; }
     std::string value(const std::string& name, const std::string& fallback = "") const;

@@ -1,4 +1,5 @@
 #include "Commands.h"
+#include "CompressStages.h"
 #include "TaskEvaluation.h"
 
 #include "pipeline/common/AtomicFile.h"
@@ -7,10 +8,11 @@
 #include "pipeline/model/ModelLoader.h"
 #include "pipeline/onnx/OnnxExport.h"
 #include "pipeline/onnx/OnnxImport.h"
-#include "pipeline/passes/quantize/QuantizePass.h"
+#include "pipeline/model/ModelSummary.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -47,68 +49,24 @@ int64_t initializerBytes(const Model& model) {
     return bytes;
 }
 
-// The flags on top of --params (or the defaults).
-Result<QuantizeParams> paramsFrom(const ParsedArgs& args) {
-    QuantizeParams p;
-    if (args.has("params")) {
-        std::ifstream in(args.value("params"));
-        if (!in)
-            return Error{"cannot open parameters file '" + args.value("params") + "'"};
-        nlohmann::json json = nlohmann::json::parse(in, nullptr, false);
-        if (json.is_discarded())
-            return Error{"'" + args.value("params") + "' is not valid JSON"};
-        auto parsed = QuantizeParams::fromJson(json, args.value("params"));
-        if (!parsed)
-            return parsed.error();
-        p = parsed.value();
+// Enough samples for the stage that wants the most; empty when no stage needs calibration.
+Result<CalibrationSet> calibrationFrom(const ParsedArgs& args, const Model& model,
+                                       const std::vector<CompressStage>& stages) {
+    int64_t samples = 0;
+    bool needed = false;
+    for (const auto& stage : stages) {
+        samples = std::max(samples, stage.calibrationSamples());
+        needed = needed || stage.needsCalibration();
     }
-    p.scheme = args.value("quantize", p.scheme);
-    p.method = args.value("method", p.method);
-    p.granularity = args.value("granularity", p.granularity);
-    p.calibrator = args.value("calibrator", p.calibrator);
-    p.int4Format = args.value("int4-format", p.int4Format);
-    if (args.has("asymmetric"))
-        p.symmetric = false;
-    if (args.has("act-order"))
-        p.gptqActOrder = true;
-    if (args.has("keep-first"))
-        p.layers.keepFirst = true;
-    if (args.has("keep-last"))
-        p.layers.keepLast = true;
-    for (const auto& pattern : args.all("exclude"))
-        p.layers.exclude.push_back(pattern);
-    for (const auto& pattern : args.all("include"))
-        p.layers.include.push_back(pattern);
-    auto group = args.integer("group", p.groupSize, 1, 1 << 20);
-    auto samples = args.integer("calib-samples", p.calibrationSamples, 1, 1 << 30);
-    auto percentile = args.real("percentile", p.percentile);
-    auto smooth = args.real("smoothquant", p.smoothquantAlpha);
-    for (const auto* r : {&group, &samples})
-        if (!*r)
-            return r->error();
-    for (const auto* r : {&percentile, &smooth})
-        if (!*r)
-            return r->error();
-    p.groupSize = group.value();
-    p.calibrationSamples = samples.value();
-    p.percentile = percentile.value();
-    if (args.has("smoothquant")) {
-        p.smoothquant = true;
-        p.smoothquantAlpha = smooth.value();
-    }
-    if (auto s = p.validate("--params"); !s)
-        return s.error();
-    return p;
-}
-
-Result<CalibrationSet> calibrationFrom(const ParsedArgs& args, const Model& model, const QuantizeParams& p) {
+    if (needed && !args.has("calib-images") && !args.has("calib-text"))
+        return Error{"this pipeline needs calibration data: give --calib-images X.npy or --calib-text FILE"};
     if (args.has("calib-images") && args.has("calib-text"))
         return Error{"give either --calib-images or --calib-text, not both"};
     if (args.has("calib-images")) {
         auto images = loadNpy(args.value("calib-images"));
         if (!images)
             return images.error();
-        auto set = calibrationFromImages(model, images.value(), p.calibrationSamples);
+        auto set = calibrationFromImages(model, images.value(), samples);
         if (!set)
             return Error{args.value("calib-images") + ": " + set.message()};
         return set;
@@ -119,7 +77,7 @@ Result<CalibrationSet> calibrationFrom(const ParsedArgs& args, const Model& mode
             return Error{"cannot open calibration text '" + args.value("calib-text") + "'"};
         std::ostringstream text;
         text << in.rdbuf();
-        auto set = calibrationFromText(model, text.str(), 256, p.calibrationSamples);
+        auto set = calibrationFromText(model, text.str(), 256, samples);
         if (!set)
             return Error{args.value("calib-text") + ": " + set.message()};
         return set;
@@ -130,6 +88,10 @@ Result<CalibrationSet> calibrationFrom(const ParsedArgs& args, const Model& mode
 struct Measurement {
     int64_t fileBytes = 0;
     int64_t weightBytes = 0;
+    int64_t parameters = 0;
+    int64_t zeroParameters = 0;
+    int64_t macs = 0;
+    int64_t nonzeroMacs = 0;
     double latencyMs = -1;
     std::optional<TaskMetric> metric;
 };
@@ -139,6 +101,11 @@ Result<Measurement> measure(const Model& model, const fs::path& file, const Pars
     Measurement m;
     m.fileBytes = diskBytes(file);
     m.weightBytes = initializerBytes(model);
+    const ModelSummary summary = summarizeModel(model);
+    m.parameters = summary.parameters;
+    m.zeroParameters = summary.zeroParameters;
+    m.macs = summary.totalMacs;
+    m.nonzeroMacs = summary.nonzeroMacs;
     auto executor = Executor::create(model, executorOptions(args));
     if (!executor)
         return Error{label + ": " + executor.message()};
@@ -161,7 +128,9 @@ Result<Measurement> measure(const Model& model, const fs::path& file, const Pars
 }
 
 nlohmann::json measurementJson(const Measurement& m) {
-    nlohmann::json j{{"file_bytes", m.fileBytes}, {"weight_bytes", m.weightBytes}};
+    nlohmann::json j{{"file_bytes", m.fileBytes},     {"weight_bytes", m.weightBytes},
+                     {"parameters", m.parameters},    {"zero_parameters", m.zeroParameters},
+                     {"macs_batch1", m.macs},         {"nonzero_macs_batch1", m.nonzeroMacs}};
     if (m.latencyMs >= 0)
         j["latency_ms_batch1"] = m.latencyMs;
     if (m.metric)
@@ -173,9 +142,14 @@ void printComparison(const Measurement& before, const Measurement& after) {
     auto row = [](const char* what, double a, double b, const char* unit) {
         std::printf("%-16s %14.4f %14.4f %s   (%.3fx)\n", what, a, b, unit, a != 0 ? b / a : 0.0);
     };
-    std::printf("\n%-16s %14s %14s\n", "", "original", "quantized");
+    std::printf("\n%-16s %14s %14s\n", "", "original", "compressed");
     row("file", before.fileBytes / 1e6, after.fileBytes / 1e6, "MB");
     row("weights", before.weightBytes / 1e6, after.weightBytes / 1e6, "MB");
+    row("parameters", before.parameters / 1e6, after.parameters / 1e6, "M");
+    row("non-zero params", (before.parameters - before.zeroParameters) / 1e6,
+        (after.parameters - after.zeroParameters) / 1e6, "M");
+    row("MACs (b=1)", before.macs / 1e6, after.macs / 1e6, "M");
+    row("non-zero MACs", before.nonzeroMacs / 1e6, after.nonzeroMacs / 1e6, "M");
     if (before.latencyMs >= 0 && after.latencyMs >= 0)
         row("latency (b=1)", before.latencyMs, after.latencyMs, "ms");
     if (before.metric && after.metric)
@@ -193,11 +167,9 @@ int runCompress(const ParsedArgs& args) {
     const fs::path folder = output.has_parent_path() ? output.parent_path() : fs::path(".");
     if (std::error_code ec; !fs::is_directory(folder, ec))
         return fail("cannot create '" + output.string() + "': the folder '" + folder.string() + "' does not exist");
-    if (!args.has("quantize") && !args.has("params"))
-        return fail("say what to do: --quantize w8a8|w8a16|w4a16|dynamic-int8 (or --params FILE.json)");
-    auto params = paramsFrom(args);
-    if (!params)
-        return fail(params.message());
+    auto stages = stagesFrom(args);
+    if (!stages)
+        return fail(stages.message());
     auto task = loadTaskData(args, "eval-");
     if (!task)
         return fail(task.message());
@@ -220,7 +192,7 @@ int runCompress(const ParsedArgs& args) {
             return fail("'" + (folder / "tokenizer.json").string() +
                         "' belongs to another model; write the output to another folder");
     }
-    auto calibration = calibrationFrom(args, model.value(), params.value());
+    auto calibration = calibrationFrom(args, model.value(), stages.value());
     if (!calibration)
         return fail(calibration.message());
 
@@ -228,14 +200,18 @@ int runCompress(const ParsedArgs& args) {
     if (!before)
         return fail(before.message());
 
-    ProgressLine progress("quantize");
-    PassContext context;
-    context.progress = [&](const PassProgress& p) { progress.update(p.fraction, p.message); };
-    auto result = quantizeModel(model.value(), params.value(), &calibration.value(), context);
-    progress.finish();
-    if (!result)
-        return fail(result.message());
-    if (auto saved = saveOnnx(result->model, output); !saved)
+    Model compressed = model.value();
+    nlohmann::json reports = nlohmann::json::array();
+    std::string reportText;
+    for (const auto& stage : stages.value()) {
+        auto result = runStage(stage, compressed, calibration.value());
+        if (!result)
+            return fail(result.message());
+        compressed = std::move(result->model);
+        reports.push_back({{"stage", stage.kind}, {"params", stage.toJson()["params"]}, {"report", result->report.toJson()}});
+        reportText += "== " + stage.summary() + "\n" + result->report.toText();
+    }
+    if (auto saved = saveOnnx(compressed, output); !saved)
         return fail(saved.message());
     if (!tokenizer.empty())
         if (auto copied = writeFileAtomically(folder / "tokenizer.json", tokenizer); !copied)
@@ -244,16 +220,15 @@ int runCompress(const ParsedArgs& args) {
     auto written = loadOnnx(output);
     if (!written)
         return fail("the written file cannot be read back: " + written.message());
-    auto after = measure(written.value(), output, args, task.value(), "quantized");
+    auto after = measure(written.value(), output, args, task.value(), "compressed");
     if (!after)
         return fail(after.message());
 
     const nlohmann::json summary{{"source", source.string()},
                                  {"output", output.string()},
-                                 {"params", params->toJson()},
+                                 {"stages", reports},
                                  {"original", measurementJson(before.value())},
-                                 {"quantized", measurementJson(after.value())},
-                                 {"report", result->report.toJson()}};
+                                 {"compressed", measurementJson(after.value())}};
     if (args.has("report"))
         if (auto s = writeFileAtomically(args.value("report"), summary.dump(2) + "\n"); !s)
             return fail(s.message());
@@ -261,7 +236,7 @@ int runCompress(const ParsedArgs& args) {
         std::cout << summary.dump(2) << "\n";
         return 0;
     }
-    std::cout << result->report.toText();
+    std::cout << reportText;
     printComparison(before.value(), after.value());
     std::cout << "wrote " << output.string() << "\n";
     return 0;
@@ -272,34 +247,27 @@ int runCompress(const ParsedArgs& args) {
 Command compressCommand() {
     return {{"compress",
              "MODEL",
-             "Quantize a model and write it as standard ONNX (QDQ, MatMulInteger, blocked 4-bit DequantizeLinear or "
-             "MatMulNBits); prints per-layer results and size, latency and the metric before and after.",
-             {{"output", "OUT.onnx", "the file to write", false, 'o'},
-              {"quantize", "SCHEME", "w8a8 (static activations), w8a16, w4a16 or dynamic-int8"},
-              {"params", "FILE.json", "quantization parameters as JSON (flags given too override them)"},
-              {"method", "M", "rtn, gptq or awq (default rtn)"},
-              {"granularity", "G", "int8 weights: per-channel (default) or per-tensor"},
-              {"group", "N", "4-bit group size: 32, 64 or 128 (default 128)"},
-              {"asymmetric", "", "4-bit weights with a zero point"},
-              {"int4-format", "F", "dq (opset-21 DequantizeLinear, default) or matmulnbits"},
-              {"act-order", "", "GPTQ: quantize columns by decreasing activation energy"},
-              {"smoothquant", "ALPHA", "migrate activation outliers into the weights (e.g. 0.5)"},
-              {"calibrator", "C", "w8a8 activation ranges: minmax, percentile, mse or entropy"},
-              {"percentile", "P", "percentile calibrator (default 99.99)"},
-              {"calib-images", "X.npy", "calibration images"},
-              {"calib-text", "FILE", "calibration text (256-token windows)"},
-              {"calib-samples", "N", "calibration images or windows used (default 128)"},
-              {"include", "PATTERN", "only layers whose node or weight name matches (glob)", true},
-              {"exclude", "PATTERN", "skip layers whose node or weight name matches (glob)", true},
-              {"keep-first", "", "keep the first weight layer in float"},
-              {"keep-last", "", "keep the last weight layer in float"},
-              {"eval-images", "X.npy", "evaluate top-1 before and after (with --eval-labels)"},
-              {"eval-labels", "Y.npy", "labels for --eval-images"},
-              {"eval-text", "FILE", "evaluate perplexity before and after"},
-              {"no-bench", "", "skip the latency measurement"},
-              {"report", "FILE.json", "write the per-layer report and the measurements"},
-              deviceOption(),
-              {"json", "", "print JSON instead of tables"}}},
+             "Prune and/or quantize a model (stages run in the order their flags are given) and write it as standard "
+             "ONNX (pruned zeros kept; QDQ, MatMulInteger, blocked 4-bit DequantizeLinear or MatMulNBits); prints "
+             "per-layer results and size, parameters, MACs, latency and the metric before and after.",
+             [] {
+                 std::vector<OptionSpec> options{{"output", "OUT.onnx", "the file to write", false, 'o'}};
+                 for (auto& o : stageOptions())
+                     options.push_back(std::move(o));
+                 for (OptionSpec o : std::initializer_list<OptionSpec>{
+                          {"calib-images", "X.npy", "calibration images"},
+                          {"calib-text", "FILE", "calibration text (256-token windows)"},
+                          {"calib-samples", "N", "calibration images or windows used (default 128)"},
+                          {"eval-images", "X.npy", "evaluate top-1 before and after (with --eval-labels)"},
+                          {"eval-labels", "Y.npy", "labels for --eval-images"},
+                          {"eval-text", "FILE", "evaluate perplexity before and after"},
+                          {"no-bench", "", "skip the latency measurement"},
+                          {"report", "FILE.json", "write the per-layer reports and the measurements"},
+                          deviceOption(),
+                          {"json", "", "print JSON instead of tables"}})
+                     options.push_back(std::move(o));
+                 return options;
+             }()},
             runCompress};
 }
 

@@ -6,6 +6,7 @@
 
 #include <ATen/ATen.h>
 
+#include <cmath>
 #include <filesystem>
 #include <numeric>
 
@@ -94,12 +95,35 @@ ModelSummary summarizeModel(const Model& model, const SummaryOptions& options) {
         auto it = packed.find(name);
         return it == packed.end() ? tensor.numel() : it->second;
     };
+    std::map<std::string, int64_t> zeros;
     for (const auto& [name, tensor] : g.initializers) {
         if (!isWeight(tensor))
             continue;
         s.parameters += parametersOf(name, tensor);
         s.weightBytes += tensor.byteSize();
+        if (!packed.count(name) && tensor.dtype() != DType::UInt8 && tensor.dtype() != DType::UInt4) {
+            zeros[name] = (tensor.tensor() == 0).sum().item<int64_t>();
+            s.zeroParameters += zeros[name];
+        }
     }
+
+    // Share of non-zeros of each weight a layer reads: an initializer, or one dequantized by a
+    // DequantizeLinear (zero codes of symmetric weights are zeros).
+    std::map<std::string, std::pair<int64_t, double>> weightDensity; // value -> (elements, density)
+    for (const auto& [name, z] : zeros) {
+        const int64_t n = g.initializers.at(name).numel();
+        weightDensity[name] = {n, n > 0 ? 1.0 - static_cast<double>(z) / static_cast<double>(n) : 1.0};
+    }
+    for (const auto& node : g.nodes)
+        if (node.opType == "DequantizeLinear" && !node.inputs.empty() && weightDensity.count(node.inputs[0]))
+            weightDensity[node.outputs.front()] = weightDensity[node.inputs[0]];
+    auto densityOf = [&](const Node& node) {
+        std::pair<int64_t, double> largest{0, 1.0};
+        for (const auto& in : node.inputs)
+            if (auto it = weightDensity.find(in); it != weightDensity.end() && it->second.first > largest.first)
+                largest = it->second;
+        return largest.second;
+    };
 
     std::map<const Node*, LayerSummary> rows;
     for (const auto& node : g.nodes) {
@@ -114,6 +138,8 @@ ModelSummary summarizeModel(const Model& model, const SummaryOptions& options) {
                 continue;
             row.parameters += parametersOf(in, it->second);
             row.weightBytes += it->second.byteSize();
+            if (auto z = zeros.find(in); z != zeros.end())
+                row.zeroParameters += z->second;
             if (it->second.numel() > largest) {
                 largest = it->second.numel();
                 row.weightShape = formatShape(it->second.shape());
@@ -153,6 +179,7 @@ ModelSummary summarizeModel(const Model& model, const SummaryOptions& options) {
                                      row.outputShape = out.empty() ? "" : formatShape(out[0]);
                                      row.macs = macsOf(node, in, out);
                                      s.totalMacs += row.macs;
+                                     s.nonzeroMacs += static_cast<int64_t>(std::llround(row.macs * densityOf(node)));
                                  });
         if (!ran)
             s.macsNote = "MACs unavailable: running on zeros of " + shapes + " failed: " + ran.message();

@@ -24,6 +24,7 @@ struct LayerSummary {
     std::string outputShape; // first output, as run
     std::string weightShape; // largest initializer input, empty when none
     int64_t parameters = 0;
+    int64_t zeroParameters = 0; // weights stored as exact zeros (pruned)
     int64_t macs = 0;
     int64_t weightBytes = 0;
 };
@@ -37,8 +38,13 @@ struct ModelSummary {
     std::vector<TensorSummary> outputs;
     std::map<std::string, int64_t> opHistogram;
     int64_t parameters = 0;
+    // Weights stored as exact zeros: float zeros, and zero codes of signed integer weights (which our
+    // symmetric quantization writes without a zero point).
+    int64_t zeroParameters = 0;
     int64_t weightBytes = 0;
     int64_t totalMacs = 0;
+    // MACs a sparse kernel would do: each layer's MACs scaled by its weight's share of non-zeros.
+    int64_t nonzeroMacs = 0;
     std::string macsInputShape;       // the input shapes MACs were computed for
     std::string macsNote;             // why MACs are missing, when they are
     std::vector<LayerSummary> layers; // every node, in execution order

@@ -96,4 +96,22 @@ Result<CalibrationSet> calibrationFromText(const Model& model, const std::string
     return set;
 }
 
+CalibrationSet limitSamples(const CalibrationSet& set, int64_t samples) {
+    CalibrationSet out;
+    for (const auto& batch : set.batches) {
+        if (out.samples >= samples)
+            break;
+        const int64_t n = batch.begin()->second.shape().at(0);
+        const int64_t take = std::min(n, samples - out.samples);
+        TensorMap part;
+        for (const auto& [name, t] : batch)
+            part[name] = take == n ? t : TensorData(t.tensor().slice(0, 0, take).contiguous());
+        out.batches.push_back(std::move(part));
+        out.samples += take;
+    }
+    out.source = std::to_string(out.samples) + " of " + set.source;
+    return out;
+}
+
+
 } // namespace autoglm

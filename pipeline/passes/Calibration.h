@@ -29,4 +29,7 @@ Result<CalibrationSet> calibrationFromImages(const Model& model, const TensorDat
 Result<CalibrationSet> calibrationFromText(const Model& model, const std::string& text, int64_t context,
                                            int64_t maxWindows, int64_t batch = 8);
 
+// The first `samples` samples of a calibration set (its batches split along the first axis).
+CalibrationSet limitSamples(const CalibrationSet& set, int64_t samples);
+
 } // namespace autoglm

@@ -57,6 +57,11 @@ nlohmann::json PassReport::toJson() const {
             row["reason"] = l.reason;
         if (l.outputError >= 0)
             row["output_error"] = l.outputError;
+        if (l.sparsity >= 0) {
+            row["sparsity"] = l.sparsity;
+            row["nonzero_before"] = l.paramsBefore;
+            row["nonzero_after"] = l.paramsAfter;
+        }
         rows.push_back(std::move(row));
     }
     return {{"pass", pass},
@@ -69,17 +74,21 @@ nlohmann::json PassReport::toJson() const {
 }
 
 std::string PassReport::toText() const {
+    const bool sparsity = std::any_of(layers.begin(), layers.end(), [](const LayerReport& l) { return l.sparsity >= 0; });
     std::string out;
     char line[512];
-    std::snprintf(line, sizeof line, "%-40s %-10s %-24s %10s %10s %9s %9s\n", "layer", "op", "action", "bytes", "after",
-                  "w-error", "out-error");
+    std::snprintf(line, sizeof line, "%-40s %-10s %-24s %10s %10s %9s %9s%s\n", "layer", "op", "action", "bytes", "after",
+                  "w-error", "out-error", sparsity ? "  sparsity" : "");
     out += line;
     for (const auto& l : layers) {
         std::string layer = l.layer.size() > 40 ? "…" + l.layer.substr(l.layer.size() - 38) : l.layer;
         std::string outError = l.outputError >= 0 ? std::to_string(l.outputError).substr(0, 8) : "-";
-        std::snprintf(line, sizeof line, "%-40s %-10s %-24s %10lld %10lld %9.5f %9s\n", layer.c_str(), l.opType.c_str(),
-                      l.action.c_str(), static_cast<long long>(l.bytesBefore), static_cast<long long>(l.bytesAfter),
-                      l.weightError, outError.c_str());
+        std::string zeros;
+        if (sparsity)
+            zeros = l.sparsity >= 0 ? "  " + std::to_string(l.sparsity).substr(0, 6) : "  -";
+        std::snprintf(line, sizeof line, "%-40s %-10s %-24s %10lld %10lld %9.5f %9s%s\n", layer.c_str(),
+                      l.opType.c_str(), l.action.c_str(), static_cast<long long>(l.bytesBefore),
+                      static_cast<long long>(l.bytesAfter), l.weightError, outError.c_str(), zeros.c_str());
         out += line;
         if (l.skipped && !l.reason.empty())
             out += "    skipped: " + l.reason + "\n";

@@ -47,6 +47,10 @@ struct LayerReport {
     // measured on calibration data, in its output.
     double weightError = 0;
     double outputError = -1; // -1: not measured
+    // Pruning: non-zero weight elements before and after, and the share of zeros after (-1: not measured).
+    int64_t paramsBefore = 0;
+    int64_t paramsAfter = 0;
+    double sparsity = -1;
 };
 
 struct PassReport {

@@ -181,12 +181,13 @@ private Q_SLOTS:
         QVERIFY2(r.err.contains("quantize 100%"), qPrintable(r.err));
         const QJsonObject json = QJsonDocument::fromJson(r.out.toUtf8()).object();
         const double before = json["original"].toObject()["file_bytes"].toDouble();
-        const double after = json["quantized"].toObject()["file_bytes"].toDouble();
+        const double after = json["compressed"].toObject()["file_bytes"].toDouble();
         QVERIFY(after > 0 && after < 0.3 * before);
         QVERIFY(json["original"].toObject()["latency_ms_batch1"].toDouble() > 0);
-        const double top1 = json["quantized"].toObject()["metric"].toObject()["value"].toDouble();
+        const double top1 = json["compressed"].toObject()["metric"].toObject()["value"].toDouble();
         QVERIFY2(top1 > 0.9, qPrintable(QString::number(top1)));
-        const QJsonArray layers = json["report"].toObject()["layers"].toArray();
+        const QJsonArray layers =
+            json["stages"].toArray()[0].toObject()["report"].toObject()["layers"].toArray();
         QCOMPARE(layers.size(), 11);
         bool fc2Skipped = false;
         for (const auto& layer : layers)
@@ -202,6 +203,30 @@ private Q_SLOTS:
         QCOMPARE(cli({"bench", out, "--iters", "3"}).exitCode, 0);
         const CliRun info = cli({"info", out});
         QVERIFY2(info.out.contains("DequantizeLinear"), qPrintable(info.out));
+    }
+
+    void compressChainsPruneThenQuantize() {
+        requireFixtures();
+        QTemporaryDir dir;
+        const QString out = dir.path() + "/fashion_24_w8.onnx";
+        const CliRun r = cli({"compress", kFixtures + "/fashion_cnn.onnx", "-o", out, "--prune", "2:4",
+                              "--prune-method", "sparsegpt", "--quantize", "w8a16", "--exclude", "/net/stem/*",
+                              "--calib-images", kFixtures + "/fashion_calib_images.npy", "--calib-samples", "32",
+                              "--no-bench", "--json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("prune 100%") && r.err.contains("quantize 100%"), qPrintable(r.err));
+        const QJsonObject json = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        const QJsonArray stages = json["stages"].toArray();
+        QCOMPARE(stages.size(), 2);
+        QCOMPARE(stages[0].toObject()["stage"].toString(), QString("prune"));
+        QCOMPARE(stages[1].toObject()["stage"].toString(), QString("quantize"));
+        // The zeros survive int8 quantization and the file: half of every pruned layer's weights.
+        const QJsonObject original = json["original"].toObject();
+        const QJsonObject compressed = json["compressed"].toObject();
+        QCOMPARE(original["zero_parameters"].toDouble(), 0.0);
+        const double zeroShare = compressed["zero_parameters"].toDouble() / compressed["parameters"].toDouble();
+        QVERIFY2(zeroShare > 0.45 && zeroShare < 0.5, qPrintable(QString::number(zeroShare)));
+        QVERIFY(compressed["nonzero_macs_batch1"].toDouble() < 0.55 * original["macs_batch1"].toDouble());
     }
 
     void compressedCheckpointKeepsItsTokenizer() {
@@ -228,6 +253,14 @@ private Q_SLOTS:
         expectOneLineError(cli({"compress", model, "-o", dir.path() + "/out.txt", "--quantize", "w8a16"}),
                            "must be an .onnx file");
         expectOneLineError(cli({"compress", model, "-o", out}), "--quantize");
+        expectOneLineError(cli({"compress", model, "-o", out, "--prune", "unstructured:1"}), "sparsity is 1");
+        expectOneLineError(cli({"compress", model, "-o", out, "--prune", "unstructured:half"}),
+                           "expected unstructured:SPARSITY");
+        expectOneLineError(cli({"compress", model, "-o", out, "--prune", "2:4", "--no-bench"}),
+                           "has 1, not a multiple of 4");
+        expectOneLineError(cli({"compress", model, "-o", out, "--prune", "channels:0.5"}), "not available yet");
+        expectOneLineError(cli({"compress", model, "-o", out, "--prune", "2:4", "--prune-method", "sparsegpt"}),
+                           "needs calibration data");
         expectOneLineError(cli({"compress", model, "-o", out, "--quantize", "w5"}), "scheme is 'w5'");
         expectOneLineError(cli({"compress", model, "-o", out, "--quantize", "w4a16", "--group", "48"}),
                            "group_size is 48");

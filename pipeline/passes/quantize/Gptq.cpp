@@ -1,21 +1,15 @@
 #include "pipeline/passes/quantize/Gptq_p.h"
 
-#include <cmath>
 
 namespace autoglm::quant {
 
-QuantizedRows gptqQuantize(const at::Tensor& rows, const at::Tensor& hessian, int64_t samples,
-                           const GptqOptions& options) {
+QuantizedRows gptqQuantize(const at::Tensor& rows, const hessian::HessianSum& hessian, const GptqOptions& options) {
     const int64_t in = rows.size(1);
     const int64_t groupSize = options.groupSize > 0 ? options.groupSize : in;
     const IntGrid grid = weightGrid(options.bits, options.symmetric);
 
     at::Tensor W = rows.to(at::kDouble).clone();
-    at::Tensor H = hessian.to(at::kDouble) * (2.0 / static_cast<double>(std::max<int64_t>(samples, 1)));
-    // Inputs that were always zero carry no information: pin their diagonal and zero the weights' effect.
-    const at::Tensor dead = H.diagonal() == 0;
-    H.diagonal().masked_fill_(dead, 1.0);
-    W.index_put_({at::indexing::Slice(), dead}, 0.0);
+    at::Tensor H = hessian::normalizedHessian(hessian, W);
 
     const int64_t groups = (in + groupSize - 1) / groupSize;
     at::Tensor scale = at::empty({W.size(0), groups}, at::kDouble);
@@ -37,10 +31,7 @@ QuantizedRows gptqQuantize(const at::Tensor& rows, const at::Tensor& hessian, in
         H = H.index_select(0, perm).index_select(1, perm);
     }
 
-    const double damp = options.damp * H.diagonal().mean().item<double>();
-    H.diagonal().add_(damp);
-    // Upper Cholesky factor of H⁻¹: row i holds the weights with which column i's error updates later columns.
-    at::Tensor Hinv = at::linalg_cholesky(at::cholesky_inverse(at::linalg_cholesky(H)), /*upper=*/true);
+    const at::Tensor Hinv = hessian::upperInverseFactor(H, options.damp);
 
     const int64_t block = ((std::max<int64_t>(options.blockSize, 1) + groupSize - 1) / groupSize) * groupSize;
     const int64_t blockCols = std::min(block, in);
@@ -89,16 +80,6 @@ QuantizedRows gptqQuantize(const at::Tensor& rows, const at::Tensor& hessian, in
     if (!options.symmetric)
         out.zeroPoint = zero.to(at::kFloat);
     return out;
-}
-
-double hessianOutputError(const at::Tensor& rows, const at::Tensor& quantized, const at::Tensor& hessian) {
-    const at::Tensor W = rows.to(at::kDouble);
-    const at::Tensor D = quantized.to(at::kDouble) - W;
-    const at::Tensor H = hessian.to(at::kDouble);
-    const double reference = (W.mm(H) * W).sum().item<double>();
-    if (reference <= 0)
-        return 0;
-    return std::sqrt(std::max(0.0, (D.mm(H) * D).sum().item<double>()) / reference);
 }
 
 } // namespace autoglm::quant

@@ -3,6 +3,7 @@
 // each column's rounding error forward into the columns not yet quantized, weighted by the inverse Hessian
 // of the layer's reconstruction loss, H = 2 XᵀX / n over calibration inputs X.
 
+#include "pipeline/passes/Hessians_p.h"
 #include "pipeline/passes/quantize/QuantMath_p.h"
 
 namespace autoglm::quant {
@@ -16,12 +17,7 @@ struct GptqOptions {
     int64_t blockSize = 128; // columns whose updates are applied together (rounded up to whole groups)
 };
 
-// rows [out, in] float32; hessian [in, in] float64 (sum of x xᵀ over `samples` rows).
-QuantizedRows gptqQuantize(const at::Tensor& rows, const at::Tensor& hessian, int64_t samples,
-                           const GptqOptions& options);
-
-// Relative output error of replacing rows W by W' under the inputs summarised by the Hessian:
-// sqrt(tr(ΔW H ΔWᵀ) / tr(W H Wᵀ)).
-double hessianOutputError(const at::Tensor& rows, const at::Tensor& quantized, const at::Tensor& hessian);
+// rows [out, in] float32; the layer's input Hessian over the same columns.
+QuantizedRows gptqQuantize(const at::Tensor& rows, const hessian::HessianSum& hessian, const GptqOptions& options);
 
 } // namespace autoglm::quant

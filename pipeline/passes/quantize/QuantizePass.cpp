@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace autoglm {
@@ -65,24 +66,6 @@ std::string schemeProblem(const WeightLayer& layer, const QuantizeParams& p) {
     return {};
 }
 
-// The first `samples` samples of a calibration set (its batches split along the first axis).
-CalibrationSet limitSamples(const CalibrationSet& set, int64_t samples) {
-    CalibrationSet out;
-    for (const auto& batch : set.batches) {
-        if (out.samples >= samples)
-            break;
-        const int64_t n = batch.begin()->second.shape().at(0);
-        const int64_t take = std::min(n, samples - out.samples);
-        TensorMap part;
-        for (const auto& [name, t] : batch)
-            part[name] = take == n ? t : TensorData(t.tensor().slice(0, 0, take).contiguous());
-        out.batches.push_back(std::move(part));
-        out.samples += take;
-    }
-    out.source = std::to_string(out.samples) + " of " + set.source;
-    return out;
-}
-
 class QuantizeRun {
 public:
     QuantizeRun(const Model& model, const QuantizeParams& params, const CalibrationSet* calibration,
@@ -107,7 +90,7 @@ private:
     Status gatherStatistics();
     Status quantizeWeights();
     Status quantizeActivations();
-    QuantizedRows quantizeLayer(const WeightLayer& layer, const at::Tensor& rows, const at::Tensor& hessian);
+    QuantizedRows quantizeLayer(const WeightLayer& layer, const at::Tensor& rows, const hessian::HessianSum* hessian);
 
     const QuantizeParams& m_params;
     const CalibrationSet* m_calibration;
@@ -117,8 +100,7 @@ private:
     std::vector<WeightLayer> m_layers;
     std::vector<ActivationGroup> m_groups;
     std::map<std::string, std::string> m_scaling; // layer name -> what rescaling did
-    std::map<std::string, at::Tensor> m_hessians; // activation -> sum of x xᵀ
-    std::map<std::string, int64_t> m_hessianRows;
+    std::optional<hessian::HessianCollector> m_hessians;
     std::map<std::string, at::Tensor> m_awqSamples; // activation rows after AWQ scaling, for its clip search
     std::map<std::string, Histogram> m_histograms;
     bool m_needsOpset21 = false; // blocked DequantizeLinear over 4-bit values
@@ -219,26 +201,11 @@ Status QuantizeRun::gatherStatistics() {
     const bool ranges = m_params.staticActivations();
     if (!gptq && !ranges)
         return Ok{};
-    // Sweeps over the calibration data, each with as many activations' Hessians as the memory budget allows.
-    std::vector<std::vector<std::string>> sweeps(1);
-    // GPTQ's Hessian is over a layer's input features; a Conv's are its input patches (not gathered here),
-    // so Conv layers are rounded to nearest and the report says so.
-    std::set<std::string> hessianFor;
-    int64_t budget = 0;
-    for (const auto& g : m_groups) {
-        const bool conv =
-            std::any_of(g.layers.begin(), g.layers.end(), [&](size_t i) { return m_layers[i].opType == "Conv"; });
-        if (gptq && !conv)
-            hessianFor.insert(g.activation);
-        const int64_t in = m_layers[g.layers.front()].shape[m_layers[g.layers.front()].inputAxis];
-        const int64_t bytes = hessianFor.count(g.activation) ? in * in * 8 : 0;
-        if (budget + bytes > kHessianBudgetBytes && !sweeps.back().empty()) {
-            sweeps.emplace_back();
-            budget = 0;
-        }
-        sweeps.back().push_back(g.activation);
-        budget += bytes;
-    }
+    // GPTQ's Hessians over layer inputs (patches for Conv); per-tensor int8 scales are rounded to nearest.
+    const bool perTensor = m_params.weightBits() == 8 && m_params.granularity == "per-tensor";
+    std::vector<bool> wanted(m_layers.size(), gptq && !perTensor);
+    m_hessians.emplace(graph(), m_layers, wanted, kHessianBudgetBytes);
+    const auto& sweeps = m_hessians->sweeps();
     std::map<std::string, std::pair<double, double>> extremes;
     for (size_t s = 0; s < sweeps.size(); ++s) {
         const double from = 0.3 + 0.2 * static_cast<double>(s) / static_cast<double>(sweeps.size());
@@ -254,12 +221,7 @@ Status QuantizeRun::gatherStatistics() {
                     if (!first)
                         it->second = {std::min(it->second.first, lo), std::max(it->second.second, hi)};
                 }
-                if (hessianFor.count(value)) {
-                    const at::Tensor rows = x.to(at::kDouble).reshape({-1, x.size(-1)});
-                    at::Tensor& h = m_hessians[value];
-                    h = h.defined() ? h.addmm_(rows.t(), rows) : rows.t().mm(rows);
-                    m_hessianRows[value] += rows.size(0);
-                }
+                m_hessians->add(value, x);
             },
             m_context, from, to, gptq ? "GPTQ: Hessians from calibration" : "calibrating activation ranges");
         if (!tapped)
@@ -293,13 +255,14 @@ Status QuantizeRun::gatherStatistics() {
         m_context, 0.5, 0.6, "activation histograms (" + m_params.calibrator + ")");
 }
 
-QuantizedRows QuantizeRun::quantizeLayer(const WeightLayer& layer, const at::Tensor& rows, const at::Tensor& hessian) {
+QuantizedRows QuantizeRun::quantizeLayer(const WeightLayer& layer, const at::Tensor& rows,
+                                         const hessian::HessianSum* hessian) {
     const int bits = m_params.weightBits();
     const int64_t group = bits == 4 ? m_params.groupSize : 0;
     const bool symmetric = bits == 4 ? m_params.symmetric : true;
     if (bits == 8 && m_params.granularity == "per-tensor")
         return quant::quantizeTensorRtn(rows);
-    if (m_params.method == "gptq" && hessian.defined()) {
+    if (m_params.method == "gptq" && hessian) {
         quant::GptqOptions o;
         o.bits = bits;
         o.symmetric = symmetric;
@@ -307,7 +270,7 @@ QuantizedRows QuantizeRun::quantizeLayer(const WeightLayer& layer, const at::Ten
         o.damp = m_params.gptqDamp;
         o.actOrder = m_params.gptqActOrder;
         o.blockSize = m_params.gptqBlockSize;
-        return quant::gptqQuantize(rows, hessian, m_hessianRows.at(layer.activation), o);
+        return quant::gptqQuantize(rows, *hessian, o);
     }
     if (auto sample = m_awqSamples.find(layer.activation); sample != m_awqSamples.end())
         return quant::awqClipQuantize(rows, sample->second, bits, symmetric, group > 0 ? group : rows.size(1));
@@ -323,9 +286,8 @@ Status QuantizeRun::quantizeWeights() {
                          "quantizing " + layer.name);
         const int64_t bytesBefore = graph().initializers.at(layer.weight).byteSize();
         const at::Tensor rows = rowsOf(layer);
-        auto h = m_hessians.find(layer.activation);
-        const at::Tensor hessian = h != m_hessians.end() ? h->second : at::Tensor();
-        const bool gptqHere = m_params.method == "gptq" && hessian.defined() && m_params.granularity != "per-tensor";
+        const hessian::HessianSum* hessian = m_hessians ? m_hessians->find(layer) : nullptr;
+        const bool gptqHere = m_params.method == "gptq" && hessian;
         const QuantizedRows q = quantizeLayer(layer, rows, hessian);
         const at::Tensor deq = q.dequantize();
 
@@ -333,18 +295,19 @@ Status QuantizeRun::quantizeWeights() {
         r.bytesBefore = bytesBefore;
         r.bytesAfter = q.bytes();
         r.weightError = quant::relativeError(deq, rows);
-        if (hessian.defined())
-            r.outputError = quant::hessianOutputError(rows, deq, hessian);
+        if (hessian)
+            r.outputError = hessian::outputError(rows, deq, hessian->sum);
         r.action = bits == 4 ? "int4 g" + std::to_string(m_params.groupSize) + (q.symmetric ? " sym" : " asym")
                              : (q.perTensor ? "int8 per-tensor" : "int8 per-channel");
         r.action += gptqHere ? " gptq" : (m_params.method == "awq" ? " awq" : " rtn");
         if (auto s = m_scaling.find(layer.name); s != m_scaling.end())
             r.reason = s->second;
-        if (m_params.method == "gptq" && !gptqHere)
-            r.reason +=
-                (r.reason.empty() ? "" : "; ") +
-                std::string(layer.opType == "Conv" ? "GPTQ handles MatMul and Gemm inputs; Conv rounded to nearest"
-                                                   : "per-tensor scales are rounded to nearest");
+        if (m_params.method == "gptq" && !gptqHere) {
+            const std::string patches = hessian::patchProblem(graph().nodes[layer.node], layer);
+            r.reason += (r.reason.empty() ? "" : "; ") +
+                        (patches.empty() ? std::string("per-tensor scales are rounded to nearest")
+                                                              : "no GPTQ for " + patches + ": rounded to nearest");
+        }
 
         if (m_params.dynamicActivations()) {
             if (std::string problem = quant::emitDynamicLayer(m_result.model, layer, q); !problem.empty()) {

@@ -1,0 +1,45 @@
+#pragma once
+// Parameters of the pruning pass, with their JSON form and validation.
+
+#include "pipeline/common/Result.h"
+#include "pipeline/passes/LayerSelection.h"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <string>
+
+namespace autoglm {
+
+struct PruneParams {
+    // "unstructured": any weights, `sparsity` of them zeroed; "N:M" (2:4, 4:8, ...): at most N non-zeros in
+    // every M consecutive weights along a layer's input features (the pattern sparse tensor cores run).
+    std::string pattern = "unstructured";
+    // Share of weights zeroed by an unstructured pattern, in [0, 1).
+    double sparsity = 0.5;
+    // magnitude: the smallest |w| go; sparsegpt: one-shot selection and reconstruction from the calibration
+    // Hessian (Frantar & Alistarh, 2023), which updates the kept weights to make up for the removed ones.
+    std::string method = "magnitude";
+    // Unstructured magnitude pruning: each layer to `sparsity` (per-layer) or one threshold over all the
+    // selected layers (global).
+    std::string scope = "per-layer";
+    // SparseGPT: damping as a fraction of the Hessian's mean diagonal; columns pruned together.
+    double sparsegptDamp = 0.01;
+    int64_t sparsegptBlockSize = 128;
+    int64_t calibrationSamples = 128;
+    LayerSelection layers;
+
+    bool semiStructured() const { return pattern != "unstructured"; }
+    // N and M of an N:M pattern (0, 0 when unstructured).
+    std::pair<int64_t, int64_t> nm() const;
+    // Share of zeros the pattern produces.
+    double targetSparsity() const;
+    bool needsCalibration() const { return method == "sparsegpt"; }
+    // "2:4 sparsegpt", "unstructured 50% magnitude global".
+    std::string summary() const;
+
+    nlohmann::json toJson() const;
+    static Result<PruneParams> fromJson(const nlohmann::json& json, const std::string& path = "prune");
+    Status validate(const std::string& path = "prune") const;
+};
+
+} // namespace autoglm

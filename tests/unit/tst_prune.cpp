@@ -1,0 +1,235 @@
+// The pruning pass on the fixtures: parameters (JSON, validation), magnitude pruning per layer and global,
+// N:M patterns along input channels, SparseGPT (through Conv patches too) against magnitude, what the model
+// summary counts, cancellation and bad input.
+#include "PassFixtures.h"
+#include "TestSupport.h"
+
+#include "pipeline/ir/TensorUtil.h"
+#include "pipeline/model/ModelSummary.h"
+#include "pipeline/passes/prune/PrunePass.h"
+
+#include <nlohmann/json.hpp>
+
+#include <QtTest>
+
+#include <cmath>
+#include <limits>
+
+using namespace autoglm;
+using namespace testutil;
+
+namespace {
+
+double zeroShare(const TensorData& t) {
+    const auto v = tensorValues(t);
+    return static_cast<double>(std::count(v.begin(), v.end(), 0.0)) / static_cast<double>(v.size());
+}
+
+// The most non-zeros found in any group of `m` consecutive weights along a layer's reduction: input channels
+// (at each kernel position) for Conv, K for Gemm (transB) and MatMul.
+int64_t mostNonZerosPerGroup(const Model& model, const std::string& layer, int64_t m) {
+    const Node* node = nullptr;
+    for (const auto& n : model.graph.nodes)
+        if (n.name == layer)
+            node = &n;
+    const TensorData& w = model.graph.initializers.at(node->inputs[1]);
+    const auto v = tensorValues(w);
+    const auto shape = w.shape();
+    // Strides of (output, reduction, inner position) over the stored layout.
+    int64_t outs, reduce, inner, outStride, reduceStride, innerStride;
+    if (node->opType == "Conv") {
+        inner = v.size() / (shape[0] * shape[1]);
+        outs = shape[0], reduce = shape[1], outStride = shape[1] * inner, reduceStride = inner, innerStride = 1;
+    } else if (node->opType == "Gemm") {
+        outs = shape[0], reduce = shape[1], inner = 1, outStride = shape[1], reduceStride = 1, innerStride = 0;
+    } else {
+        outs = shape[1], reduce = shape[0], inner = 1, outStride = 1, reduceStride = shape[1], innerStride = 0;
+    }
+    int64_t most = 0;
+    for (int64_t o = 0; o < outs; ++o)
+        for (int64_t p = 0; p < inner; ++p)
+            for (int64_t g = 0; g < reduce; g += m) {
+                int64_t count = 0;
+                for (int64_t k = g; k < g + m; ++k)
+                    count += v[o * outStride + k * reduceStride + p * innerStride] != 0.0;
+                most = std::max(most, count);
+            }
+    return most;
+}
+
+CalibrationSet fashionCalibration(const Model& model, int64_t count) {
+    auto set = calibrationFromImages(model, fashionImages(count), count, 16);
+    if (!set)
+        qFatal("%s", set.message().c_str());
+    return set.value();
+}
+
+} // namespace
+
+class PruneTest : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void paramsRoundTripAndValidation() {
+        PruneParams p;
+        p.pattern = "4:8";
+        p.method = "sparsegpt";
+        p.sparsegptBlockSize = 64;
+        p.layers.exclude = {"/net/stem/*"};
+        auto back = PruneParams::fromJson(p.toJson());
+        VERIFY_RESULT(back);
+        QCOMPARE(back->toJson().dump(), p.toJson().dump());
+        QCOMPARE(back->nm(), (std::pair<int64_t, int64_t>{4, 8}));
+        QCOMPARE(back->targetSparsity(), 0.5);
+        QCOMPARE(back->summary(), std::string("4:8 sparsegpt"));
+
+        VERIFY_ERROR_MENTIONS(PruneParams::fromJson({{"sparsity", 1.0}}), "prune.sparsity is 1");
+        VERIFY_ERROR_MENTIONS(PruneParams::fromJson({{"sparsity", -0.1}}), "[0, 1)");
+        VERIFY_ERROR_MENTIONS(PruneParams::fromJson({{"pattern", "4:2"}}), "between 1 and M-1");
+        VERIFY_ERROR_MENTIONS(PruneParams::fromJson({{"pattern", "half"}}), "prune.pattern is 'half'");
+        VERIFY_ERROR_MENTIONS(PruneParams::fromJson({{"method", "sparsegpt"}, {"scope", "global"}}),
+                              "unstructured magnitude pruning only");
+        VERIFY_ERROR_MENTIONS(PruneParams::fromJson({{"sparsity", "0.5"}}), "prune.sparsity");
+        VERIFY_ERROR_MENTIONS(PruneParams::fromJson({{"sparsty", 0.5}}), "sparsty");
+    }
+
+    void magnitudePerLayerAndGlobal() {
+        const Model model = loadFixture("fashion_cnn.onnx");
+        PruneParams p;
+        p.sparsity = 0.6;
+        auto perLayer = pruneModel(model, p, nullptr);
+        VERIFY_RESULT(perLayer);
+        QCOMPARE(perLayer->report.changedLayers(), 11);
+        for (const auto& layer : perLayer->report.layers) {
+            const double zeros = zeroShare(perLayer->model.graph.initializers.at(layer.weight));
+            QVERIFY2(std::abs(zeros - 0.6) < 0.01, layer.layer.c_str());
+            QCOMPARE(layer.sparsity, zeros);
+            QVERIFY(layer.paramsAfter < layer.paramsBefore);
+            QCOMPARE(layer.bytesAfter, layer.bytesBefore); // dense storage keeps its size
+        }
+        // The input model is untouched.
+        QVERIFY(zeroShare(model.graph.initializers.at(perLayer->report.layers[0].weight)) < 0.01);
+
+        p.scope = "global";
+        auto global = pruneModel(model, p, nullptr);
+        VERIFY_RESULT(global);
+        int64_t total = 0, kept = 0;
+        double lowest = 1, highest = 0;
+        for (const auto& layer : global->report.layers) {
+            total += layer.paramsBefore;
+            kept += layer.paramsAfter;
+            lowest = std::min(lowest, layer.sparsity);
+            highest = std::max(highest, layer.sparsity);
+        }
+        QVERIFY(std::abs(1.0 - static_cast<double>(kept) / static_cast<double>(total) - 0.6) < 0.01);
+        QVERIFY2(highest - lowest > 0.1, "one global threshold prunes layers unevenly");
+        QVERIFY(global->report.notes.front().find("global magnitude threshold") != std::string::npos);
+
+        const ModelSummary summary = summarizeModel(global->model);
+        QVERIFY(std::abs(static_cast<double>(summary.zeroParameters) / static_cast<double>(summary.parameters) - 0.6) <
+                0.01);
+        QVERIFY(summary.nonzeroMacs < summary.totalMacs / 2);
+    }
+
+    void nmPatternRunsAlongInputChannels() {
+        const Model model = loadFixture("fashion_cnn.onnx");
+        PruneParams p;
+        p.pattern = "2:4";
+        // The stem reads one channel, which cannot hold groups of four: a clear error names it.
+        VERIFY_ERROR_MENTIONS(pruneModel(model, p, nullptr), "'/net/stem/stem.0/Conv' has 1, not a multiple of 4");
+        p.layers.exclude = {"/net/stem/*"};
+        for (const char* method : {"magnitude", "sparsegpt"}) {
+            p.method = method;
+            const CalibrationSet calibration = fashionCalibration(model, 32);
+            auto result = pruneModel(model, p, &calibration);
+            VERIFY_RESULT(result);
+            for (const auto& layer : result->report.layers) {
+                if (layer.skipped)
+                    continue;
+                QCOMPARE(mostNonZerosPerGroup(result->model, layer.layer, 4), int64_t(2));
+                QVERIFY2(std::abs(layer.sparsity - 0.5) < 1e-9, layer.layer.c_str());
+                QVERIFY2(layer.action.find(method) != std::string::npos, layer.action.c_str());
+            }
+        }
+    }
+
+    void sparseGptBeatsMagnitudeThroughConvPatches() {
+        const Model model = loadFixture("fashion_cnn.onnx");
+        const CalibrationSet calibration = fashionCalibration(model, 64);
+        PruneParams p;
+        auto magnitude = pruneModel(model, p, nullptr);
+        p.method = "sparsegpt";
+        auto sparsegpt = pruneModel(model, p, &calibration);
+        VERIFY_RESULT(magnitude);
+        VERIFY_RESULT(sparsegpt);
+        for (const auto& layer : sparsegpt->report.layers) {
+            QVERIFY2(layer.action.find("sparsegpt") != std::string::npos, layer.layer.c_str());
+            QVERIFY(layer.outputError >= 0);
+            QVERIFY2(std::abs(layer.sparsity - 0.5) < 0.01, layer.layer.c_str());
+        }
+        // Top-1 agreement with the original on test images the calibration never saw.
+        const TensorMap inputs = fashionInput(500);
+        const double magnitudeAgree = top1Agreement(model, magnitude->model, inputs);
+        const double sparsegptAgree = top1Agreement(model, sparsegpt->model, inputs);
+        qInfo("fashion 50%% unstructured: top-1 agreement magnitude %.3f, SparseGPT %.3f", magnitudeAgree,
+              sparsegptAgree);
+        QVERIFY(sparsegptAgree > 0.9);
+        QVERIFY(sparsegptAgree > magnitudeAgree + 0.1);
+    }
+
+    void sparseGptTwoFourOnTinyGpt() {
+        const Model model = loadFixture("tiny_gpt.onnx");
+        auto calibration = calibrationFromText(model, readText("austen_calib.txt"), 256, 16);
+        VERIFY_RESULT(calibration);
+        PruneParams p;
+        p.pattern = "2:4";
+        p.layers.keepLast = true;
+        auto magnitude = pruneModel(model, p, nullptr);
+        p.method = "sparsegpt";
+        auto sparsegpt = pruneModel(model, p, &calibration.value());
+        VERIFY_RESULT(magnitude);
+        VERIFY_RESULT(sparsegpt);
+        for (const auto& layer : sparsegpt->report.layers)
+            if (!layer.skipped)
+                QCOMPARE(mostNonZerosPerGroup(sparsegpt->model, layer.layer, 4), int64_t(2));
+        QVERIFY(sparsegpt->report.layers.back().skipped || sparsegpt->report.skippedLayers() == 1);
+        const TensorMap inputs = calibration->batches.front();
+        const double magnitudeDiff = relativeOutputDiff(model, magnitude->model, inputs);
+        const double sparsegptDiff = relativeOutputDiff(model, sparsegpt->model, inputs);
+        qInfo("tiny_gpt 2:4: logit diff magnitude %.4f, SparseGPT %.4f", magnitudeDiff, sparsegptDiff);
+        QVERIFY(sparsegptDiff < magnitudeDiff);
+    }
+
+    void cancellationAndBadInput() {
+        Model model = loadFixture("fashion_cnn.onnx");
+        std::stop_source stop;
+        PassContext context;
+        int reports = 0;
+        context.progress = [&](const PassProgress&) {
+            if (++reports == 3)
+                stop.request_stop();
+        };
+        context.stop = stop.get_token();
+        PruneParams p;
+        VERIFY_ERROR_MENTIONS(pruneModel(model, p, nullptr, context), "cancelled");
+
+        p.method = "sparsegpt";
+        VERIFY_ERROR_MENTIONS(pruneModel(model, p, nullptr), "needs calibration data");
+        CalibrationSet empty;
+        VERIFY_ERROR_MENTIONS(pruneModel(model, p, &empty), "needs calibration data");
+
+        p.method = "magnitude";
+        p.layers.include = {"nothing*"};
+        VERIFY_ERROR_MENTIONS(pruneModel(model, p, nullptr), "no layer can be pruned");
+
+        const std::string weight = model.graph.nodes[2].inputs[1];
+        auto values = tensorValues(model.graph.initializers.at(weight));
+        values[5] = std::numeric_limits<double>::quiet_NaN();
+        model.graph.initializers[weight] = makeTensor(DType::Float, model.graph.initializers.at(weight).shape(), values);
+        p.layers.include.clear();
+        VERIFY_ERROR_MENTIONS(pruneModel(model, p, nullptr), "holds NaN or Inf");
+    }
+};
+
+QTEST_GUILESS_MAIN(PruneTest)
+#include "tst_prune.moc"
