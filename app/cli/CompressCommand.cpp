@@ -196,6 +196,10 @@ int runCompress(const ParsedArgs& args) {
     if (!calibration)
         return fail(calibration.message());
 
+    auto training = trainingFrom(args, model.value(), stages.value());
+    if (!training)
+        return fail(training.message());
+
     auto before = measure(model.value(), source, args, task.value(), "original");
     if (!before)
         return fail(before.message());
@@ -204,7 +208,8 @@ int runCompress(const ParsedArgs& args) {
     nlohmann::json reports = nlohmann::json::array();
     std::string reportText;
     for (const auto& stage : stages.value()) {
-        auto result = runStage(stage, compressed, calibration.value());
+        const StageData data{model.value(), calibration.value(), training->has_value() ? &**training : nullptr};
+        auto result = runStage(stage, compressed, data);
         if (!result)
             return fail(result.message());
         compressed = std::move(result->model);

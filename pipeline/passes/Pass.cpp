@@ -7,9 +7,10 @@
 
 namespace autoglm {
 
-void PassContext::report(double fraction, const std::string& message) const {
+void PassContext::report(double fraction, const std::string& message,
+                         std::vector<std::pair<std::string, double>> metrics) const {
     if (progress)
-        progress({std::clamp(fraction, 0.0, 1.0), message});
+        progress({std::clamp(fraction, 0.0, 1.0), message, std::move(metrics)});
 }
 
 void PassContext::checkStop() const {
@@ -64,13 +65,27 @@ nlohmann::json PassReport::toJson() const {
         }
         rows.push_back(std::move(row));
     }
-    return {{"pass", pass},
+    nlohmann::json points = nlohmann::json::array();
+    for (const auto& p : curve) {
+        nlohmann::json point{{"step", p.step}, {"loss", p.loss}, {"lr", p.learningRate}};
+        if (p.validated) {
+            point["validation"] = p.validation;
+            point["validation_kl"] = p.validationDivergence;
+        }
+        points.push_back(std::move(point));
+    }
+    nlohmann::json out{{"pass", pass},
             {"layers", rows},
             {"notes", notes},
             {"bytes_before", bytesBefore()},
             {"bytes_after", bytesAfter()},
             {"changed_layers", changedLayers()},
             {"skipped_layers", skippedLayers()}};
+    if (!curve.empty()) {
+        out["curve"] = points;
+        out["validation_metric"] = validationMetric;
+    }
+    return out;
 }
 
 std::string PassReport::toText() const {

@@ -20,6 +20,8 @@ namespace autoglm {
 struct PassProgress {
     double fraction = 0; // of the whole pass, in [0, 1]
     std::string message; // what it is doing now ("GPTQ /blocks.0/fc/MatMul")
+    // Figures a view can plot as they come ("step", "loss", "lr", "validation top-1"); empty for most passes.
+    std::vector<std::pair<std::string, double>> metrics;
 };
 
 using PassProgressFn = std::function<void(const PassProgress&)>;
@@ -28,7 +30,8 @@ struct PassContext {
     PassProgressFn progress;
     std::stop_token stop;
 
-    void report(double fraction, const std::string& message) const;
+    void report(double fraction, const std::string& message,
+                std::vector<std::pair<std::string, double>> metrics = {}) const;
     // Throws PassCancelled when a stop was requested; passes call it at least once per layer.
     void checkStop() const;
 };
@@ -53,10 +56,23 @@ struct LayerReport {
     double sparsity = -1;
 };
 
+// One point of a training curve (distillation): the loss at a step and, where measured (`validated`), the
+// validation metric and the student's divergence from the teacher (mean KL per prediction).
+struct TrainingPoint {
+    int64_t step = 0;
+    double loss = 0;
+    double learningRate = 0;
+    double validation = 0;
+    double validationDivergence = 0;
+    bool validated = false;
+};
+
 struct PassReport {
     std::string pass;
     std::vector<LayerReport> layers;
     std::vector<std::string> notes; // pass-wide facts (calibration samples used, opset raised, ...)
+    std::vector<TrainingPoint> curve; // distillation only
+    std::string validationMetric;     // what TrainingPoint::validation measures ("top-1", "perplexity")
 
     int64_t bytesBefore() const;
     int64_t bytesAfter() const;

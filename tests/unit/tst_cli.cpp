@@ -255,10 +255,11 @@ private Q_SLOTS:
         expectOneLineError(cli({"compress", model, "-o", out}), "--quantize");
         expectOneLineError(cli({"compress", model, "-o", out, "--prune", "unstructured:1"}), "sparsity is 1");
         expectOneLineError(cli({"compress", model, "-o", out, "--prune", "unstructured:half"}),
-                           "expected unstructured:SPARSITY");
+                           "expected unstructured:SHARE");
         expectOneLineError(cli({"compress", model, "-o", out, "--prune", "2:4", "--no-bench"}),
                            "has 1, not a multiple of 4");
-        expectOneLineError(cli({"compress", model, "-o", out, "--prune", "channels:0.5"}), "not available yet");
+        expectOneLineError(cli({"compress", model, "-o", out, "--prune", "heads:0.25"}), "not available yet");
+        expectOneLineError(cli({"compress", model, "-o", out, "--prune", "channels:1.5"}), "sparsity is 1.5");
         expectOneLineError(cli({"compress", model, "-o", out, "--prune", "2:4", "--prune-method", "sparsegpt"}),
                            "needs calibration data");
         expectOneLineError(cli({"compress", model, "-o", out, "--quantize", "w5"}), "scheme is 'w5'");

@@ -200,6 +200,89 @@ private Q_SLOTS:
         QVERIFY(sparsegptDiff < magnitudeDiff);
     }
 
+    void channelPruningRemovesExactlyTheZeroChannels() {
+        // Channels whose weights and biases are zero contribute nothing; removing them must leave the outputs
+        // as they were. Zero 8 channels of an inner group (l1.c1) and of a residual group (stem + l1.c2).
+        Model model = loadFixture("fashion_cnn.onnx");
+        auto zeroRows = [&](const std::string& node, int64_t rows) {
+            for (const auto& n : model.graph.nodes)
+                if (n.name == node)
+                    for (size_t i = 1; i < 3; ++i) {
+                        TensorData& t = model.graph.initializers.at(n.inputs[i]);
+                        auto v = tensorValues(t);
+                        const size_t perRow = v.size() / static_cast<size_t>(t.shape()[0]);
+                        std::fill(v.begin(), v.begin() + rows * static_cast<int64_t>(perRow), 0.0);
+                        t = makeTensor(DType::Float, t.shape(), v);
+                    }
+        };
+        for (const char* node : {"/net/stem/stem.0/Conv", "/net/l1/c1/Conv", "/net/l1/c2/Conv"})
+            zeroRows(node, 8);
+        PruneParams p;
+        p.pattern = "channels";
+        p.sparsity = 0.25;
+        p.layers.include = {"/net/stem/*", "/net/l1/*"};
+        auto pruned = pruneModel(model, p, nullptr);
+        VERIFY_RESULT(pruned);
+        const TensorMap inputs = fashionInput(32);
+        const double diff = relativeOutputDiff(model, pruned->model, inputs);
+        qInfo("outputs after removing the zero channels: relative difference %.2e", diff);
+        QVERIFY(diff < 1e-5);
+        auto shapeOf = [&](const Model& m, const std::string& node) {
+            for (const auto& n : m.graph.nodes)
+                if (n.name == node)
+                    return m.graph.initializers.at(n.inputs[1]).shape();
+            return std::vector<int64_t>{};
+        };
+        QCOMPARE(shapeOf(pruned->model, "/net/stem/stem.0/Conv"), (std::vector<int64_t>{24, 1, 3, 3}));
+        QCOMPARE(shapeOf(pruned->model, "/net/l1/c1/Conv"), (std::vector<int64_t>{24, 24, 3, 3}));
+        QCOMPARE(shapeOf(pruned->model, "/net/l2/c1/Conv"), (std::vector<int64_t>{64, 24, 3, 3}));
+        QCOMPARE(shapeOf(pruned->model, "/net/l2/sc/sc.0/Conv"), (std::vector<int64_t>{64, 24, 1, 1}));
+        bool saidWhy = false;
+        for (const auto& note : pruned->report.notes)
+            saidWhy |= note.find("kept whole") != std::string::npos && note.find("not selected") != std::string::npos;
+        QVERIFY(saidWhy);
+    }
+
+    void halfTheChannelsShrinkParametersAndMacs() {
+        const Model model = loadFixture("fashion_cnn.onnx");
+        PruneParams p;
+        p.pattern = "channels";
+        p.sparsity = 0.5;
+        auto pruned = pruneModel(model, p, nullptr);
+        VERIFY_RESULT(pruned);
+        const ModelSummary before = summarizeModel(model);
+        const ModelSummary after = summarizeModel(pruned->model);
+        qInfo("parameters %lld -> %lld, MACs %lld -> %lld", static_cast<long long>(before.parameters),
+              static_cast<long long>(after.parameters), static_cast<long long>(before.totalMacs),
+              static_cast<long long>(after.totalMacs));
+        QVERIFY(after.parameters < 0.35 * before.parameters);
+        QVERIFY(after.totalMacs < 0.35 * before.totalMacs);
+        bool outputKept = false;
+        for (const auto& note : pruned->report.notes)
+            outputKept |= note.find("graph output 'logits'") != std::string::npos;
+        QVERIFY(outputKept);
+        // It runs; the accuracy is distillation's to win back (tst_ort_prune).
+        QVERIFY(std::isfinite(relativeOutputDiff(model, pruned->model, fashionInput(8))));
+
+        // A transformer: FFN neurons go, the residual stream (read by LayerNormalization) and qkv stay.
+        const Model gpt = loadFixture("tiny_gpt.onnx");
+        auto ffn = pruneModel(gpt, p, nullptr);
+        VERIFY_RESULT(ffn);
+        for (const auto& layer : ffn->report.layers) {
+            const bool ffnLayer = layer.layer.find("/fc/") != std::string::npos ||
+                                  layer.layer.find("/out/") != std::string::npos;
+            QVERIFY2(ffnLayer, layer.layer.c_str());
+            QVERIFY(layer.bytesAfter * 2 == layer.bytesBefore);
+        }
+        QCOMPARE(ffn->report.layers.size(), size_t(8));
+        auto calibration = calibrationFromText(gpt, readText("austen_calib.txt"), 256, 2);
+        VERIFY_RESULT(calibration);
+        QVERIFY(relativeOutputDiff(gpt, ffn->model, calibration->batches.front()) < 2.0);
+
+        p.method = "sparsegpt";
+        VERIFY_ERROR_MENTIONS(pruneModel(model, p, nullptr), "use method 'magnitude'");
+    }
+
     void cancellationAndBadInput() {
         Model model = loadFixture("fashion_cnn.onnx");
         std::stop_source stop;

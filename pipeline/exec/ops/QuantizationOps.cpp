@@ -268,6 +268,26 @@ at::Tensor fakeQuantize(const OpContext& c) {
     return y;
 }
 
+// Fake quantization for training (distillation with a quantized student): x is float, scale and zero point
+// take QuantizeLinear's granularities (axis, block_size) and the attribute quant_type names the integer type
+// they stand for. The value is QuantizeLinear followed by DequantizeLinear; the gradient is the
+// straight-through estimator, passed unchanged where x is inside the representable range and zero where it
+// saturates.
+at::Tensor fakeQuantizeSte(const OpContext& c) {
+    const at::Tensor& x = c.input(0);
+    const QuantType q = quantType(c, static_cast<DType>(c.attrInt("quant_type", static_cast<int64_t>(DType::Int8))));
+    const at::ScalarType type = computeType(x);
+    const at::Tensor scale = broadcastParam(c, c.input(1), x, "scale").to(type);
+    const at::Tensor zeroPoint =
+        c.hasInput(2) ? broadcastParam(c, c.input(2), x, "zero_point").to(type) : at::zeros({}, type);
+    const at::Tensor shifted = (x.detach().to(type) / scale + zeroPoint);
+    const at::Tensor value = (at::clamp(at::round(shifted), q.lo, q.hi) - zeroPoint) * scale;
+    if (!x.requires_grad())
+        return value;
+    const at::Tensor inside = ((shifted >= q.lo) & (shifted <= q.hi)).to(type);
+    return value + (x - x.detach()) * inside;
+}
+
 } // namespace
 
 void registerQuantizationOps(OpRegistry& r) {
@@ -277,6 +297,9 @@ void registerQuantizationOps(OpRegistry& r) {
     // Our fused QuantizeLinear → DequantizeLinear pair (exec/GraphRewrites: fuseQuantizeDequantize).
     r.add(
         "FakeQuantize", [](const OpContext& c) -> Tensors { return {fakeQuantize(c)}; }, kInternalDomain);
+    // Distillation's training form of quantized weights and activations (passes/distill/QatGraph).
+    r.add(
+        "FakeQuantizeSte", [](const OpContext& c) -> Tensors { return {fakeQuantizeSte(c)}; }, kInternalDomain);
     r.add("MatMulInteger", [](const OpContext& c) -> Tensors { return {matMulInteger(c)}; });
     r.add("ConvInteger", [](const OpContext& c) -> Tensors { return {convInteger(c)}; });
     r.add("QLinearMatMul", [](const OpContext& c) -> Tensors { return {qlinearMatMul(c)}; });

@@ -26,6 +26,8 @@ double PruneParams::targetSparsity() const {
 
 std::string PruneParams::summary() const {
     std::string s = pattern;
+    if (channels())
+        return s + " " + std::to_string(static_cast<int>(std::lround(sparsity * 100))) + "% " + criterion;
     if (!semiStructured())
         s += " " + std::to_string(static_cast<int>(std::lround(sparsity * 100))) + "%";
     s += " " + method;
@@ -39,6 +41,7 @@ nlohmann::json PruneParams::toJson() const {
             {"sparsity", sparsity},
             {"method", method},
             {"scope", scope},
+            {"criterion", criterion},
             {"sparsegpt_damp", sparsegptDamp},
             {"sparsegpt_block_size", sparsegptBlockSize},
             {"calibration_samples", calibrationSamples},
@@ -52,6 +55,7 @@ Result<PruneParams> PruneParams::fromJson(const nlohmann::json& json, const std:
     r.read("sparsity", p.sparsity);
     r.read("method", p.method);
     r.read("scope", p.scope);
+    r.read("criterion", p.criterion);
     r.read("sparsegpt_damp", p.sparsegptDamp);
     r.read("sparsegpt_block_size", p.sparsegptBlockSize);
     r.read("calibration_samples", p.calibrationSamples);
@@ -68,7 +72,7 @@ Status PruneParams::validate(const std::string& path) const {
     if (semiStructured()) {
         auto [n, m] = nm();
         if (m == 0)
-            return Error{f + "pattern is '" + pattern + "' but must be 'unstructured' or N:M such as 2:4 or 4:8"};
+            return Error{f + "pattern is '" + pattern + "' but must be 'unstructured', 'channels' or N:M such as 2:4"};
         if (n < 1 || n >= m || m > 128)
             return Error{f + "pattern " + pattern + " must keep between 1 and M-1 of every M weights (M at most 128)"};
     }
@@ -77,13 +81,17 @@ Status PruneParams::validate(const std::string& path) const {
                      " but must be in [0, 1): the share of weights removed, and a layer cannot lose all of them"};
     for (const Status& s : {checkOneOf(f + "method", method, {"magnitude", "sparsegpt"}),
                             checkOneOf(f + "scope", scope, {"per-layer", "global"}),
+                            checkOneOf(f + "criterion", criterion, {"l1", "l2", "bn-scale"}),
                             checkRange(f + "sparsegpt_damp", sparsegptDamp, 1e-6, 1.0),
                             checkRange(f + "sparsegpt_block_size", static_cast<double>(sparsegptBlockSize), 1, 4096),
                             checkRange(f + "calibration_samples", static_cast<double>(calibrationSamples), 1, 100000),
                             layers.validate(f + "layers")})
         if (!s)
             return s;
-    if (scope == "global" && (method != "magnitude" || semiStructured()))
+    if (channels() && method != "magnitude")
+        return Error{f + "method '" + method + "' chooses single weights; channel pruning ranks whole channels by "
+                         "criterion (l1, l2, bn-scale), so use method 'magnitude'"};
+    if (scope == "global" && (method != "magnitude" || semiStructured() || channels()))
         return Error{f + "scope 'global' ranks every layer's weights by one magnitude threshold, so it applies to "
                          "unstructured magnitude pruning only"};
     return Ok{};

@@ -12,10 +12,15 @@ namespace autoglm {
 
 struct PruneParams {
     // "unstructured": any weights, `sparsity` of them zeroed; "N:M" (2:4, 4:8, ...): at most N non-zeros in
-    // every M consecutive weights along a layer's input features (the pattern sparse tensor cores run).
+    // every M consecutive weights along a layer's input features (the pattern sparse tensor cores run);
+    // "channels": `sparsity` of the output channels of every prunable Conv / Gemm / MatMul group physically
+    // removed, with the layers that read them shrunk to match (FFN neurons in a transformer).
     std::string pattern = "unstructured";
-    // Share of weights zeroed by an unstructured pattern, in [0, 1).
+    // Share of weights (or of each group's channels) removed, in [0, 1).
     double sparsity = 0.5;
+    // Channels: which go first, by the L1 or L2 norm of their weights or the |scale| of a BatchNormalization
+    // after them.
+    std::string criterion = "l2";
     // magnitude: the smallest |w| go; sparsegpt: one-shot selection and reconstruction from the calibration
     // Hessian (Frantar & Alistarh, 2023), which updates the kept weights to make up for the removed ones.
     std::string method = "magnitude";
@@ -28,7 +33,8 @@ struct PruneParams {
     int64_t calibrationSamples = 128;
     LayerSelection layers;
 
-    bool semiStructured() const { return pattern != "unstructured"; }
+    bool semiStructured() const { return pattern != "unstructured" && pattern != "channels"; }
+    bool channels() const { return pattern == "channels"; }
     // N and M of an N:M pattern (0, 0 when unstructured).
     std::pair<int64_t, int64_t> nm() const;
     // Share of zeros the pattern produces.

@@ -2,6 +2,7 @@
 
 #include "pipeline/passes/ActivationTap.h"
 #include "pipeline/passes/Hessians_p.h"
+#include "pipeline/passes/prune/ChannelPruning_p.h"
 #include "pipeline/passes/prune/PruneMath_p.h"
 #include "pipeline/passes/quantize/QuantMath_p.h"
 
@@ -52,6 +53,7 @@ private:
         return quant::toRows(graph().initializers.at(layer.weight).tensor(), layer);
     }
     Status chooseLayers();
+    Result<PassResult> pruneChannels();
     Status gatherHessians();
     double globalThreshold();
     at::Tensor pruneLayer(const WeightLayer& layer, const at::Tensor& rows, const hessian::HessianSum* hessian,
@@ -94,6 +96,20 @@ Status PruneRun::chooseLayers() {
         return Error{"no layer can be pruned: the model has no selected MatMul/Gemm/Conv with a float initializer "
                      "weight"};
     return Ok{};
+}
+
+Result<PassResult> PruneRun::pruneChannels() {
+    auto report = prune::pruneChannels(m_result.model, m_params, m_context);
+    if (!report)
+        return report.error();
+    m_result.report.layers = std::move(report->layers);
+    m_result.report.notes = std::move(report->notes);
+    if (auto s = graph().validate(); !s)
+        return Error{"the channel-pruned graph is invalid: " + s.message()};
+    m_result.report.notes.push_back(m_params.summary());
+    m_result.model.metadata["autoglm.pruning"] = m_params.summary();
+    m_context.report(1.0, "pruned");
+    return std::move(m_result);
 }
 
 Status PruneRun::gatherHessians() {
@@ -181,6 +197,8 @@ Result<PassResult> PruneRun::run() {
     if (m_params.needsCalibration() && (!m_calibration || m_calibration->empty()))
         return Error{"prune with " + m_params.summary() + " needs calibration data (images or text), and none was "
                      "given"};
+    if (m_params.channels())
+        return pruneChannels();
     if (m_calibration && m_calibration->samples > m_params.calibrationSamples) {
         m_trimmed = limitSamples(*m_calibration, m_params.calibrationSamples);
         m_calibration = &m_trimmed;
