@@ -1,5 +1,5 @@
-// CPU latency of quantized variants against the fp32 model, in our executor and in ONNX Runtime, same run,
-// same inputs, same thread count:
+// CPU latency of compressed variants (quantized, pruned) against the fp32 model, in our executor and in ONNX
+// Runtime, same run, same inputs, same thread count:
 //   bench_quantized [--threads N] [--iters N]
 // Each variant is written to a file first; both runtimes run that file. Ratios are variant / fp32 of the
 // same runtime (lower is faster), and ours / ORT for the same file.
@@ -9,6 +9,7 @@
 #include "pipeline/io/Npy.h"
 #include "pipeline/onnx/OnnxExport.h"
 #include "pipeline/onnx/OnnxImport.h"
+#include "pipeline/passes/prune/PrunePass.h"
 #include "pipeline/passes/quantize/QuantizePass.h"
 
 #include <QCoreApplication>
@@ -16,6 +17,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -27,17 +29,28 @@ namespace {
 
 const fs::path kFixtures = AUTOGLM_FIXTURES;
 
+using MakeVariant = std::function<Result<PassResult>(const Model&, const CalibrationSet&)>;
+
 struct Variant {
     std::string label;
-    std::optional<QuantizeParams> params; // none: the fp32 model itself
+    MakeVariant make; // empty: the fp32 model itself
 };
 
-QuantizeParams scheme(const std::string& s, const std::string& format = "dq", bool smooth = false) {
+MakeVariant scheme(const std::string& s, const std::string& format = "dq", bool smooth = false) {
     QuantizeParams p;
     p.scheme = s;
     p.int4Format = format;
     p.smoothquant = smooth;
-    return p;
+    return [p](const Model& m, const CalibrationSet& c) { return quantizeModel(m, p, &c); };
+}
+
+// Latency does not depend on the values, so pruned variants are timed untrained.
+MakeVariant pruning(const std::string& pattern, double sparsity) {
+    PruneParams p;
+    p.pattern = pattern;
+    p.sparsity = sparsity;
+    p.layers.opTypes = {"Conv"};
+    return [p](const Model& m, const CalibrationSet&) { return pruneModel(m, p, nullptr); };
 }
 
 Result<CalibrationSet> calibrationFor(const Model& model, bool text) {
@@ -67,8 +80,8 @@ int benchModel(const char* fixture, bool text, const std::vector<Variant>& varia
         for (const auto& v : variants) {
             fs::path file = kFixtures / fixture;
             Model variant = model.value();
-            if (v.params) {
-                auto q = quantizeModel(model.value(), *v.params, &calibration.value());
+            if (v.make) {
+                auto q = v.make(model.value(), calibration.value());
                 if (!q)
                     return std::fprintf(stderr, "%s: %s\n", v.label.c_str(), q.message().c_str()), 1;
                 file = work / (std::string(fixture) + "." + v.label + ".onnx");
@@ -83,7 +96,7 @@ int benchModel(const char* fixture, bool text, const std::vector<Variant>& varia
             auto ort = benchutil::ortLatency(file, inputs.value(), threads, iters, work);
             if (!ours || !ort)
                 return std::fprintf(stderr, "%s\n", (!ours ? ours.message() : ort.message()).c_str()), 1;
-            if (!v.params) {
+            if (!v.make) {
                 oursBase = ours->medianMs;
                 ortBase = ort->medianMs;
             }
@@ -119,11 +132,13 @@ int main(int argc, char** argv) {
                 threads, iters);
     std::printf("%-22s %-24s %8s %9s %8s %9s %9s %8s\n", "model", "variant", "ours", "vs fp32", "ORT", "vs fp32",
                 "ours/ORT", "MB");
-    const std::vector<Variant> cnn{{"fp32", std::nullopt},
+    const std::vector<Variant> cnn{{"fp32", {}},
                                    {"w8a16", scheme("w8a16")},
                                    {"w8a8-static", scheme("w8a8")},
-                                   {"dynamic-int8", scheme("dynamic-int8")}};
-    const std::vector<Variant> gpt{{"fp32", std::nullopt},
+                                   {"dynamic-int8", scheme("dynamic-int8")},
+                                   {"channels-50%", pruning("channels", 0.5)},
+                                   {"unstructured-50%", pruning("unstructured", 0.5)}};
+    const std::vector<Variant> gpt{{"fp32", {}},
                                    {"w8a16", scheme("w8a16")},
                                    {"w8a8-smoothquant", scheme("w8a8", "dq", true)},
                                    {"dynamic-int8", scheme("dynamic-int8")},

@@ -2,6 +2,7 @@
 
 #include "pipeline/io/Npy.h"
 #include "pipeline/ir/TensorUtil.h"
+#include "pipeline/onnx/OnnxExport.h"
 #include "pipeline/onnx/OnnxImport.h"
 
 #include <QtGlobal>
@@ -91,6 +92,15 @@ double top1Agreement(const Model& a, const Model& b, const TensorMap& inputs) {
                 std::max_element(from(vb), from(vb) + classes) - from(vb);
     }
     return static_cast<double>(same) / static_cast<double>(rows);
+}
+
+Model saveAndReload(const Model& model, const std::filesystem::path& file) {
+    if (auto saved = saveOnnx(model, file); !saved)
+        qFatal("%s", saved.message().c_str());
+    auto back = loadOnnx(file);
+    if (!back)
+        qFatal("%s", back.message().c_str());
+    return back.value();
 }
 
 int countOps(const Model& m, const std::string& op) {

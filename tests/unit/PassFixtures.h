@@ -23,6 +23,8 @@ double relativeOutputDiff(const autoglm::Model& a, const autoglm::Model& b, cons
 double relativeRmsDiff(const autoglm::Model& a, const autoglm::Model& b, const autoglm::TensorMap& inputs);
 // Share of rows (the first output's last axis being classes) where both models pick the same class.
 double top1Agreement(const autoglm::Model& a, const autoglm::Model& b, const autoglm::TensorMap& inputs);
+// Writes the model to `file` and reads it back: what ONNX Runtime and a user get.
+autoglm::Model saveAndReload(const autoglm::Model& model, const std::filesystem::path& file);
 int countOps(const autoglm::Model& m, const std::string& op);
 
 } // namespace testutil

@@ -32,7 +32,8 @@ nlohmann::json DistillParams::toJson() const {
             {"patience", patience},
             {"validation_share", validationShare},
             {"seed", seed},
-            {"augment", augment}};
+            {"augment", augment},
+            {"mixup", mixup}};
 }
 
 Result<DistillParams> DistillParams::fromJson(const nlohmann::json& json, const std::string& path) {
@@ -54,6 +55,7 @@ Result<DistillParams> DistillParams::fromJson(const nlohmann::json& json, const 
     r.read("validation_share", p.validationShare);
     r.read("seed", p.seed);
     r.read("augment", p.augment);
+    r.read("mixup", p.mixup);
     if (auto s = r.finish(); !s)
         return s.error();
     if (auto s = p.validate(path); !s)

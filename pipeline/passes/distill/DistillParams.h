@@ -41,6 +41,10 @@ struct DistillParams {
     // Image training batches are augmented (random shifts of up to 2 pixels, horizontal flips): the teacher
     // labels each new view, so a small training set goes further.
     bool augment = true;
+    // Image batches mix each image with another of the batch (a random share of each, uniform in [0, 1]),
+    // labelled by the teacher: more varied inputs for the student to match. Only with alpha = 1 (no hard
+    // labels to mix).
+    bool mixup = true;
 
     std::string summary() const;
     nlohmann::json toJson() const;

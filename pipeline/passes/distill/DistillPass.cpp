@@ -89,13 +89,13 @@ private:
     // Lower is better: perplexity for language models, the divergence from the teacher otherwise.
     double selectionScore(const Validation& v) const { return m_training.languageModel ? v.metric : v.divergence; }
     void snapshot() {
-        for (size_t i = 0; i < m_params_.size(); ++i)
-            m_best[i] = m_params_[i].detach().clone();
+        for (size_t i = 0; i < m_weights.size(); ++i)
+            m_best[i] = m_weights[i].detach().clone();
     }
     void restoreBest() {
         at::NoGradGuard noGrad;
-        for (size_t i = 0; i < m_params_.size(); ++i)
-            m_params_[i].copy_(m_best[i]);
+        for (size_t i = 0; i < m_weights.size(); ++i)
+            m_weights[i].copy_(m_best[i]);
     }
     void finish(int64_t stepsRun, const std::string& ending);
 
@@ -110,7 +110,7 @@ private:
     distill::QatGraph m_qat;
     std::string m_output; // the first output of teacher and student (logits)
     std::vector<std::string> m_names;
-    std::vector<at::Tensor> m_params_; // trainable leaves, shared with the student executor's constants
+    std::vector<at::Tensor> m_weights; // trainable leaves, shared with the student executor's constants
     std::vector<at::Tensor> m_masks;   // 1 where a weight may change, undefined when all may
     std::vector<at::Tensor> m_best;
     std::optional<Executor> m_teacherRun;
@@ -157,13 +157,13 @@ Status DistillRun::prepare() {
     for (const auto& name : m_names) {
         const at::Tensor p = train.graph.initializers.at(name).tensor().detach().clone().requires_grad_(true);
         train.graph.initializers[name] = TensorData(p);
-        m_params_.push_back(p);
+        m_weights.push_back(p);
         const at::Tensor zeros = p.detach() == 0;
         m_masks.push_back(zeros.any().item<bool>() ? (~zeros).to(at::kFloat) : at::Tensor());
         if (!at::isfinite(p.detach()).all().item<bool>())
             return Error{"weight '" + name + "' of the student holds NaN or Inf"};
     }
-    m_best.resize(m_params_.size());
+    m_best.resize(m_weights.size());
 
     auto teacherRun = Executor::create(teacher);
     if (!teacherRun)
@@ -184,7 +184,8 @@ Status DistillRun::prepare() {
     return Ok{};
 }
 
-// A training batch; images [N, C, H, W] augmented with random shifts (zero padded) and horizontal flips.
+// A training batch; images [N, C, H, W] augmented with random shifts (zero padded) and horizontal flips, then
+// mixed pairwise (mixup) when the loss uses the teacher only.
 TensorMap DistillRun::trainingFeed(const at::Tensor& index, at::Generator& generator) const {
     at::Tensor x = m_training.inputs.tensor().index_select(0, index);
     if (!m_params.augment || m_training.languageModel || x.dim() != 4)
@@ -200,6 +201,11 @@ TensorMap DistillRun::trainingFeed(const at::Tensor& index, at::Generator& gener
     for (int64_t i = 0; i < x.size(0); ++i) {
         at::Tensor view = padded[i].narrow(1, o[2 * i], h).narrow(2, o[2 * i + 1], w);
         out[i].copy_(f[i] ? view.flip({2}) : view);
+    }
+    if (m_params.mixup && (m_params.alpha >= 1.0 || !m_training.labels.defined())) {
+        const at::Tensor share = at::rand({x.size(0), 1, 1, 1}, generator, at::kFloat).to(out.scalar_type());
+        const at::Tensor partner = out.index_select(0, at::randperm(x.size(0), generator, at::kLong));
+        out = out * share + partner * (1 - share);
     }
     return {{m_training.input, TensorData(out)}};
 }
@@ -268,19 +274,32 @@ void DistillRun::finish(int64_t stepsRun, const std::string& ending) {
     restoreBest();
     std::map<std::string, at::Tensor> trained;
     for (size_t i = 0; i < m_names.size(); ++i)
-        trained[m_names[i]] = m_params_[i].detach().clone();
+        trained[m_names[i]] = m_weights[i].detach().clone();
     Model& out = m_result.model;
     out = m_student;
     distill::writeBackWeights(out, m_qat, trained);
     std::set<std::string> quantizedFloats;
     for (const auto& w : m_qat.weights)
         quantizedFloats.insert(w.trainable);
+    // Rows name the layer reading each weight.
+    std::map<std::string, const Node*> readerOf;
+    for (const auto& node : m_student.graph.nodes)
+        for (const auto& in : node.inputs)
+            readerOf.emplace(in, &node);
+    auto row = [&](const std::string& weight, const std::string& action) {
+        auto it = readerOf.find(weight);
+        const Node* reader = it != readerOf.end() ? it->second : nullptr;
+        if (reader && reader->opType == "DequantizeLinear") // a quantized weight: the layer reads its output
+            if (auto next = readerOf.find(reader->outputs.front()); next != readerOf.end())
+                reader = next->second;
+        return LayerReport{reader ? reader->name : weight, reader ? reader->opType : "", weight, action, "", false};
+    };
     for (size_t i = 0; i < m_names.size(); ++i) {
         if (quantizedFloats.count(m_names[i]))
             continue;
         const at::Tensor before = m_student.graph.initializers.at(m_names[i]).tensor();
         out.graph.initializers[m_names[i]] = TensorData(trained[m_names[i]].contiguous());
-        LayerReport r{m_names[i], "", m_names[i], "trained", "", false};
+        LayerReport r = row(m_names[i], "trained");
         r.bytesBefore = r.bytesAfter = out.graph.initializers.at(m_names[i]).byteSize();
         const double norm = before.norm().item<double>();
         r.weightError = norm > 0 ? (trained[m_names[i]] - before).norm().item<double>() / norm : 0.0;
@@ -289,7 +308,7 @@ void DistillRun::finish(int64_t stepsRun, const std::string& ending) {
     for (const auto& w : m_qat.weights) {
         const TensorData& before = m_student.graph.initializers.at(w.quantized);
         const TensorData& after = out.graph.initializers.at(w.quantized);
-        LayerReport r{w.quantized, "", w.quantized, "trained (fake-quantized, scales kept)", "", false};
+        LayerReport r = row(w.quantized, "trained (QAT, scales kept)");
         r.bytesBefore = before.byteSize();
         r.bytesAfter = after.byteSize();
         r.weightError = (after.tensor().ne(before.tensor())).to(at::kFloat).mean().item<double>();
@@ -322,7 +341,7 @@ Result<PassResult> DistillRun::run() {
     const int64_t batch = std::min(m_params.batchSize, n);
     const int64_t perEpoch = (n + batch - 1) / batch;
     const int64_t total = m_params.epochs > 0 ? m_params.epochs * perEpoch : m_params.steps;
-    distill::AdamW optimizer(m_params_, m_params.weightDecay);
+    distill::AdamW optimizer(m_weights, m_params.weightDecay);
     const distill::WarmupCosine schedule{m_params.learningRate, static_cast<int64_t>(m_params.warmup * total), total};
 
     m_context.report(0.0, "validating the student before training");
