@@ -2,6 +2,7 @@
 
 #include "pipeline/exec/Executor.h"
 #include "pipeline/model/ModelSummary.h"
+#include "pipeline/passes/PassBoundary_p.h"
 #include "pipeline/passes/distill/Optimizer_p.h"
 #include "pipeline/passes/distill/QatGraph_p.h"
 
@@ -433,13 +434,8 @@ Result<PassResult> distillModel(const Model& student, const Model& teacher, cons
     if (!validation && training.samples() < 2)
         return Error{"distillation holds part of the training data out for validation, so it needs at least 2 "
                      "samples (got 1)"};
-    try {
-        return DistillRun(student, teacher, params, training, validation, context).run();
-    } catch (const AutoglmError& e) {
-        return Error{e.what()};
-    } catch (const c10::Error& e) {
-        return Error{std::string("distillation failed: ") + e.what_without_backtrace()};
-    }
+    return runAtPassBoundary("distillation",
+                             [&] { return DistillRun(student, teacher, params, training, validation, context).run(); });
 }
 
 } // namespace autoglm

@@ -2,6 +2,7 @@
 
 #include "pipeline/passes/ActivationTap.h"
 #include "pipeline/passes/Hessians_p.h"
+#include "pipeline/passes/PassBoundary_p.h"
 #include "pipeline/passes/prune/ChannelPruning_p.h"
 #include "pipeline/passes/prune/PruneMath_p.h"
 #include "pipeline/passes/quantize/QuantMath_p.h"
@@ -54,6 +55,11 @@ private:
     }
     Status chooseLayers();
     Result<PassResult> pruneChannels();
+    // A model pruned more than once lists every pruning, in order.
+    void recordInMetadata() {
+        std::string& record = m_result.model.metadata["autoglm.pruning"];
+        record = record.empty() ? m_params.summary() : record + "; " + m_params.summary();
+    }
     Status gatherHessians();
     double globalThreshold();
     at::Tensor pruneLayer(const WeightLayer& layer, const at::Tensor& rows, const hessian::HessianSum* hessian,
@@ -107,7 +113,7 @@ Result<PassResult> PruneRun::pruneChannels() {
     if (auto s = graph().validate(); !s)
         return Error{"the channel-pruned graph is invalid: " + s.message()};
     m_result.report.notes.push_back(m_params.summary());
-    m_result.model.metadata["autoglm.pruning"] = m_params.summary();
+    recordInMetadata();
     m_context.report(1.0, "pruned");
     return std::move(m_result);
 }
@@ -248,8 +254,7 @@ Result<PassResult> PruneRun::run() {
         m_result.report.notes.push_back(text);
     }
     m_result.report.notes.push_back(m_params.summary());
-    const std::string previous = m_result.model.metadata["autoglm.pruning"];
-    m_result.model.metadata["autoglm.pruning"] = previous.empty() ? m_params.summary() : previous + "; " + m_params.summary();
+    recordInMetadata();
     m_context.report(1.0, "pruned");
     return std::move(m_result);
 }
@@ -258,15 +263,7 @@ Result<PassResult> PruneRun::run() {
 
 Result<PassResult> pruneModel(const Model& model, const PruneParams& params, const CalibrationSet* calibration,
                               const PassContext& context) {
-    try {
-        return PruneRun(model, params, calibration, context).run();
-    } catch (const PassCancelled&) {
-        return Error{"cancelled"};
-    } catch (const AutoglmError& e) {
-        return Error{e.what()};
-    } catch (const c10::Error& e) {
-        return Error{std::string("pruning failed: ") + e.what_without_backtrace()};
-    }
+    return runAtPassBoundary("pruning", [&] { return PruneRun(model, params, calibration, context).run(); });
 }
 
 } // namespace autoglm

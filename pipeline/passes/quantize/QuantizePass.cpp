@@ -2,6 +2,7 @@
 
 #include "pipeline/onnx/OpsetUpgrade.h"
 #include "pipeline/passes/ActivationTap.h"
+#include "pipeline/passes/PassBoundary_p.h"
 #include "pipeline/passes/quantize/ActivationScaling_p.h"
 #include "pipeline/passes/quantize/Gptq_p.h"
 #include "pipeline/passes/quantize/QuantRewrite_p.h"
@@ -399,15 +400,8 @@ Result<PassResult> QuantizeRun::run() {
 
 Result<PassResult> quantizeModel(const Model& model, const QuantizeParams& params, const CalibrationSet* calibration,
                                  const PassContext& context) {
-    try {
-        return QuantizeRun(model, params, calibration, context).run();
-    } catch (const PassCancelled&) {
-        return Error{"cancelled"};
-    } catch (const AutoglmError& e) {
-        return Error{e.what()};
-    } catch (const c10::Error& e) {
-        return Error{std::string("quantization failed: ") + e.what_without_backtrace()};
-    }
+    return runAtPassBoundary("quantization",
+                             [&] { return QuantizeRun(model, params, calibration, context).run(); });
 }
 
 } // namespace autoglm
