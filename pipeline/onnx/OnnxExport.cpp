@@ -201,14 +201,12 @@ Status checkOpsetImports(const Model& model) {
     return Ok{};
 }
 
-} // namespace
-
-Status saveOnnx(const Model& model, const fs::path& file, const OnnxExportOptions& options) {
+// The whole model as one ModelProto, tensors inline.
+Status buildProto(const Model& model, onnx::ModelProto& proto) {
     if (auto valid = model.graph.validate(); !valid)
-        return Error{"cannot export to '" + file.string() + "': " + valid.message()};
+        return valid;
     if (auto imported = checkOpsetImports(model); !imported)
-        return Error{"cannot export to '" + file.string() + "': " + imported.message()};
-    onnx::ModelProto proto;
+        return imported;
     try {
         proto.set_ir_version(irVersionFor(model));
         proto.set_producer_name(model.producerName.empty() ? "Open-AutoGLM Studio" : model.producerName);
@@ -228,8 +226,24 @@ Status saveOnnx(const Model& model, const fs::path& file, const OnnxExportOption
         }
         graphToProto(model.graph, *proto.mutable_graph());
     } catch (const std::exception& e) {
-        return Error{"cannot export to '" + file.string() + "': " + std::string(e.what())};
+        return Error{std::string(e.what())};
     }
+    return Ok{};
+}
+
+} // namespace
+
+Result<int64_t> onnxFileBytes(const Model& model) {
+    onnx::ModelProto proto;
+    if (auto built = buildProto(model, proto); !built)
+        return built.error();
+    return static_cast<int64_t>(proto.ByteSizeLong());
+}
+
+Status saveOnnx(const Model& model, const fs::path& file, const OnnxExportOptions& options) {
+    onnx::ModelProto proto;
+    if (auto built = buildProto(model, proto); !built)
+        return Error{"cannot export to '" + file.string() + "': " + built.message()};
 
     // Checked while the tensors are still inline: the checker resolves external data against the current
     // directory, not the target's folder.

@@ -21,4 +21,7 @@ struct OnnxExportOptions {
 // The IR version written is the model's, raised where its opset or 4-bit tensors need a newer one.
 Status saveOnnx(const Model& model, const std::filesystem::path& file, const OnnxExportOptions& options = {});
 
+// The size saveOnnx would write with every tensor inline, without writing it (for comparing variants).
+Result<int64_t> onnxFileBytes(const Model& model);
+
 } // namespace autoglm

@@ -62,6 +62,14 @@ void ParamsReader::read(const char* key, std::vector<std::string>& out) {
     out = std::move(values);
 }
 
+void ParamsReader::readAny(const char* key, nlohmann::json& out) {
+    m_read.insert(key);
+    if (!m_object.is_object())
+        return;
+    if (auto it = m_object.find(key); it != m_object.end())
+        out = *it;
+}
+
 Status ParamsReader::finish() {
     if (m_error.empty() && m_object.is_object())
         for (const auto& [key, value] : m_object.items())

@@ -23,6 +23,10 @@ public:
     void read(const char* key, double& out);
     void read(const char* key, std::string& out);
     void read(const char* key, std::vector<std::string>& out);
+    // Any JSON value, left for the caller to interpret (a pass's params inside a pipeline file).
+    void readAny(const char* key, nlohmann::json& out);
+    // The path of `key` inside this object, for messages the caller writes itself.
+    std::string pathOf(const std::string& key) const { return m_path + "." + key; }
     // A nested object handed to `readNested` (for Params inside Params).
     template <class Fn> void nested(const char* key, Fn&& readNested) {
         if (const nlohmann::json* v = take(key, "an object", &nlohmann::json::is_object)) {
