@@ -25,6 +25,7 @@ Command generateCommand();
 Command compressCommand();
 Command runCommand();
 Command mergeCommand();
+Command tuneCommand();
 
 // The --device option every running command takes ("cpu" or "cuda").
 OptionSpec deviceOption();

@@ -129,6 +129,20 @@ private Q_SLOTS:
         QCOMPARE(loaded->sweeps[0].values.size(), size_t(3));
     }
 
+    void examplePipelinesPlan() {
+        int files = 0;
+        for (const auto& entry : fs::directory_iterator(kSource / "resources/pipelines")) {
+            auto spec = loadPipelineFile(entry.path());
+            QVERIFY2(spec.ok(), spec.ok() ? "" : spec.message().c_str());
+            QVERIFY2(fs::exists(spec->resolve(spec->model)), entry.path().c_str());
+            auto plan = planPipeline(spec.value());
+            QVERIFY2(plan.ok(), plan.ok() ? "" : plan.message().c_str());
+            QVERIFY(plan->variants.size() >= 4);
+            ++files;
+        }
+        QVERIFY(files >= 2);
+    }
+
     void errorsNameTheJsonPath_data() {
         QTest::addColumn<QString>("mutation");
         QTest::addColumn<QString>("expected");
