@@ -26,6 +26,7 @@ Command compressCommand();
 Command runCommand();
 Command mergeCommand();
 Command tuneCommand();
+Command sensitivityCommand();
 
 // The --device option every running command takes ("cpu" or "cuda").
 OptionSpec deviceOption();

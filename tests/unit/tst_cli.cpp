@@ -54,7 +54,7 @@ class CliTest : public QObject {
 private Q_SLOTS:
     void helpOnEveryCommand() {
         QCOMPARE(cli({"--help"}).exitCode, 0);
-        for (const char* command : {"info", "run-model", "eval", "bench", "generate", "compress", "run", "merge"}) {
+        for (const char* command : {"info", "run-model", "eval", "bench", "generate", "compress", "run", "merge", "tune", "sensitivity"}) {
             const CliRun r = cli({command, "--help"});
             QCOMPARE(r.exitCode, 0);
             QVERIFY2(r.out.startsWith(QString("usage: autoglm ") + command), qPrintable(r.out));
@@ -327,6 +327,25 @@ private Q_SLOTS:
         expectOneLineError(bad, "stages[0].params.sparsity");
         expectOneLineError(cli({"run", pipeline, "--shard", "2/2"}), "--shard 2/2");
         expectOneLineError(cli({"merge", root + "/s0", root + "/s0", "--out", root + "/x"}), "given twice");
+    }
+
+    void sensitivityTable() {
+        requireFixtures();
+        const CliRun r = cli({"sensitivity", kFixtures + "/fashion_cnn.onnx", "--eval-images",
+                              kFixtures + "/fashion_test_images.npy", "--eval-labels", kFixtures + "/fashion_test_labels.npy",
+                              "--eval-samples", "100", "--no-int8", "--json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(j["metric"].toString(), QString("top-1"));
+        const QJsonArray layers = j["layers"].toArray();
+        QCOMPARE(layers.size(), 11);
+        // Conv has no INT4 form here: its cell is empty and says why; Gemm layers have one.
+        QVERIFY(layers[0].toObject()["int4_drop"].isNull());
+        QVERIFY(layers[0].toObject()["note"].toString().contains("Conv"));
+        QVERIFY(layers[9].toObject()["int4_drop"].isDouble());
+        // Pruning half of the 1-channel stem's nine weights hurts far more than pruning a wide layer.
+        QVERIFY(layers[0].toObject()["prune_drop"].toDouble() > layers[7].toObject()["prune_drop"].toDouble());
+        expectOneLineError(cli({"sensitivity", kFixtures + "/fashion_cnn.onnx"}), "give one evaluation set");
     }
 };
 
