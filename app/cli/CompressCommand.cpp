@@ -9,6 +9,7 @@
 #include "pipeline/onnx/OnnxExport.h"
 #include "pipeline/onnx/OnnxImport.h"
 #include "pipeline/model/ModelSummary.h"
+#include "pipeline/runner/StageMeasure.h"
 
 #include <nlohmann/json.hpp>
 
@@ -23,24 +24,6 @@ namespace autoglm::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Bytes on disk: the file, or a checkpoint folder's weight files.
-int64_t diskBytes(const fs::path& path) {
-    std::error_code ec;
-    if (fs::is_regular_file(path, ec)) {
-        int64_t bytes = static_cast<int64_t>(fs::file_size(path, ec));
-        const fs::path data = path.string() + ".data";
-        if (fs::is_regular_file(data, ec))
-            bytes += static_cast<int64_t>(fs::file_size(data, ec));
-        return bytes;
-    }
-    const fs::path folder = fs::is_directory(path, ec) ? path : path.parent_path();
-    int64_t bytes = 0;
-    for (const auto& entry : fs::directory_iterator(folder, ec))
-        if (entry.path().extension() == ".safetensors")
-            bytes += static_cast<int64_t>(entry.file_size(ec));
-    return bytes;
-}
 
 int64_t initializerBytes(const Model& model) {
     int64_t bytes = 0;
@@ -99,7 +82,7 @@ struct Measurement {
 Result<Measurement> measure(const Model& model, const fs::path& file, const ParsedArgs& args,
                             const std::optional<TaskData>& task, const std::string& label) {
     Measurement m;
-    m.fileBytes = diskBytes(file);
+    m.fileBytes = modelBytesOnDisk(file);
     m.weightBytes = initializerBytes(model);
     const ModelSummary summary = summarizeModel(model);
     m.parameters = summary.parameters;
@@ -213,7 +196,7 @@ int runCompress(const ParsedArgs& args) {
         if (!result)
             return fail(result.message());
         compressed = std::move(result->model);
-        reports.push_back({{"stage", stage.kind}, {"params", stage.toJson()["params"]}, {"report", result->report.toJson()}});
+        reports.push_back({{"stage", stage.kind}, {"params", stage.toJson()}, {"report", result->report.toJson()}});
         reportText += "== " + stage.summary() + "\n" + result->report.toText();
     }
     if (auto saved = saveOnnx(compressed, output); !saved)

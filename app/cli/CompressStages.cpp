@@ -143,24 +143,6 @@ Result<DistillParams> distillParamsFrom(const ParsedArgs& args) {
 
 } // namespace
 
-bool CompressStage::needsCalibration() const {
-    return kind == "prune" ? prune.needsCalibration() : kind == "quantize" && quantize.needsCalibration();
-}
-
-int64_t CompressStage::calibrationSamples() const {
-    return kind == "prune" ? prune.calibrationSamples : kind == "quantize" ? quantize.calibrationSamples : 0;
-}
-
-std::string CompressStage::summary() const {
-    return kind == "prune" ? "prune " + prune.summary()
-                           : kind == "quantize" ? "quantize " + quantize.summary() : distill.summary();
-}
-
-nlohmann::json CompressStage::toJson() const {
-    return {{"stage", kind},
-            {"params", kind == "prune" ? prune.toJson() : kind == "quantize" ? quantize.toJson() : distill.toJson()}};
-}
-
 Result<std::vector<CompressStage>> stagesFrom(const ParsedArgs& args) {
     std::vector<CompressStage> stages;
     for (const auto& name : args.order) {
@@ -169,7 +151,8 @@ Result<std::vector<CompressStage>> stagesFrom(const ParsedArgs& args) {
             continue;
         if (std::any_of(stages.begin(), stages.end(), [&](const CompressStage& s) { return s.kind == kind; }))
             continue;
-        CompressStage stage{kind, {}, {}, {}};
+        CompressStage stage;
+        stage.kind = kind;
         if (kind == "distill") {
             auto p = distillParamsFrom(args);
             if (!p)

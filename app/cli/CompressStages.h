@@ -9,6 +9,7 @@
 #include "pipeline/passes/distill/TrainingData.h"
 #include "pipeline/passes/prune/PruneParams.h"
 #include "pipeline/passes/quantize/QuantizeParams.h"
+#include "pipeline/runner/StageParams.h"
 
 #include <optional>
 #include <string>
@@ -16,17 +17,8 @@
 
 namespace autoglm::cli {
 
-struct CompressStage {
-    std::string kind; // "prune", "quantize" or "distill"
-    PruneParams prune;
-    QuantizeParams quantize;
-    DistillParams distill;
-
-    bool needsCalibration() const;
-    int64_t calibrationSamples() const;
-    std::string summary() const;
-    nlohmann::json toJson() const;
-};
+// A stage of the chain: the same typed parameters a pipeline file's stage has.
+using CompressStage = StageParams;
 
 // Stages in the order their flags appear; --params FILE.json gives quantization parameters.
 Result<std::vector<CompressStage>> stagesFrom(const ParsedArgs& args);

@@ -43,6 +43,8 @@ private:
     // INT4 on `int4Layers` (by name), INT8 on every other weight layer.
     std::vector<StageSpec> mixed(const std::vector<std::string>& int4Layers, const std::string& method) const;
     std::vector<std::string> leastSensitive(size_t k) const;
+    // `share` of the channels removed, then distilled when there is training data; `what` describes it.
+    std::vector<StageSpec> channelPruned(double share, std::string& what) const;
     Status searchMixedPrecision();
     Status tryGptq();
     Status tryPruning();
@@ -96,12 +98,26 @@ std::vector<StageSpec> Tuner::mixed(const std::vector<std::string>& int4Layers, 
             include.push_back(globLiteral(name));
         chain.push_back(stage("quantize",
                               {{"scheme", "w4a16"}, {"method", method}, {"group_size", m_options.groupSize},
-                               {"layers", {{"include", include}}}},
+                               {"calibration_samples", m_options.calibrationSamples}, {"layers", {{"include", include}}}},
                               calibration));
     }
     // Every layer left in float gets INT8 (none are left when INT4 took them all).
     if (int4Layers.size() < m_result.sensitivity.rows.size())
-        chain.push_back(stage("quantize", {{"scheme", "w8a16"}, {"method", method}}, calibration));
+        chain.push_back(stage("quantize",
+                              {{"scheme", "w8a16"}, {"method", method}, {"calibration_samples", m_options.calibrationSamples}},
+                              calibration));
+    return chain;
+}
+
+std::vector<StageSpec> Tuner::channelPruned(double share, std::string& what) const {
+    std::vector<StageSpec> chain{stage("prune", {{"pattern", "channels"}, {"sparsity", share}})};
+    what = std::to_string(static_cast<int>(share * 100 + 0.5)) + "% of channels removed";
+    if (!m_options.training.empty() && m_options.distillSteps > 0) {
+        StageSpec d = stage("distill", {{"steps", m_options.distillSteps}});
+        d.training = m_options.training;
+        chain.push_back(d);
+        what += ", distilled " + std::to_string(m_options.distillSteps) + " steps";
+    }
     return chain;
 }
 
@@ -311,14 +327,8 @@ Status Tuner::tryPruning() {
                             (method == "gptq" ? " (GPTQ)" : "");
     // Channel pruning is what shrinks a file beyond its bit width; distillation wins the accuracy back.
     for (double share : m_options.channelShares) {
-        std::vector<StageSpec> chain{stage("prune", {{"pattern", "channels"}, {"sparsity", share}})};
-        std::string what = std::to_string(static_cast<int>(share * 100 + 0.5)) + "% of channels removed";
-        if (!m_options.training.empty() && m_options.distillSteps > 0) {
-            StageSpec d = stage("distill", {{"steps", m_options.distillSteps}});
-            d.training = m_options.training;
-            chain.push_back(d);
-            what += ", distilled " + std::to_string(m_options.distillSteps) + " steps";
-        }
+        std::string what;
+        std::vector<StageSpec> chain = channelPruned(share, what);
         for (auto& s : mixed(m_bestInt4, method))
             chain.push_back(s);
         add("pruned", what + ", then " + mix, chain);
@@ -331,17 +341,12 @@ Status Tuner::searchLatency() {
     const bool calibrated = !m_options.calibration.empty();
     if (calibrated)
         add("latency", "static INT8 weights and activations (W8A8)",
-            {stage("quantize", {{"scheme", "w8a8"}}, m_options.calibration)});
+            {stage("quantize", {{"scheme", "w8a8"}, {"calibration_samples", m_options.calibrationSamples}},
+                   m_options.calibration)});
     add("latency", "dynamic INT8 (MatMul / Gemm)", {stage("quantize", {{"scheme", "dynamic-int8"}})});
     for (double share : m_options.channelShares) {
-        std::vector<StageSpec> chain{stage("prune", {{"pattern", "channels"}, {"sparsity", share}})};
-        std::string what = std::to_string(static_cast<int>(share * 100 + 0.5)) + "% of channels removed";
-        if (!m_options.training.empty() && m_options.distillSteps > 0) {
-            StageSpec d = stage("distill", {{"steps", m_options.distillSteps}});
-            d.training = m_options.training;
-            chain.push_back(d);
-            what += ", distilled " + std::to_string(m_options.distillSteps) + " steps";
-        }
+        std::string what;
+        std::vector<StageSpec> chain = channelPruned(share, what);
         add("latency", what, chain);
     }
     return measure(first, m_search);

@@ -30,6 +30,7 @@ struct TuneOptions {
     int64_t distillSteps = 300;     // with `training`
     std::vector<double> channelShares{0.1, 0.2, 0.3};
     int64_t groupSize = 128;
+    int64_t calibrationSamples = 128; // GPTQ and W8A8 calibration
     // Evaluation samples per candidate during the search (0: the pipeline's); the Pareto set is measured
     // again on the pipeline's full evaluation at the end.
     int64_t searchSamples = 0;

@@ -130,14 +130,8 @@ Result<SensitivityTable> analyzeSensitivity(const Model& model, const VariantEva
         };
         if (options.int8)
             row.int8Drop = probe("INT8", [&] { return quantizeAlone("w8a16"); });
-        if (options.int4) {
-            if (layer.opType == "Conv") {
-                row.note += (row.note.empty() ? "" : "; ") + std::string("INT4: Conv weights stay 8-bit or float");
-                done += 1;
-            } else {
-                row.int4Drop = probe("INT4", [&] { return quantizeAlone("w4a16"); });
-            }
-        }
+        if (options.int4)
+            row.int4Drop = probe("INT4", [&] { return quantizeAlone("w4a16"); });
         if (options.prune)
             row.pruneDrop = probe("prune", [&] {
                 PruneParams p;

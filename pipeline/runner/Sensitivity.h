@@ -33,7 +33,7 @@ struct SensitivityRow {
     int64_t parameters = 0;
     int64_t bytes = 0; // float weight bytes
     // How much worse the metric gets (positive = worse: points of top-1 / agreement x 100, or percent of
-    // perplexity); NaN where the change does not apply to the layer (INT4 on Conv) or failed.
+    // perplexity); NaN where the probe was not run or failed (the note says why).
     double int8Drop = NAN;
     double int4Drop = NAN;
     double pruneDrop = NAN;

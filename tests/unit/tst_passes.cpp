@@ -291,7 +291,7 @@ private Q_SLOTS:
         nothing.layers.include = {"no-such-layer"};
         VERIFY_ERROR_MENTIONS(quantizeModel(fashion, nothing, nullptr), "matches no include pattern");
 
-        // 4-bit and dynamic schemes say that Conv is left in float, layer by layer.
+        // The dynamic scheme says that Conv is left in float, layer by layer.
         QuantizeParams dynamic;
         dynamic.scheme = "dynamic-int8";
         auto partly = quantizeModel(fashion, dynamic, nullptr);

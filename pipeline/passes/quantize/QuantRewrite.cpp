@@ -81,23 +81,34 @@ void emitInt4Weight(Model& model, const WeightLayer& layer, const QuantizedRows&
     Graph& g = model.graph;
     const DType type = q.symmetric ? DType::Int4 : DType::UInt4;
     const at::ScalarType storage = q.symmetric ? at::kChar : at::kByte;
-    // Parameters are laid out like the weight with its input axis cut into blocks.
+    // A blocked DequantizeLinear blocks one axis only, while a conv kernel's groups run over its flattened
+    // input (channels x kernel positions): conv weights are stored as their rows [out, in], dequantized along
+    // axis 1, and reshaped back to the kernel for the Conv.
+    const bool conv = layer.opType == "Conv";
+    const int64_t axis = conv ? 1 : layer.inputAxis;
+    // Parameters are laid out like the stored weight with its input axis cut into blocks.
     auto blockedLayout = [&](const at::Tensor& perRowGroup) {
-        return (layer.inputAxis == 0 ? perRowGroup.t() : perRowGroup).contiguous();
+        return (axis == 0 ? perRowGroup.t() : perRowGroup).contiguous();
     };
     g.initializers.erase(layer.weight);
     const std::string qName = g.uniqueName(layer.weight + "_quantized");
-    g.initializers[qName] = TensorData(fromRows(q.q, layer).to(storage), type);
-    Node dq = makeNode(g, "DequantizeLinear", layer.weight + "_DequantizeLinear", {qName}, {layer.weight});
+    g.initializers[qName] = TensorData((conv ? q.q.contiguous() : fromRows(q.q, layer)).to(storage), type);
+    const std::string dequantized = conv ? g.uniqueName(layer.weight + "_rows") : layer.weight;
+    Node dq = makeNode(g, "DequantizeLinear", layer.weight + "_DequantizeLinear", {qName}, {dequantized});
     dq.inputs.push_back(addInitializer(g, layer.weight + "_scale", blockedLayout(q.scale)));
     if (!q.symmetric) {
         const std::string zName = g.uniqueName(layer.weight + "_zero_point");
         g.initializers[zName] = TensorData(blockedLayout(q.zeroPoint).to(storage), type);
         dq.inputs.push_back(zName);
     }
-    dq.attributes["axis"] = Attribute::makeInt(layer.inputAxis);
+    dq.attributes["axis"] = Attribute::makeInt(axis);
     dq.attributes["block_size"] = Attribute::makeInt(q.groupSize);
     g.nodes.push_back(std::move(dq));
+    if (conv) {
+        const std::string shape =
+            addInitializer(g, layer.weight + "_shape", at::tensor(layer.shape, at::TensorOptions().dtype(at::kLong)));
+        g.nodes.push_back(makeNode(g, "Reshape", layer.weight + "_Reshape", {dequantized, shape}, {layer.weight}));
+    }
 }
 
 namespace {

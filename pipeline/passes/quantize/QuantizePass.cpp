@@ -59,8 +59,6 @@ LayerReport skippedLayer(const WeightLayer& layer, const Graph& graph, std::stri
 std::string schemeProblem(const WeightLayer& layer, const QuantizeParams& p) {
     if (layer.opType != "Conv")
         return {};
-    if (p.weightBits() == 4)
-        return "4-bit weights apply to MatMul and Gemm; ONNX has no 4-bit convolution, so Conv stays float";
     if (p.dynamicActivations())
         return "dynamic-int8 applies to MatMul and Gemm (as ONNX Runtime's dynamic quantization does); Conv "
                "stays float";
