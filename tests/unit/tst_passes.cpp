@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <cmath>
@@ -235,6 +236,25 @@ private Q_SLOTS:
                 QVERIFY(diff < 0.3);
             }
         }
+    }
+
+    // Conv kernels in 4 bits: rows [out, in*kh*kw] dequantized blockwise along axis 1, reshaped to the kernel.
+    void int4ConvKernels() {
+        const Model model = loadFixture("fashion_cnn.onnx");
+        QuantizeParams p;
+        p.scheme = "w4a16";
+        p.groupSize = 32;
+        auto result = quantizeModel(model, p, nullptr);
+        VERIFY_RESULT(result);
+        QCOMPARE(result->report.skippedLayers(), 0);
+        QCOMPARE(countOps(result->model, "DequantizeLinear"), 11);
+        QCOMPARE(countOps(result->model, "Reshape") - countOps(model, "Reshape"), 9);
+        const double ratio = double(result->report.bytesAfter()) / result->report.bytesBefore();
+        QVERIFY2(ratio < 0.17, qPrintable(QString::number(ratio)));
+        QVERIFY(top1Agreement(model, result->model, fashionInput(200)) >= 0.95);
+        QTemporaryDir dir;
+        const Model back = saveAndReload(result->model, fs::path(dir.path().toStdString()) / "int4_conv.onnx");
+        QCOMPARE(relativeOutputDiff(result->model, back, fashionInput(16)), 0.0);
     }
 
     void cancellingKeepsTheModel() {
