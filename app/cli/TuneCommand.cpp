@@ -30,9 +30,11 @@ Result<TuneOptions> optionsFromArgs(const ParsedArgs& args, const PipelineSpec& 
     auto steps = args.integer("distill-steps", o.distillSteps, 0, 1 << 24);
     auto group = args.integer("group", o.groupSize, 1, 1 << 20);
     auto search = args.integer("search-samples", 0, 0, int64_t(1) << 40);
-    for (const auto* r : {&steps, &group, &search})
+    auto threads = args.integer("threads", 0, 0, 4096);
+    for (const auto* r : {&steps, &group, &search, &threads})
         if (!*r)
             return r->error();
+    o.threads = static_cast<int>(threads.value());
     o.distillSteps = steps.value();
     o.groupSize = group.value();
     o.searchSamples = search.value();
@@ -141,6 +143,7 @@ Command tuneCommand() {
                      {"distill-steps", "N", "distillation steps per pruned candidate (default 300)"},
                      {"channel-shares", "S,...", "channel-pruning shares tried (default 0.1,0.2,0.3; none: no pruning)"},
                      {"group", "N", "INT4 group size (default 128)"},
+                     {"threads", "T", "compute threads (default: one per core)"},
                      {"out", "DIR", "output folder (default tune-results)", false, 'o'},
                      {"json", "", "print tune.json instead of tables"}};
                  for (auto& o : dataOptions())

@@ -205,6 +205,7 @@ Status Tuner::measure(size_t first, const EvaluationSpec& evaluation) {
         lastStageOf[parent] = i;
     }
     RunOptions options;
+    options.threads = m_options.threads;
     options.outputDir = m_options.workDir;
     options.writeResults = !m_options.workDir.empty();
     auto results = runPipeline(spec, options, m_onEvent, m_stop);
@@ -410,6 +411,7 @@ Status Tuner::finalMeasurement() {
 Result<TuneResult> Tuner::run() {
     if (auto s = validate(); !s)
         return s.error();
+    setComputeThreads(m_options.threads);
     m_result.objective = m_options.objective;
     m_result.budget = m_options.budget;
     if (auto s = sensitivity(); !s)

@@ -35,6 +35,7 @@ struct TuneOptions {
     // again on the pipeline's full evaluation at the end.
     int64_t searchSamples = 0;
     std::filesystem::path workDir; // where candidates' results go while searching (empty: not written)
+    int threads = 0;               // LibTorch intra-op threads (0: one per core)
 };
 
 struct TuneCandidate {

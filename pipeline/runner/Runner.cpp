@@ -211,8 +211,7 @@ Status PipelineRun::prepare() {
         if (ec || !fs::is_directory(m_options.outputDir, ec))
             return Error{"cannot create the output folder '" + m_options.outputDir.string() + "'"};
     }
-    if (m_options.threads > 0)
-        setComputeThreads(m_options.threads);
+    setComputeThreads(m_options.threads);
 
     std::set<size_t> needed;
     for (size_t v : m_mine)
