@@ -91,7 +91,8 @@ Result<ParsedArgs> parseArgs(const CommandSpec& spec, const std::vector<std::str
         parsed.values[name].push_back(inlineValue);
         parsed.order.push_back(name);
     }
-    if (parsed.positional.size() != spec.positionalCount)
+    if (spec.positionalCount == kOneOrMore ? parsed.positional.empty()
+                                           : parsed.positional.size() != spec.positionalCount)
         return Error{"'" + spec.name + "' expects " + spec.arguments + " (got " +
                      std::to_string(parsed.positional.size()) + " positional arguments; see autoglm " + spec.name +
                      " --help)"};

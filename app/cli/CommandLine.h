@@ -23,8 +23,10 @@ struct CommandSpec {
     std::string arguments; // positional part of the usage line, e.g. "MODEL"
     std::string summary;
     std::vector<OptionSpec> options;
-    size_t positionalCount = 1;
+    size_t positionalCount = 1; // kOneOrMore: at least one
 };
+
+inline constexpr size_t kOneOrMore = static_cast<size_t>(-1);
 
 class ParsedArgs {
 public:

@@ -23,6 +23,8 @@ Command evalCommand();
 Command benchCommand();
 Command generateCommand();
 Command compressCommand();
+Command runCommand();
+Command mergeCommand();
 
 // The --device option every running command takes ("cpu" or "cuda").
 OptionSpec deviceOption();

@@ -11,7 +11,8 @@ using namespace autoglm::cli;
 namespace {
 
 std::vector<Command> commands() {
-    return {infoCommand(), runModelCommand(), evalCommand(), benchCommand(), generateCommand(), compressCommand()};
+    return {infoCommand(), runModelCommand(), evalCommand(), benchCommand(), generateCommand(), compressCommand(),
+            runCommand(),  mergeCommand()};
 }
 
 void printUsage() {

@@ -342,4 +342,8 @@ void setComputeThreads(int threads) {
     at::set_num_threads(n);
 }
 
+int computeThreads() { return at::get_num_threads(); }
+
+void setRandomSeed(uint64_t seed) { at::manual_seed(seed); }
+
 } // namespace autoglm

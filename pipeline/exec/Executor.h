@@ -61,5 +61,8 @@ std::vector<std::string> supportedOpTypes();
 bool cudaAvailable();
 // Sets LibTorch's intra-op thread count (0: one per core).
 void setComputeThreads(int threads);
+int computeThreads();
+// Seeds LibTorch's generators (random initialisations, dropout, sampling inside passes).
+void setRandomSeed(uint64_t seed);
 
 } // namespace autoglm

@@ -171,9 +171,32 @@ ModelSummary summarizeModel(const Model& model, const SummaryOptions& options) {
         }
         s.macsInputShape = shapes;
         // The executor runs its own copy of the graph: map its nodes back to ours by position.
-        const Node* executorNodes = executor->model().graph.nodes.data();
+        const Graph& runGraph = executor->model().graph;
+        const Node* executorNodes = runGraph.nodes.data();
+        // Activation liveness: a node's outputs live from when it runs until their last reader has run.
+        std::map<std::string, int64_t> readers;
+        for (const auto& node : runGraph.nodes)
+            for (const auto& in : node.inputs)
+                ++readers[in];
+        for (const auto& out : runGraph.outputs)
+            readers[out.name] += 1 << 30; // graph outputs stay
+        std::map<std::string, int64_t> live;
+        int64_t liveBytes = 0;
         auto ran = executor->run(feeds, {},
                                  [&](const Node& node, const std::vector<Shape>& in, const std::vector<Shape>& out) {
+                                     for (size_t o = 0; o < out.size() && o < node.outputs.size(); ++o) {
+                                         int64_t bytes = 4;
+                                         for (int64_t d : out[o])
+                                             bytes *= d;
+                                         live[node.outputs[o]] = bytes;
+                                         liveBytes += bytes;
+                                     }
+                                     s.peakActivationBytes = std::max(s.peakActivationBytes, liveBytes);
+                                     for (const auto& name : node.inputs)
+                                         if (auto it = live.find(name); it != live.end() && --readers[name] <= 0) {
+                                             liveBytes -= it->second;
+                                             live.erase(it);
+                                         }
                                      LayerSummary& row = rows[&g.nodes[static_cast<size_t>(&node - executorNodes)]];
                                      row.inputShape = in.empty() ? "" : formatShape(in[0]);
                                      row.outputShape = out.empty() ? "" : formatShape(out[0]);

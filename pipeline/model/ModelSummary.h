@@ -45,6 +45,9 @@ struct ModelSummary {
     int64_t totalMacs = 0;
     // MACs a sparse kernel would do: each layer's MACs scaled by its weight's share of non-zeros.
     int64_t nonzeroMacs = 0;
+    // Largest total size of intermediate values alive at once in that run (4 bytes per element: an estimate
+    // of the activation memory a float run needs, beside the weights).
+    int64_t peakActivationBytes = 0;
     std::string macsInputShape;       // the input shapes MACs were computed for
     std::string macsNote;             // why MACs are missing, when they are
     std::vector<LayerSummary> layers; // every node, in execution order

@@ -1,0 +1,56 @@
+#pragma once
+// The task metrics of one variant on a pipeline's evaluation data: top-1 / top-5 on labelled images,
+// perplexity on text, and fidelity to the original on the same inputs — top-1 agreement, mean cosine of the
+// outputs and mean KL(original || variant) of their softmax over the last axis. Fidelity is the metric when
+// there are no labels (synthetic inputs, unlabelled images). The original's outputs are computed once.
+
+#include "pipeline/common/Result.h"
+#include "pipeline/eval/Metrics.h"
+#include "pipeline/exec/Executor.h"
+#include "pipeline/runner/Datasets.h"
+
+#include <map>
+#include <memory>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+namespace autoglm {
+
+struct EvaluationSettings {
+    int64_t samples = 0;          // images or windows at most; 0 = all
+    bool fidelity = true;
+    int64_t fidelitySamples = 256; // language models: at most 16 windows (their logits are large)
+};
+
+class VariantEvaluator {
+public:
+    static Result<VariantEvaluator> create(const Model& original, std::shared_ptr<const LoadedDataset> data,
+                                           const EvaluationSettings& settings, const ProgressFn& progress = {},
+                                           std::stop_token stop = {});
+
+    Result<std::map<std::string, double>> evaluate(const Executor& executor, const ProgressFn& progress = {},
+                                                   std::stop_token stop = {}) const;
+
+    const std::string& primaryMetric() const { return m_primary; }
+    bool higherIsBetter() const { return m_higherIsBetter; }
+    std::string describe() const; // "2000 images with labels", "100 windows of 256 tokens"
+
+private:
+    // Runs `batches` and accumulates fidelity against m_reference (and top-k when labels are given).
+    Status runBatches(const Executor& executor, std::map<std::string, double>& metrics, const ProgressFn& progress,
+                      double progressShare, std::stop_token stop) const;
+
+    std::shared_ptr<const LoadedDataset> m_data;
+    EvaluationSettings m_settings;
+    std::string m_primary;
+    bool m_higherIsBetter = true;
+    std::vector<TensorMap> m_batches;     // inputs the fidelity / classification pass feeds
+    std::vector<TensorData> m_batchLabels; // per batch, undefined when there are none
+    std::vector<TensorData> m_reference;  // the original's first output on each batch (fidelity)
+    std::vector<int64_t> m_tokens;        // text: the model's token ids
+    std::string m_tokenUnit;
+    int64_t m_context = 256;
+};
+
+} // namespace autoglm
