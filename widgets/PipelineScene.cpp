@@ -10,6 +10,7 @@
 #include <QGraphicsLineItem>
 #include <QKeyEvent>
 #include <QPen>
+#include <QSignalBlocker>
 
 #include <regex>
 
@@ -59,6 +60,11 @@ PipelineScene::PipelineScene(PipelineDocument* document, QObject* parent)
         Q_EMIT nodeSelected(selected.size() == 1 ? selected.front() : -1);
     });
     rebuild();
+}
+
+// Items going with the scene change the selection; nobody should hear of it (the form may be gone already).
+PipelineScene::~PipelineScene() {
+    blockSignals(true);
 }
 
 StageNodeItem* PipelineScene::nodeItem(int node) const {
@@ -182,6 +188,16 @@ void PipelineScene::keyPressEvent(QKeyEvent* event) {
 
 void PipelineScene::rebuild() {
     const std::vector<int> selected = selectedNodes();
+    {
+        // One selection signal for the whole rebuild, not one per removed and re-added item.
+        const QSignalBlocker quiet(this);
+        rebuildItems(selected);
+    }
+    const auto now = selectedNodes();
+    Q_EMIT nodeSelected(now.size() == 1 ? now.front() : -1);
+}
+
+void PipelineScene::rebuildItems(const std::vector<int>& selected) {
     delete m_pending;
     m_pending = nullptr;
     clear();

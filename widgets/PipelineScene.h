@@ -21,6 +21,7 @@ class PipelineScene : public QGraphicsScene {
 
 public:
     explicit PipelineScene(PipelineDocument* document, QObject* parent = nullptr);
+    ~PipelineScene() override;
 
     StageNodeItem* nodeItem(int node) const;
     ConnectionItem* connectionTo(int child) const;
@@ -50,6 +51,7 @@ protected:
 
 private:
     void rebuild();
+    void rebuildItems(const std::vector<int>& selected);
     void addNodeItem(int node);
     void removeNodeItem(int node);
     void refreshText(int node);

@@ -1,4 +1,4 @@
-// autoglm-studio: opens the model given on the command line, if any.
+// autoglm-studio: opens the model or pipeline given on the command line, if any.
 #include "MainWindow.h"
 
 #include "pipeline/exec/Executor.h"
@@ -24,13 +24,15 @@ int main(int argc, char** argv) {
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(
-        "model", QApplication::translate("main", "Model to open (.onnx file or Hugging Face checkpoint folder)."));
+        "file",
+        QApplication::translate(
+            "main", "Model to open (.onnx file or Hugging Face checkpoint folder) or pipeline (.autoglm.json)."));
     parser.process(app);
 
     autoglm::setComputeThreads(0);
     autoglm::studio::MainWindow window;
     window.show();
     if (!parser.positionalArguments().isEmpty())
-        window.openModel(parser.positionalArguments().front());
+        window.openPath(parser.positionalArguments().front());
     return QApplication::exec();
 }
