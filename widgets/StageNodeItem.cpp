@@ -63,6 +63,7 @@ void StageNodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* opt
     painter->setBrush(pal.color(QPalette::Base));
     painter->drawRoundedRect(body, 6, 6);
     QPainterPath header;
+    header.setFillRule(Qt::WindingFill); // the square lower half overlaps the rounded top; both are filled
     header.addRoundedRect(QRectF(0, 0, kWidth, kHeader), 6, 6);
     header.addRect(QRectF(0, kHeader / 2, kWidth, kHeader / 2));
     painter->fillPath(header, accent);

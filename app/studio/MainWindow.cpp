@@ -105,18 +105,20 @@ void MainWindow::createDocks() {
     auto* formScroll = new QScrollArea(this);
     formScroll->setWidgetResizable(true);
     formScroll->setWidget(m_form);
-    QDockWidget* canvas = addDock(m_canvas, tr("Pipeline"), "pipelineDock", Qt::TopDockWidgetArea);
+    QDockWidget* canvas = addDock(m_canvas, tr("Pipeline"), "pipelineDock", Qt::LeftDockWidgetArea);
     QDockWidget* form = addDock(formScroll, tr("Stage"), "stageDock", Qt::RightDockWidgetArea);
     QDockWidget* inspector = addDock(m_inspector, tr("Model inspector"), "inspectorDock", Qt::BottomDockWidgetArea);
     QDockWidget* run = addDock(m_runPanel, tr("Run"), "runDock", Qt::BottomDockWidgetArea);
     QDockWidget* plot = addDock(m_plot, tr("Trade-offs"), "tradeoffDock", Qt::BottomDockWidgetArea);
     QDockWidget* table = addDock(m_table, tr("Variants"), "variantDock", Qt::BottomDockWidgetArea);
+    // Bottom row: the inspector, run and table share tabs on the left, the plots sit beside them.
+    splitDockWidget(inspector, plot, Qt::Horizontal);
     tabifyDockWidget(inspector, run);
     tabifyDockWidget(run, table);
-    splitDockWidget(run, plot, Qt::Horizontal);
     inspector->raise();
-    resizeDocks({canvas, inspector}, {480, 340}, Qt::Vertical);
-    resizeDocks({form}, {380}, Qt::Horizontal);
+    resizeDocks({canvas, form}, {900, 420}, Qt::Horizontal);
+    resizeDocks({canvas, inspector}, {470, 360}, Qt::Vertical);
+    resizeDocks({inspector, plot}, {800, 600}, Qt::Horizontal);
 }
 
 void MainWindow::connectRun() {
