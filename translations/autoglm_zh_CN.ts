@@ -591,6 +591,188 @@
         <source>Open-AutoGLM Studio 0.1: inspect ONNX models and Hugging Face checkpoints, and build prune, quantize and distill pipelines that the autoglm command runs.</source>
         <translation>Open-AutoGLM Studio 0.1：检查 ONNX 模型和 Hugging Face 检查点，并构建由 autoglm 命令运行的剪枝、量化和蒸馏流水线。</translation>
     </message>
+    <message>
+        <source>Data</source>
+        <translation>数据</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::widgets::DataPanel</name>
+    <message>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <source>Add a dataset: .npy images and labels, an image folder, a text file, or synthetic inputs</source>
+        <translation>添加数据集：.npy 图像和标签、图像文件夹、文本文件或合成输入</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>…</source>
+        <translation>…</translation>
+    </message>
+    <message>
+        <source>Choose</source>
+        <translation>选择</translation>
+    </message>
+    <message>
+        <source>Id</source>
+        <translation>Id</translation>
+    </message>
+    <message>
+        <source>How stages and the evaluation name this dataset</source>
+        <translation>各阶段和评估引用此数据集所用的名称</translation>
+    </message>
+    <message>
+        <source>images: .npy arrays; image-folder: a sub-folder per class; text: a text file; synthetic: inputs drawn from the model's input shapes</source>
+        <translation>images：.npy 数组；image-folder：每个类别一个子文件夹；text：文本文件；synthetic：按模型输入形状生成的输入</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Images (.npy)</source>
+        <translation>图像 (.npy)</translation>
+    </message>
+    <message>
+        <source>Array of images [N, C, H, W]; uint8 pixels are scaled by 1/255</source>
+        <translation>图像数组 [N, C, H, W]；uint8 像素按 1/255 缩放</translation>
+    </message>
+    <message>
+        <source>Labels (.npy)</source>
+        <translation>标签 (.npy)</translation>
+    </message>
+    <message>
+        <source>Class of each image [N] (optional)</source>
+        <translation>每张图像的类别 [N]（可选）</translation>
+    </message>
+    <message>
+        <source>Path</source>
+        <translation>路径</translation>
+    </message>
+    <message>
+        <source>The text file, or the folder with one sub-folder of images per class</source>
+        <translation>文本文件，或每个类别一个图像子文件夹的文件夹</translation>
+    </message>
+    <message>
+        <source>Samples</source>
+        <translation>样本数</translation>
+    </message>
+    <message>
+        <source>Images or windows used at most; 0: all</source>
+        <translation>最多使用的图像或窗口数；0：全部</translation>
+    </message>
+    <message>
+        <source>Pixel scale</source>
+        <translation>像素缩放</translation>
+    </message>
+    <message>
+        <source>Factor applied to pixels; 0: 1/255 for uint8, else 1</source>
+        <translation>应用于像素的系数；0：uint8 为 1/255，否则为 1</translation>
+    </message>
+    <message>
+        <source>Context</source>
+        <translation>上下文</translation>
+    </message>
+    <message>
+        <source>Tokens per window (text) or sequence length (synthetic)</source>
+        <translation>每个窗口的词元数（文本）或序列长度（合成）</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>Seed of the synthetic inputs</source>
+        <translation>合成输入的随机种子</translation>
+    </message>
+    <message>
+        <source>Add dataset</source>
+        <translation>添加数据集</translation>
+    </message>
+    <message>
+        <source>Remove dataset</source>
+        <translation>移除数据集</translation>
+    </message>
+    <message>
+        <source>Rename dataset</source>
+        <translation>重命名数据集</translation>
+    </message>
+    <message>
+        <source>'%1' is not a number</source>
+        <translation>'%1' 不是数字</translation>
+    </message>
+    <message>
+        <source>Edit dataset</source>
+        <translation>编辑数据集</translation>
+    </message>
+    <message>
+        <source>Image Folder</source>
+        <translation>图像文件夹</translation>
+    </message>
+    <message>
+        <source>Choose File</source>
+        <translation>选择文件</translation>
+    </message>
+    <message>
+        <source>Text (*.txt);;All files (*)</source>
+        <translation>文本 (*.txt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>NumPy arrays (*.npy);;All files (*)</source>
+        <translation>NumPy 数组 (*.npy);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Add the data the pipeline calibrates, trains and evaluates on.</source>
+        <translation>添加流水线用于校准、训练和评估的数据。</translation>
+    </message>
+    <message>
+        <source>Reading…</source>
+        <translation>正在读取…</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::widgets::DatasetPreview</name>
+    <message>
+        <source>images %1 %2</source>
+        <translation>图像 %1 %2</translation>
+    </message>
+    <message>
+        <source> · labels %1 %2</source>
+        <translation> · 标签 %1 %2</translation>
+    </message>
+    <message>
+        <source> · too large for thumbnails</source>
+        <translation> · 太大，无法显示缩略图</translation>
+    </message>
+    <message>
+        <source> · no thumbnails for this layout</source>
+        <translation> · 此布局无法显示缩略图</translation>
+    </message>
+    <message>
+        <source>No folder %1</source>
+        <translation>没有文件夹 %1</translation>
+    </message>
+    <message>
+        <source>%1 classes, %2 images</source>
+        <translation>%1 个类别，%2 张图像</translation>
+    </message>
+    <message>
+        <source>Cannot open %1</source>
+        <translation>无法打开 %1</translation>
+    </message>
+    <message>
+        <source>text, %1 bytes, windows of %2 tokens</source>
+        <translation>文本，%1 字节，每个窗口 %2 个词元</translation>
+    </message>
+    <message>
+        <source>%1 inputs drawn from the model's input shapes (seed %2); metrics compare with the original model</source>
+        <translation>按模型输入形状生成 %1 个输入（种子 %2）；指标与原始模型比较</translation>
+    </message>
 </context>
 <context>
     <name>autoglm::widgets::LayerTableModel</name>
@@ -737,6 +919,18 @@
     <message>
         <source>Another stage is called '%1'</source>
         <translation>已有另一个阶段名为 '%1'</translation>
+    </message>
+    <message>
+        <source>A dataset id is letters, digits, '_', '-' or '.' (at most 64 characters)</source>
+        <translation>数据集 id 由字母、数字、'_'、'-' 或 '.' 组成（至多 64 个字符）</translation>
+    </message>
+    <message>
+        <source>Another dataset is called '%1'</source>
+        <translation>已有另一个数据集名为 '%1'</translation>
+    </message>
+    <message>
+        <source>No such dataset</source>
+        <translation>没有该数据集</translation>
     </message>
 </context>
 <context>

@@ -354,4 +354,38 @@ void PipelineGraphModel::setDatasets(const std::vector<DatasetSpec>& datasets) {
     Q_EMIT changed();
 }
 
+QString PipelineGraphModel::renameDataset(const std::string& from, const std::string& to) {
+    if (from == to)
+        return {};
+    static const std::regex form("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}");
+    if (!std::regex_match(to, form))
+        return tr("A dataset id is letters, digits, '_', '-' or '.' (at most 64 characters)");
+    if (m_rest.dataset(to))
+        return tr("Another dataset is called '%1'").arg(QString::fromStdString(to));
+    auto it = std::find_if(m_rest.datasets.begin(), m_rest.datasets.end(),
+                           [&](const DatasetSpec& d) { return d.id == from; });
+    if (it == m_rest.datasets.end())
+        return tr("No such dataset");
+    it->id = to;
+    if (m_rest.evaluation.dataset == from)
+        m_rest.evaluation.dataset = to;
+    for (auto& [id, node] : m_nodes) {
+        bool touched = false;
+        for (std::string* ref : {&node.stage.calibration, &node.stage.training, &node.stage.validation})
+            if (*ref == from) {
+                *ref = to;
+                touched = true;
+            }
+        if (node.stage.kind == "evaluate" && node.stage.params.value("dataset", std::string()) == from) {
+            node.stage.params["dataset"] = to;
+            touched = true;
+        }
+        if (touched)
+            Q_EMIT nodeChanged(id);
+    }
+    Q_EMIT sourceChanged();
+    Q_EMIT changed();
+    return {};
+}
+
 } // namespace autoglm::widgets

@@ -77,6 +77,9 @@ public:
     void setDocument(const PipelineSpec& rest); // everything but the stages
     void setModelPath(const std::string& path);
     void setDatasets(const std::vector<DatasetSpec>& datasets);
+    // Renames a dataset and every reference to it (stages, evaluate parameters, the evaluation); empty when
+    // done, else why not.
+    QString renameDataset(const std::string& from, const std::string& to);
 
 Q_SIGNALS:
     void nodeAdded(int node);

@@ -2,6 +2,7 @@
 
 #include "JobController.h"
 #include "ModelLoadJob.h"
+#include "widgets/DataPanel.h"
 #include "widgets/ModelInspector.h"
 #include "widgets/PipelineCanvas.h"
 #include "widgets/PipelineDocument.h"
@@ -42,10 +43,11 @@ const char* kRecentKey = "recentFiles";
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), m_inspector(new widgets::ModelInspector(this)),
       m_document(new widgets::PipelineDocument(this)), m_canvas(new widgets::PipelineCanvas(m_document, this)),
-      m_form(new widgets::StageForm(m_document, this)), m_runPanel(new widgets::RunPanel(this)),
-      m_variants(new widgets::VariantTableModel(this)), m_plot(new widgets::TradeoffPlot(this)),
-      m_table(new widgets::VariantTable(m_variants, this)), m_jobs(new JobController(this)),
-      m_loadJob(new ModelLoadJob(this)), m_busy(new QProgressBar(this)), m_status(new QLabel(this)) {
+      m_form(new widgets::StageForm(m_document, this)), m_data(new widgets::DataPanel(m_document, this)),
+      m_runPanel(new widgets::RunPanel(this)), m_variants(new widgets::VariantTableModel(this)),
+      m_plot(new widgets::TradeoffPlot(this)), m_table(new widgets::VariantTable(m_variants, this)),
+      m_jobs(new JobController(this)), m_loadJob(new ModelLoadJob(this)), m_busy(new QProgressBar(this)),
+      m_status(new QLabel(this)) {
     setAcceptDrops(true);
     resize(1400, 860);
     createDocks();
@@ -107,6 +109,9 @@ void MainWindow::createDocks() {
     formScroll->setWidget(m_form);
     QDockWidget* canvas = addDock(m_canvas, tr("Pipeline"), "pipelineDock", Qt::LeftDockWidgetArea);
     QDockWidget* form = addDock(formScroll, tr("Stage"), "stageDock", Qt::RightDockWidgetArea);
+    QDockWidget* data = addDock(m_data, tr("Data"), "dataDock", Qt::RightDockWidgetArea);
+    tabifyDockWidget(form, data);
+    form->raise();
     QDockWidget* inspector = addDock(m_inspector, tr("Model inspector"), "inspectorDock", Qt::BottomDockWidgetArea);
     QDockWidget* run = addDock(m_runPanel, tr("Run"), "runDock", Qt::BottomDockWidgetArea);
     QDockWidget* plot = addDock(m_plot, tr("Trade-offs"), "tradeoffDock", Qt::BottomDockWidgetArea);

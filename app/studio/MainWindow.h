@@ -13,6 +13,7 @@ class QProgressBar;
 
 namespace autoglm::widgets {
 class ModelInspector;
+class DataPanel;
 class PipelineCanvas;
 class PipelineDocument;
 class RunPanel;
@@ -43,6 +44,7 @@ public:
     widgets::PipelineDocument* document() const { return m_document; }
     widgets::PipelineCanvas* canvas() const { return m_canvas; }
     widgets::StageForm* stageForm() const { return m_form; }
+    widgets::DataPanel* dataPanel() const { return m_data; }
     bool newPipeline();
     bool openPipeline(const QString& file);
     bool savePipeline();
@@ -93,6 +95,7 @@ private:
     widgets::PipelineDocument* m_document;
     widgets::PipelineCanvas* m_canvas;
     widgets::StageForm* m_form;
+    widgets::DataPanel* m_data;
     widgets::RunPanel* m_runPanel;
     widgets::VariantTableModel* m_variants;
     widgets::TradeoffPlot* m_plot;

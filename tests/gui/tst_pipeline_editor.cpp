@@ -2,6 +2,7 @@
 // and keys, the stage form's checks, undo/redo restoring exactly, and pipeline files saved and read back.
 #include "pipeline/runner/PipelineSpec.h"
 #include "widgets/ConnectionItem.h"
+#include "widgets/DataPanel.h"
 #include "widgets/PipelineCanvas.h"
 #include "widgets/PipelineDocument.h"
 #include "widgets/PipelineScene.h"
@@ -308,6 +309,54 @@ private Q_SLOTS:
         Q_EMIT id->editingFinished();
         QVERIFY(!form.message().isEmpty());
         QCOMPARE(doc.model()->stage(prune)->id, std::string("prune"));
+    }
+
+    void editsAndPreviewsData() {
+        const std::string samples = std::string(AUTOGLM_SOURCE_DIR) + "/resources/samples/fashion/";
+        PipelineDocument doc;
+        DataPanel panel(&doc);
+        QSignalSpy previewed(&panel, &DataPanel::previewShown);
+        const QString id = panel.addDataset();
+        QCOMPARE(id, QString("data"));
+        const int quant = doc.model()->addStage("quantize");
+        QCOMPARE(doc.model()->stage(quant)->calibration, std::string("data"));
+
+        auto set = [&](const std::string& field, const QString& text) {
+            auto* edit = qobject_cast<QLineEdit*>(panel.fieldEditor(field));
+            QVERIFY(edit);
+            edit->setText(text);
+            Q_EMIT edit->editingFinished();
+        };
+        set("images", QString::fromStdString(samples + "calib_images.npy"));
+        set("labels", QString::fromStdString(samples + "calib_labels.npy"));
+        QCOMPARE(doc.model()->document().dataset("data")->labels, samples + "calib_labels.npy");
+        QTRY_VERIFY_WITH_TIMEOUT(panel.thumbnailCount() == 24, 20000);
+        QVERIFY2(panel.previewSummary().contains("uint8 [1000, 1, 28, 28]"), qPrintable(panel.previewSummary()));
+        QVERIFY(panel.previewSummary().contains("labels int64 [1000]"));
+
+        set("samples", "many");
+        QVERIFY(panel.message().contains("many"));
+        QCOMPARE(doc.model()->document().dataset("data")->samples, 0);
+
+        // Renaming follows into the stages; undo puts both back.
+        set("id", "calib");
+        QVERIFY(doc.model()->document().dataset("calib"));
+        QCOMPARE(doc.model()->stage(quant)->calibration, std::string("calib"));
+        doc.undoStack()->undo();
+        QCOMPARE(doc.model()->stage(quant)->calibration, std::string("data"));
+
+        // Text: the file's start, as text.
+        QTemporaryDir dir;
+        QFile text(dir.filePath("book.txt"));
+        QVERIFY(text.open(QIODevice::WriteOnly));
+        text.write("It is a truth universally acknowledged.");
+        text.close();
+        panel.addDataset("text");
+        set("path", text.fileName());
+        QTRY_VERIFY_WITH_TIMEOUT(panel.previewText().contains("universally"), 20000);
+        QVERIFY(panel.previewSummary().contains("39 bytes"));
+        panel.removeCurrent();
+        QCOMPARE(doc.model()->document().datasets.size(), size_t(1));
     }
 
     void savesAndReadsBack() {
