@@ -595,6 +595,94 @@
         <source>Data</source>
         <translation>数据</translation>
     </message>
+    <message>
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <source>Export Chart</source>
+        <translation>导出图表</translation>
+    </message>
+    <message>
+        <source>PNG image (*.png);;SVG drawing (*.svg);;PDF (*.pdf)</source>
+        <translation>PNG 图像 (*.png);;SVG 矢量图 (*.svg);;PDF (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Could not export the chart</source>
+        <translation>无法导出图表</translation>
+    </message>
+    <message>
+        <source>Export Table</source>
+        <translation>导出表格</translation>
+    </message>
+    <message>
+        <source>CSV (*.csv)</source>
+        <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Could not export the table</source>
+        <translation>无法导出表格</translation>
+    </message>
+    <message>
+        <source>Export Report</source>
+        <translation>导出报告</translation>
+    </message>
+    <message>
+        <source>HTML (*.html)</source>
+        <translation>HTML (*.html)</translation>
+    </message>
+    <message>
+        <source>Could not export the report</source>
+        <translation>无法导出报告</translation>
+    </message>
+    <message>
+        <source>No ONNX file for this variant</source>
+        <translation>该变体没有 ONNX 文件</translation>
+    </message>
+    <message>
+        <source>Select a variant whose stages end in an Export stage, and run the pipeline.</source>
+        <translation>请选择以导出阶段结尾的变体，并运行流水线。</translation>
+    </message>
+    <message>
+        <source>Export Variant</source>
+        <translation>导出变体</translation>
+    </message>
+    <message>
+        <source>ONNX (*.onnx)</source>
+        <translation>ONNX (*.onnx)</translation>
+    </message>
+    <message>
+        <source>Could not export the variant</source>
+        <translation>无法导出变体</translation>
+    </message>
+    <message>
+        <source>Copying %1 to %2 failed</source>
+        <translation>将 %1 复制到 %2 失败</translation>
+    </message>
+    <message>
+        <source>E&amp;xport</source>
+        <translation>导出(&amp;X)</translation>
+    </message>
+    <message>
+        <source>Accuracy vs &amp;Latency Chart…</source>
+        <translation>精度-延迟图表(&amp;L)…</translation>
+    </message>
+    <message>
+        <source>Accuracy vs &amp;Size Chart…</source>
+        <translation>精度-大小图表(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>Variant &amp;Table (CSV)…</source>
+        <translation>变体表格 (CSV)(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>HTML &amp;Report…</source>
+        <translation>HTML 报告(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>Selected Variant as &amp;ONNX…</source>
+        <translation>将选中的变体导出为 ONNX(&amp;O)…</translation>
+    </message>
 </context>
 <context>
     <name>autoglm::widgets::DataPanel</name>
@@ -977,6 +1065,65 @@
     </message>
 </context>
 <context>
+    <name>autoglm::widgets::ReportWriter</name>
+    <message>
+        <source>Compression report: %1</source>
+        <translation>压缩报告：%1</translation>
+    </message>
+    <message>
+        <source>Model: %1 · status: %2 · %3</source>
+        <translation>模型：%1 · 状态：%2 · %3</translation>
+    </message>
+    <message>
+        <source>Trade-offs</source>
+        <translation>权衡</translation>
+    </message>
+    <message>
+        <source>Variants</source>
+        <translation>变体</translation>
+    </message>
+    <message>
+        <source>Variant</source>
+        <translation>变体</translation>
+    </message>
+    <message>
+        <source>Stages</source>
+        <translation>阶段</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>File size (KB)</source>
+        <translation>文件大小（KB）</translation>
+    </message>
+    <message>
+        <source>Latency (ms)</source>
+        <translation>延迟（毫秒）</translation>
+    </message>
+    <message>
+        <source>Metric</source>
+        <translation>指标</translation>
+    </message>
+    <message>
+        <source>Δ metric</source>
+        <translation>Δ 指标</translation>
+    </message>
+    <message>
+        <source>How each variant was made</source>
+        <translation>各变体的生成方式</translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation>失败：%1</translation>
+    </message>
+    <message>
+        <source>Pipeline file</source>
+        <translation>流水线文件</translation>
+    </message>
+</context>
+<context>
     <name>autoglm::widgets::RunPanel</name>
     <message>
         <source>Run</source>
@@ -1335,6 +1482,21 @@
     <message>
         <source>Could not write %1</source>
         <translation>无法写入 %1</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::widgets::TrainingPlot</name>
+    <message>
+        <source>Step</source>
+        <translation>步</translation>
+    </message>
+    <message>
+        <source>Loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>Validation</source>
+        <translation>验证</translation>
     </message>
 </context>
 <context>

@@ -7,9 +7,11 @@
 #include "widgets/PipelineCanvas.h"
 #include "widgets/PipelineDocument.h"
 #include "widgets/PipelineView.h"
+#include "widgets/ReportWriter.h"
 #include "widgets/RunPanel.h"
 #include "widgets/StageForm.h"
 #include "widgets/TradeoffPlot.h"
+#include "widgets/TrainingPlot.h"
 #include "widgets/VariantTable.h"
 #include "widgets/VariantTableModel.h"
 
@@ -21,6 +23,7 @@
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
@@ -46,8 +49,8 @@ MainWindow::MainWindow(QWidget* parent)
       m_form(new widgets::StageForm(m_document, this)), m_data(new widgets::DataPanel(m_document, this)),
       m_runPanel(new widgets::RunPanel(this)), m_variants(new widgets::VariantTableModel(this)),
       m_plot(new widgets::TradeoffPlot(this)), m_table(new widgets::VariantTable(m_variants, this)),
-      m_jobs(new JobController(this)), m_loadJob(new ModelLoadJob(this)), m_busy(new QProgressBar(this)),
-      m_status(new QLabel(this)) {
+      m_training(new widgets::TrainingPlot(this)), m_jobs(new JobController(this)), m_loadJob(new ModelLoadJob(this)),
+      m_busy(new QProgressBar(this)), m_status(new QLabel(this)) {
     setAcceptDrops(true);
     resize(1400, 860);
     createDocks();
@@ -116,11 +119,14 @@ void MainWindow::createDocks() {
     QDockWidget* run = addDock(m_runPanel, tr("Run"), "runDock", Qt::BottomDockWidgetArea);
     QDockWidget* plot = addDock(m_plot, tr("Trade-offs"), "tradeoffDock", Qt::BottomDockWidgetArea);
     QDockWidget* table = addDock(m_table, tr("Variants"), "variantDock", Qt::BottomDockWidgetArea);
+    QDockWidget* training = addDock(m_training, tr("Training"), "trainingDock", Qt::BottomDockWidgetArea);
     // Bottom row: the inspector, run and table share tabs on the left, the plots sit beside them.
     splitDockWidget(inspector, plot, Qt::Horizontal);
     tabifyDockWidget(inspector, run);
     tabifyDockWidget(run, table);
+    tabifyDockWidget(plot, training);
     inspector->raise();
+    plot->raise();
     resizeDocks({canvas, form}, {900, 420}, Qt::Horizontal);
     resizeDocks({canvas, inspector}, {470, 360}, Qt::Vertical);
     resizeDocks({inspector, plot}, {800, 600}, Qt::Horizontal);
@@ -138,6 +144,8 @@ void MainWindow::connectRun() {
     connect(m_jobs, &JobController::stageFailed, m_runPanel, &RunPanel::stageFailed);
     connect(m_jobs, &JobController::stageCancelled, m_runPanel, &RunPanel::stageCancelled);
     connect(m_jobs, &JobController::variantMeasured, m_variants, &widgets::VariantTableModel::addVariant);
+    connect(m_jobs, &JobController::stageMetric, m_training, &widgets::TrainingPlot::addMetrics);
+    connect(m_jobs, &JobController::planned, m_training, &widgets::TrainingPlot::clear);
     connect(m_variants, &widgets::VariantTableModel::resultsChanged, this,
             [this] { m_plot->setResults(m_variants->results()); });
     connect(m_jobs, &JobController::finished, this, [this](const RunResults& results) {
@@ -172,6 +180,74 @@ QString MainWindow::runOutputDir() const {
     }
     return QDir(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation))
         .filePath("runs/untitled-" + QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss"));
+}
+
+QString MainWindow::chooseFile(const QString& title, const QString& suggested, const QString& filter) {
+    return QFileDialog::getSaveFileName(this, title, suggested, filter);
+}
+
+bool MainWindow::exportChart(int axis, const QString& chosen) {
+    const QString file = chosen.isEmpty() ? chooseFile(tr("Export Chart"), m_jobs->outputDir() + "/tradeoff.png",
+                                                       tr("PNG image (*.png);;SVG drawing (*.svg);;PDF (*.pdf)"))
+                                          : chosen;
+    if (file.isEmpty())
+        return false;
+    const QString error = m_plot->saveChart(widgets::TradeoffPlot::Axis(axis), file);
+    if (!error.isEmpty())
+        showError(tr("Could not export the chart"), error);
+    return error.isEmpty();
+}
+
+bool MainWindow::exportTable(const QString& chosen) {
+    const QString file = chosen.isEmpty()
+                             ? chooseFile(tr("Export Table"), m_jobs->outputDir() + "/variants.csv", tr("CSV (*.csv)"))
+                             : chosen;
+    if (file.isEmpty())
+        return false;
+    const QString error = widgets::saveVariantCsv(m_variants->results(), file);
+    if (!error.isEmpty())
+        showError(tr("Could not export the table"), error);
+    return error.isEmpty();
+}
+
+bool MainWindow::exportReport(const QString& chosen) {
+    const QString file =
+        chosen.isEmpty() ? chooseFile(tr("Export Report"), m_jobs->outputDir() + "/report.html", tr("HTML (*.html)"))
+                         : chosen;
+    if (file.isEmpty())
+        return false;
+    m_plot->setResults(m_variants->results()); // drawn now, so the embedded charts are current
+    const QString error = widgets::saveHtmlReport(m_variants->results(), m_document->model()->toSpec(), m_plot, file);
+    if (!error.isEmpty())
+        showError(tr("Could not export the report"), error);
+    return error.isEmpty();
+}
+
+bool MainWindow::exportVariantModel(const QString& chosen) {
+    // The run wrote the variant's ONNX file through its export stage; this copies that file.
+    const RunResults& results = m_variants->results();
+    const VariantResult* v = results.variant(m_table->selectedVariant().toStdString());
+    if (!v || v->file.empty()) {
+        showError(tr("No ONNX file for this variant"),
+                  tr("Select a variant whose stages end in an Export stage, and run the pipeline."));
+        return false;
+    }
+    const QString source = QDir(m_jobs->outputDir()).filePath(QString::fromStdString(v->file));
+    const QString file =
+        chosen.isEmpty() ? chooseFile(tr("Export Variant"), QFileInfo(source).fileName(), tr("ONNX (*.onnx)")) : chosen;
+    if (file.isEmpty())
+        return false;
+    const QString part = file + ".part";
+    QFile::remove(part);
+    bool ok = QFile::copy(source, part);
+    if (ok) {
+        QFile::remove(file);
+        ok = QFile::rename(part, file);
+    }
+    QFile::remove(part);
+    if (!ok)
+        showError(tr("Could not export the variant"), tr("Copying %1 to %2 failed").arg(source, file));
+    return ok;
 }
 
 bool MainWindow::runPipeline() {
@@ -333,6 +409,19 @@ void MainWindow::createMenus() {
     redo->setShortcut(QKeySequence::Redo);
     edit->addAction(undo);
     edit->addAction(redo);
+
+    QMenu* exports = menuBar()->addMenu(tr("E&xport"));
+    exports->addAction(tr("Accuracy vs &Latency Chart…"), this,
+                       [this] { exportChart(widgets::TradeoffPlot::Latency); });
+    exports->addAction(tr("Accuracy vs &Size Chart…"), this, [this] { exportChart(widgets::TradeoffPlot::Size); });
+    exports->addAction(tr("Variant &Table (CSV)…"), this, [this] { exportTable(); });
+    exports->addAction(tr("HTML &Report…"), this, [this] { exportReport(); });
+    exports->addAction(tr("Selected Variant as &ONNX…"), this, [this] { exportVariantModel(); });
+    // Exports need a run's results.
+    connect(exports, &QMenu::aboutToShow, this, [this, exports] {
+        for (QAction* a : exports->actions())
+            a->setEnabled(!m_variants->results().original.id.empty());
+    });
 
     QMenu* run = menuBar()->addMenu(tr("&Run"));
     run->addAction(tr("&Run Pipeline"), this, &MainWindow::runPipeline)->setShortcut(QKeySequence(tr("Ctrl+R")));

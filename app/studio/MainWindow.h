@@ -19,6 +19,7 @@ class PipelineDocument;
 class RunPanel;
 class StageForm;
 class TradeoffPlot;
+class TrainingPlot;
 class VariantTable;
 class VariantTableModel;
 } // namespace autoglm::widgets
@@ -58,6 +59,13 @@ public:
     widgets::TradeoffPlot* tradeoffPlot() const { return m_plot; }
     widgets::VariantTableModel* variants() const { return m_variants; }
     widgets::VariantTable* variantTable() const { return m_table; }
+    widgets::TrainingPlot* trainingPlot() const { return m_training; }
+    // Exports of the last run; `file` chosen by a dialog when empty. False (after telling the user) when
+    // nothing was written.
+    bool exportChart(int axis, const QString& file = QString());
+    bool exportTable(const QString& file = QString());
+    bool exportReport(const QString& file = QString());
+    bool exportVariantModel(const QString& file = QString());
     // Opens a model or a pipeline file, by its kind.
     void openPath(const QString& path);
     // What closing with unsaved changes does: asked by a dialog unless a test sets an answer
@@ -79,6 +87,7 @@ protected:
 private:
     void createDocks();
     void connectRun();
+    QString chooseFile(const QString& title, const QString& suggested, const QString& filter);
     QDockWidget* addDock(QWidget* widget, const QString& title, const QString& name, Qt::DockWidgetArea area);
     // True when the pipeline may be replaced: saved, discarded, or unchanged.
     bool maybeSave();
@@ -100,6 +109,7 @@ private:
     widgets::VariantTableModel* m_variants;
     widgets::TradeoffPlot* m_plot;
     widgets::VariantTable* m_table;
+    widgets::TrainingPlot* m_training;
     JobController* m_jobs;
     QMenu* m_viewMenu = nullptr;
     std::function<int()> m_unsavedAnswer;

@@ -12,6 +12,7 @@
 #include "widgets/StageKinds.h"
 #include "widgets/StageNodeItem.h"
 #include "widgets/TradeoffPlot.h"
+#include "widgets/TrainingPlot.h"
 #include "widgets/VariantTable.h"
 #include "widgets/VariantTableModel.h"
 
@@ -225,12 +226,41 @@ private Q_SLOTS:
         QCOMPARE(window.tradeoffPlot()->selectedVariant(), QString("quantize"));
         QCOMPARE(window.variantTable()->selectedVariant(), QString("quantize"));
 
+        // The table, the report and the training curves (none here: no distill stage).
+        QVERIFY(window.exportTable(dir.path() + "/variants.csv"));
+        QFile csv(dir.path() + "/variants.csv");
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        QCOMPARE(csv.readAll().count('\n'), 4); // header, the original, two variants
+        QVERIFY(window.exportReport(dir.path() + "/report.html"));
+        QFile html(dir.path() + "/report.html");
+        QVERIFY(html.open(QIODevice::ReadOnly));
+        const QByteArray page = html.readAll();
+        QCOMPARE(page.count("data:image/png;base64,"), 2);
+        QVERIFY(page.contains("quantize_2") && page.contains("calibration"));
+        QVERIFY(!window.exportVariantModel(dir.path() + "/x.onnx")); // no export stage: nothing to copy
         // Charts export.
         for (const QString& suffix : {QString("png"), QString("svg"), QString("pdf")}) {
             const QString file = dir.path() + "/chart." + suffix;
             QVERIFY(window.tradeoffPlot()->saveChart(TradeoffPlot::Latency, file).isEmpty());
             QVERIFY(QFileInfo(file).size() > 500);
         }
+    }
+
+    void drawsDistillationCurves() {
+        QTemporaryDir dir;
+        MainWindow window;
+        window.document()->model()->setModelPath(kFashion.toStdString());
+        addSampleData(window.document(), 100);
+        const int distill = window.document()->model()->addStage("distill");
+        window.document()->model()->setParams(distill, {{"steps", 6}, {"validate_every", 3}, {"batch_size", 16}});
+        QVERIFY2(window.document()->problem().isEmpty(), qPrintable(window.document()->problem()));
+        QVERIFY(window.savePipelineAs(dir.path() + "/distill.autoglm.json"));
+        QSignalSpy ended(&window, &MainWindow::runEnded);
+        QVERIFY(window.runPipeline());
+        QVERIFY(ended.wait(600000));
+        QCOMPARE(ended.front().at(0).toString(), QString("complete"));
+        QCOMPARE(window.trainingPlot()->pointCount("distill", "loss"), 6);
+        QVERIFY(window.trainingPlot()->pointCount("distill", "validation KL") >= 2);
     }
 
     void cancelsARun() {
