@@ -35,6 +35,7 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QThread>
 #include <QUndoStack>
 
 namespace autoglm::studio {
@@ -255,7 +256,9 @@ bool MainWindow::runPipeline() {
         return false;
     RunOptions options;
     options.outputDir = runOutputDir().toStdString();
-    options.threads = QSettings().value("threads", 0).toInt();
+    // By default every core but one computes: the one left keeps the window responsive while LibTorch's
+    // threads spin (on a 2-core machine, two spinning threads starved the GUI for ~100 ms at a time).
+    options.threads = QSettings().value("threads", std::max(1, QThread::idealThreadCount() - 1)).toInt();
     m_variants->clear();
     const QString error = m_jobs->start(m_document->model()->toSpec(), options);
     if (!error.isEmpty()) {

@@ -185,6 +185,7 @@ private Q_SLOTS:
         QVERIFY(window.runPanel()->runButton()->isEnabled());
         QVERIFY(window.savePipelineAs(dir.path() + "/mouse.autoglm.json"));
 
+        QTest::qWait(300); // what building the pipeline left to paint is painted before the user clicks Run
         QSignalSpy ended(&window, &MainWindow::runEnded);
         int measured = 0;
         connect(window.jobs(), &autoglm::studio::JobController::variantMeasured, this, [&] {
