@@ -1378,6 +1378,30 @@
         <source>Edit pipeline</source>
         <translation>编辑流水线</translation>
     </message>
+    <message>
+        <source>(no sweep)</source>
+        <translation>（不扫描）</translation>
+    </message>
+    <message>
+        <source>Repeat this stage and the ones after it once per value: one variant per value</source>
+        <translation>对每个取值重复此阶段及其后续阶段：每个取值一个变体</translation>
+    </message>
+    <message>
+        <source>Sweep</source>
+        <translation>扫描</translation>
+    </message>
+    <message>
+        <source>values, separated by commas</source>
+        <translation>取值，以逗号分隔</translation>
+    </message>
+    <message>
+        <source>Sweep values</source>
+        <translation>扫描取值</translation>
+    </message>
+    <message>
+        <source>Edit sweep</source>
+        <translation>编辑扫描</translation>
+    </message>
 </context>
 <context>
     <name>autoglm::widgets::StageKinds</name>

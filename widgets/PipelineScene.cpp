@@ -45,7 +45,11 @@ PipelineScene::PipelineScene(PipelineDocument* document, QObject* parent)
     connect(model, &Model::nodeRemoved, this, &PipelineScene::removeNodeItem);
     connect(model, &Model::nodeChanged, this, &PipelineScene::refreshText);
     connect(model, &Model::connectionChanged, this, &PipelineScene::refreshConnection);
-    connect(model, &Model::sourceChanged, this, [this] { refreshText(Model::kSourceNode); });
+    // The document holds the source's model and the sweeps, which every node's title shows.
+    connect(model, &Model::sourceChanged, this, [this] {
+        for (const auto& [node, item] : m_nodes)
+            refreshText(node);
+    });
     connect(model, &Model::nodeMoved, this, [this](int node) {
         if (StageNodeItem* item = nodeItem(node)) {
             m_following = true;
@@ -250,7 +254,14 @@ void PipelineScene::refreshText(int node) {
         return;
     }
     const StageSpec* stage = model->stage(node);
-    item->setText(QString::fromStdString(stage->label.empty() ? stage->id : stage->label), stageSubtitle(*stage));
+    QString title = QString::fromStdString(stage->label.empty() ? stage->id : stage->label);
+    size_t copies = 1;
+    for (const auto& sweep : model->document().sweeps)
+        if (sweep.stage == stage->id)
+            copies *= sweep.values.size();
+    if (copies > 1)
+        title += QString(" ×%1").arg(copies); // a sweep: this stage and its children run once per value
+    item->setText(title, stageSubtitle(*stage));
 }
 
 void PipelineScene::refreshConnection(int child) {

@@ -196,6 +196,24 @@ void StageForm::buildStage() {
         m_form->addRow(label, editor);
         m_params[field.key] = editor;
     }
+    if (stageSchema(stage->kind).empty())
+        return;
+    // One sweep per stage here (a file may hold more; those are kept as they are).
+    auto* param = new QComboBox(m_body);
+    param->addItem(tr("(no sweep)"), QString());
+    for (const StageField& field : stageSchema(stage->kind))
+        if (field.type == StageFieldType::Int || field.type == StageFieldType::Double ||
+            field.type == StageFieldType::Choice)
+            param->addItem(schemaText(field.label), QString::fromStdString(field.key));
+    param->setToolTip(tr("Repeat this stage and the ones after it once per value: one variant per value"));
+    connect(param, &QComboBox::activated, this, [this] { commitSweep(); });
+    m_form->addRow(tr("Sweep"), param);
+    m_fields["sweep.param"] = param;
+    auto* values = new QLineEdit(m_body);
+    values->setPlaceholderText(tr("values, separated by commas"));
+    connect(values, &QLineEdit::editingFinished, this, [this] { commitSweep(); });
+    m_form->addRow(tr("Sweep values"), values);
+    m_fields["sweep.values"] = values;
 }
 
 QWidget* StageForm::makeEditor(const StageField& field) {
@@ -306,6 +324,19 @@ void StageForm::refresh() {
             fillDatasets(combo, *value, true);
     if (auto* output = static_cast<QLineEdit*>(fieldEditor("output")))
         output->setText(QString::fromStdString(stage->output));
+    if (auto* param = static_cast<QComboBox*>(fieldEditor("sweep.param"))) {
+        const auto& sweeps = model->document().sweeps;
+        auto sweep =
+            std::find_if(sweeps.begin(), sweeps.end(), [&](const SweepSpec& w) { return w.stage == stage->id; });
+        QStringList values;
+        if (sweep != sweeps.end())
+            for (const auto& v : sweep->values)
+                values << valueText(v);
+        // Without a sweep the chosen parameter stays, waiting for its values.
+        if (sweep != sweeps.end())
+            param->setCurrentIndex(std::max(param->findData(QString::fromStdString(sweep->param)), 0));
+        static_cast<QLineEdit*>(fieldEditor("sweep.values"))->setText(values.join(", "));
+    }
 
     // Complete parameters (defaults filled in), so every editor shows what the pass will use.
     auto parsed = parseStageParams(stage->kind, stage->params, stage->id);
@@ -396,6 +427,61 @@ void StageForm::commitParam(const StageField& field) {
     m_document->edit(
         tr("Set %1").arg(schemaText(field.label)), [&](Model& m) { return m.setParams(node, params); },
         PipelineDocument::mergeKeyFor(QString("param %1 %2").arg(node).arg(QString::fromStdString(field.key))));
+}
+
+void StageForm::commitSweep() {
+    const StageSpec* stage = m_document->model()->stage(m_node);
+    if (m_refreshing || !stage)
+        return;
+    const std::string key = static_cast<QComboBox*>(m_fields["sweep.param"])->currentData().toString().toStdString();
+    const QString text = static_cast<QLineEdit*>(m_fields["sweep.values"])->text().trimmed();
+    PipelineSpec doc = m_document->model()->document();
+    auto it =
+        std::find_if(doc.sweeps.begin(), doc.sweeps.end(), [&](const SweepSpec& w) { return w.stage == stage->id; });
+    if (key.empty() || text.isEmpty()) {
+        if (key.empty() && it != doc.sweeps.end())
+            doc.sweeps.erase(it);
+        else
+            return; // a parameter chosen, its values still to come
+    } else {
+        const StageField* field = findStageField(stage->kind, key);
+        SweepSpec sweep{stage->id, key, {}};
+        for (const QString& item : text.split(',', Qt::SkipEmptyParts)) {
+            const QString v = item.trimmed();
+            bool ok = true;
+            if (field->type == StageFieldType::Int ||
+                (field->type == StageFieldType::Choice && field->choices.front().is_number_integer()))
+                sweep.values.push_back(v.toLongLong(&ok));
+            else if (field->type == StageFieldType::Double)
+                sweep.values.push_back(QLocale::c().toDouble(v, &ok));
+            else
+                sweep.values.push_back(v.toStdString());
+            if (!ok) {
+                showMessage(tr("%1: '%2' is not %3")
+                                .arg(schemaText(field->label), v,
+                                     field->type == StageFieldType::Double ? tr("a number") : tr("an integer")));
+                refresh();
+                return;
+            }
+        }
+        if (it != doc.sweeps.end())
+            *it = sweep;
+        else
+            doc.sweeps.push_back(sweep);
+    }
+    // Each value goes through the pass, as the CLI checks it.
+    PipelineSpec candidate = m_document->model()->toSpec();
+    candidate.sweeps = doc.sweeps;
+    if (const Status s = candidate.validate(); !s && s.message().rfind("sweeps[", 0) == 0) {
+        showMessage(QString::fromStdString(s.message()));
+        refresh();
+        return;
+    }
+    showMessage({});
+    m_document->edit(tr("Edit sweep"), [&](Model& m) {
+        m.setDocument(doc);
+        return true;
+    });
 }
 
 void StageForm::commitStageField(const std::string& name) {

@@ -34,7 +34,7 @@ public:
     // The editor of parameter `key` (a QComboBox, QLineEdit or QCheckBox), or null.
     QWidget* editor(const std::string& key) const;
     // The editor of a stage or pipeline field: "id", "label", "calibration", "training", "validation",
-    // "output", "name", "evaluation.dataset", "evaluation.samples".
+    // "output", "sweep.param", "sweep.values", "name", "evaluation.dataset", "evaluation.samples".
     QWidget* fieldEditor(const std::string& name) const;
     // The last refusal (empty when the last edit went through).
     QString message() const;
@@ -50,6 +50,7 @@ private:
     void commitParam(const StageField& field);
     void commitStageField(const std::string& name);
     void commitSource(const std::string& name);
+    void commitSweep();
     void showMessage(const QString& message);
     void fillDatasets(QComboBox* combo, const std::string& current, bool allowNone);
 

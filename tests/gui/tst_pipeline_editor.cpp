@@ -303,6 +303,24 @@ private Q_SLOTS:
         keepLast->click();
         QCOMPARE(doc.model()->stage(prune)->params["layers"]["keep_last"], nlohmann::json(true));
 
+        // A sweep: values checked by the pass one by one.
+        auto* sweepParam = qobject_cast<QComboBox*>(form.fieldEditor("sweep.param"));
+        auto* sweepValues = qobject_cast<QLineEdit*>(form.fieldEditor("sweep.values"));
+        QVERIFY(sweepParam && sweepValues);
+        sweepParam->setCurrentIndex(sweepParam->findData("sparsity"));
+        Q_EMIT sweepParam->activated(sweepParam->currentIndex());
+        sweepValues->setText("0.25, 0.5, 1.5");
+        Q_EMIT sweepValues->editingFinished();
+        QVERIFY2(form.message().contains("sparsity is 1.5"), qPrintable(form.message()));
+        QVERIFY(doc.model()->document().sweeps.empty());
+        sweepValues->setText("0.25, 0.5, 0.75");
+        Q_EMIT sweepValues->editingFinished();
+        QCOMPARE(doc.model()->document().sweeps.size(), size_t(1));
+        QCOMPARE(doc.model()->document().sweeps[0].values.size(), size_t(3));
+        sweepParam->setCurrentIndex(0);
+        Q_EMIT sweepParam->activated(0);
+        QVERIFY(doc.model()->document().sweeps.empty());
+
         // Stage ids are checked too.
         auto* id = qobject_cast<QLineEdit*>(form.fieldEditor("id"));
         id->setText("source");
