@@ -683,6 +683,10 @@
         <source>Selected Variant as &amp;ONNX…</source>
         <translation>将选中的变体导出为 ONNX(&amp;O)…</translation>
     </message>
+    <message>
+        <source>&amp;Preferences…</source>
+        <translation>首选项(&amp;P)…</translation>
+    </message>
 </context>
 <context>
     <name>autoglm::widgets::DataPanel</name>
@@ -1234,6 +1238,65 @@
     <message>
         <source>estimating…</source>
         <translation>正在估算…</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::widgets::SettingsDialog</name>
+    <message>
+        <source>Preferences</source>
+        <translation>首选项</translation>
+    </message>
+    <message>
+        <source>Automatic (all cores but one)</source>
+        <translation>自动（除一个核心外全部）</translation>
+    </message>
+    <message>
+        <source>Compute threads of a run</source>
+        <translation>运行使用的计算线程数</translation>
+    </message>
+    <message>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <source>CUDA GPU</source>
+        <translation>CUDA GPU</translation>
+    </message>
+    <message>
+        <source>System language</source>
+        <translation>系统语言</translation>
+    </message>
+    <message>
+        <source>Follow the system</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>深色</translation>
+    </message>
+    <message>
+        <source>Threads</source>
+        <translation>线程</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>Theme</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <source>Language and theme apply when the studio starts next.</source>
+        <translation>语言和主题将在下次启动时生效。</translation>
     </message>
 </context>
 <context>

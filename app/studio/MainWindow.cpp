@@ -2,6 +2,7 @@
 
 #include "JobController.h"
 #include "ModelLoadJob.h"
+#include "pipeline/exec/Executor.h"
 #include "widgets/DataPanel.h"
 #include "widgets/ModelInspector.h"
 #include "widgets/PipelineCanvas.h"
@@ -9,6 +10,7 @@
 #include "widgets/PipelineView.h"
 #include "widgets/ReportWriter.h"
 #include "widgets/RunPanel.h"
+#include "widgets/SettingsDialog.h"
 #include "widgets/StageForm.h"
 #include "widgets/TradeoffPlot.h"
 #include "widgets/TrainingPlot.h"
@@ -256,9 +258,10 @@ bool MainWindow::runPipeline() {
         return false;
     RunOptions options;
     options.outputDir = runOutputDir().toStdString();
-    // By default every core but one computes: the one left keeps the window responsive while LibTorch's
-    // threads spin (on a 2-core machine, two spinning threads starved the GUI for ~100 ms at a time).
-    options.threads = QSettings().value("threads", std::max(1, QThread::idealThreadCount() - 1)).toInt();
+    // By default every core but one computes: the one left keeps the window responsive.
+    const widgets::StudioSettings settings = widgets::StudioSettings::load();
+    options.threads = settings.runThreads();
+    options.device = settings.device.toStdString();
     m_variants->clear();
     const QString error = m_jobs->start(m_document->model()->toSpec(), options);
     if (!error.isEmpty()) {
@@ -412,6 +415,14 @@ void MainWindow::createMenus() {
     redo->setShortcut(QKeySequence::Redo);
     edit->addAction(undo);
     edit->addAction(redo);
+    edit->addSeparator();
+    edit->addAction(tr("&Preferences…"), this,
+                    [this] {
+                        widgets::SettingsDialog dialog(widgets::StudioSettings::load(), cudaAvailable(), this);
+                        if (dialog.exec() == QDialog::Accepted)
+                            dialog.settings().save();
+                    })
+        ->setShortcut(QKeySequence::Preferences);
 
     QMenu* exports = menuBar()->addMenu(tr("E&xport"));
     exports->addAction(tr("Accuracy vs &Latency Chart…"), this,

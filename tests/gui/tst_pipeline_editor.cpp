@@ -7,6 +7,7 @@
 #include "widgets/PipelineDocument.h"
 #include "widgets/PipelineScene.h"
 #include "widgets/PipelineView.h"
+#include "widgets/SettingsDialog.h"
 #include "widgets/StageForm.h"
 #include "widgets/StageKinds.h"
 #include "widgets/StageNodeItem.h"
@@ -15,7 +16,9 @@
 #include <QComboBox>
 #include <QLineEdit>
 #include <QMimeData>
+#include <QSettings>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QUndoStack>
 #include <QtTest>
@@ -375,6 +378,27 @@ private Q_SLOTS:
         QVERIFY(panel.previewSummary().contains("39 bytes"));
         panel.removeCurrent();
         QCOMPARE(doc.model()->document().datasets.size(), size_t(1));
+    }
+
+    void keepsPreferences() {
+        QCoreApplication::setOrganizationName("Open-AutoGLM-tests");
+        QSettings().clear();
+        StudioSettings defaults = StudioSettings::load();
+        QCOMPARE(defaults.threads, 0);
+        QVERIFY(defaults.runThreads() >= 1);
+        SettingsDialog noGpu(defaults, false);
+        QCOMPARE(noGpu.device()->count(), 1); // CUDA only offered when there is a device
+        SettingsDialog dialog(defaults, true);
+        dialog.threads()->setValue(3);
+        dialog.device()->setCurrentIndex(dialog.device()->findData("cuda"));
+        dialog.language()->setCurrentIndex(dialog.language()->findData("zh_CN"));
+        dialog.settings().save();
+        const StudioSettings saved = StudioSettings::load();
+        QCOMPARE(saved.threads, 3);
+        QCOMPARE(saved.runThreads(), 3);
+        QCOMPARE(saved.device, QString("cuda"));
+        QCOMPARE(saved.language, QString("zh_CN"));
+        QSettings().clear();
     }
 
     void savesAndReadsBack() {
