@@ -25,6 +25,8 @@ Command generateCommand();
 Command compressCommand();
 Command runCommand();
 Command mergeCommand();
+Command tuneCommand();
+Command sensitivityCommand();
 
 // The --device option every running command takes ("cpu" or "cuda").
 OptionSpec deviceOption();

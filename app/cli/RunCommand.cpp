@@ -128,20 +128,20 @@ int finish(const RunResults& results, const ParsedArgs& args, const fs::path& ou
 
 int runRun(const ParsedArgs& args) {
     const fs::path file = args.positional[0];
-    auto spec = loadPipelineFile(file);
-    if (!spec)
-        return fail(spec.message());
     RunOptions options;
-    std::string stem = file.filename().string();
-    if (const auto at = stem.find(".autoglm.json"); at != std::string::npos)
-        stem = stem.substr(0, at);
-    options.outputDir = args.value("out", stem + "-results");
     if (args.has("shard")) {
         auto shard = parseShard(args.value("shard"));
         if (!shard)
             return fail(shard.message());
         std::tie(options.shardIndex, options.shardCount) = shard.value();
     }
+    auto spec = loadPipelineFile(file);
+    if (!spec)
+        return fail(spec.message());
+    std::string stem = file.filename().string();
+    if (const auto at = stem.find(".autoglm.json"); at != std::string::npos)
+        stem = stem.substr(0, at);
+    options.outputDir = args.value("out", stem + "-results");
     auto threads = args.integer("threads", 0, 0, 4096);
     if (!threads)
         return fail(threads.message());

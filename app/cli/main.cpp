@@ -12,7 +12,7 @@ namespace {
 
 std::vector<Command> commands() {
     return {infoCommand(), runModelCommand(), evalCommand(), benchCommand(), generateCommand(), compressCommand(),
-            runCommand(),  mergeCommand()};
+            runCommand(),  mergeCommand(),   tuneCommand(),    sensitivityCommand()};
 }
 
 void printUsage() {

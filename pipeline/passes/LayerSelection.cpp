@@ -153,4 +153,11 @@ Result<LayerChoice> chooseLayers(const Model& model, const LayerSelection& selec
     return choice;
 }
 
+std::string globLiteral(const std::string& name) {
+    std::string out;
+    for (char c : name)
+        out += (c == '*' || c == '?' || c == '[' || c == '\\') ? std::string("[") + c + "]" : std::string(1, c);
+    return out;
+}
+
 } // namespace autoglm

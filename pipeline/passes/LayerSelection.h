@@ -51,5 +51,7 @@ Result<LayerChoice> chooseLayers(const Model& model, const LayerSelection& selec
 
 // Shell-style pattern match ('*', '?', '[...]').
 bool globMatch(const std::string& pattern, const std::string& text);
+// A pattern that matches exactly `name` (whose '*', '?' and '[' are taken literally).
+std::string globLiteral(const std::string& name);
 
 } // namespace autoglm

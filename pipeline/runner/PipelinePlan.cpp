@@ -14,11 +14,14 @@ std::string valueText(const nlohmann::json& v) { return v.is_string() ? v.get<st
 std::string plannedId(const std::string& specId, const std::map<std::string, nlohmann::json>& assignments) {
     std::string id = specId;
     char separator = '@';
-    for (const auto& [key, value] : assignments) {
-        const bool own = key.compare(0, specId.size() + 1, specId + ".") == 0;
-        id += separator + (own ? key.substr(specId.size() + 1) : key) + "=" + valueText(value);
-        separator = ',';
-    }
+    for (bool ownPass : {true, false}) // the stage's own values first, then those it inherits
+        for (const auto& [key, value] : assignments) {
+            const bool own = key.compare(0, specId.size() + 1, specId + ".") == 0;
+            if (own != ownPass)
+                continue;
+            id += separator + (own ? key.substr(specId.size() + 1) : key) + "=" + valueText(value);
+            separator = ',';
+        }
     return id;
 }
 

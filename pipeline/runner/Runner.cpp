@@ -60,7 +60,9 @@ public:
 
 private:
     void emit(RunEvent event) {
-        event.overall = std::clamp((m_unitsDone + event.fraction) / std::max(1.0, m_units), 0.0, 1.0);
+        // Never backwards: a failed stage ends its share early.
+        m_overall = std::max(m_overall, std::clamp((m_unitsDone + event.fraction) / std::max(1.0, m_units), 0.0, 1.0));
+        event.overall = m_overall;
         if (m_onEvent)
             m_onEvent(event);
     }
@@ -95,6 +97,7 @@ private:
     std::map<std::pair<std::string, int64_t>, std::unique_ptr<VariantEvaluator>> m_evaluators;
     double m_units = 1;
     double m_unitsDone = 0;
+    double m_overall = 0;
 };
 
 Result<std::shared_ptr<const LoadedDataset>> PipelineRun::dataset(const std::string& id) {
@@ -379,13 +382,13 @@ Result<RunResults> PipelineRun::execute() {
         }
         m_results.original = row;
     }
-    emit(makeEvent(RunEventKind::StageFinished, "original", "measure", 1, "measured the original"));
-    finishUnit();
     {
         RunEvent measured = makeEvent(RunEventKind::VariantMeasured, "original", "measure", 1, "measured original");
         measured.variant = &m_results.original;
         emit(measured);
     }
+    emit(makeEvent(RunEventKind::StageFinished, "original", "measure", 1, "measured the original"));
+    finishUnit();
 
     // Which planned stages this shard needs, and how many of its children still want each one's model.
     std::map<size_t, int> waiting;

@@ -3,6 +3,7 @@
 #include "pipeline/io/Npy.h"
 #include "pipeline/ir/TensorUtil.h"
 
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -53,7 +54,7 @@ class CliTest : public QObject {
 private Q_SLOTS:
     void helpOnEveryCommand() {
         QCOMPARE(cli({"--help"}).exitCode, 0);
-        for (const char* command : {"info", "run-model", "eval", "bench", "generate", "compress"}) {
+        for (const char* command : {"info", "run-model", "eval", "bench", "generate", "compress", "run", "merge", "tune", "sensitivity"}) {
             const CliRun r = cli({command, "--help"});
             QCOMPARE(r.exitCode, 0);
             QVERIFY2(r.out.startsWith(QString("usage: autoglm ") + command), qPrintable(r.out));
@@ -275,6 +276,76 @@ private Q_SLOTS:
             "cannot create");
         QVERIFY(!fs::exists(out.toStdString()));
         QVERIFY(fs::is_empty(dir.path().toStdString()));
+    }
+
+    // `run` with shards on the command line, then `merge`: the cluster workflow of docs/PIPELINES.md.
+    void runShardsAndMerge() {
+        requireFixtures();
+        QTemporaryDir dir;
+        const QString root = dir.path();
+        const QString pipeline = root + "/sweep.autoglm.json";
+        QFile file(pipeline);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QString(R"({"format": "autoglm-pipeline", "version": 1, "name": "cli sweep",
+            "model": "%1/fashion_cnn.onnx",
+            "datasets": {"test": {"kind": "images", "images": "%1/fashion_test_images.npy",
+                                  "labels": "%1/fashion_test_labels.npy", "samples": 100}},
+            "stages": [{"id": "p", "kind": "prune"},
+                       {"id": "x", "kind": "export", "after": "p", "output": "{variant}.onnx"}],
+            "sweeps": [{"stage": "p", "param": "sparsity", "values": [0.2, 0.4, 0.6]}],
+            "evaluation": {"dataset": "test", "latency_iterations": 2}})")
+                       .arg(kFixtures)
+                       .toUtf8());
+        file.close();
+        const CliRun plan = cli({"run", pipeline, "--plan", "--shard", "1/2"});
+        QCOMPARE(plan.exitCode, 0);
+        QCOMPARE(plan.out.trimmed().split('\n').size(), 1); // variants 1 of 0, 1, 2
+        for (const char* shard : {"0/2", "1/2"}) {
+            const CliRun r = cli({"run", pipeline, "--shard", shard, "--out", root + "/s" + shard[0], "--threads", "2"});
+            QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+            QVERIFY2(r.err.contains("[1/"), qPrintable(r.err)); // progress lines on stderr
+        }
+        QVERIFY(QFile::exists(root + "/s0/x@p.sparsity=0.2.onnx"));
+        QVERIFY(QFile::exists(root + "/s1/x@p.sparsity=0.4.onnx"));
+        const CliRun merged = cli({"merge", root + "/s0", root + "/s1", "--out", root + "/all", "--json"});
+        QVERIFY2(merged.exitCode == 0, qPrintable(merged.err));
+        const QJsonObject j = QJsonDocument::fromJson(merged.out.toUtf8()).object();
+        QCOMPARE(j["status"].toString(), QString("complete"));
+        const QJsonArray variants = j["variants"].toArray();
+        QCOMPARE(variants.size(), 3);
+        QCOMPARE(variants[1].toObject()["id"].toString(), QString("x@p.sparsity=0.4"));
+        QVERIFY(variants[2].toObject()["sparsity"].toDouble() > 0.55);
+        QVERIFY(QFile::exists(root + "/all/results.csv"));
+
+        // Bad input: one line naming the file and the JSON path, exit status 1; a bad shard is usage.
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(R"({"format": "autoglm-pipeline", "version": 1, "model": "m.onnx",
+                       "stages": [{"id": "p", "kind": "prune", "params": {"sparsity": 3}}]})");
+        file.close();
+        const CliRun bad = cli({"run", pipeline});
+        QCOMPARE(bad.exitCode, 1);
+        expectOneLineError(bad, "stages[0].params.sparsity");
+        expectOneLineError(cli({"run", pipeline, "--shard", "2/2"}), "--shard 2/2");
+        expectOneLineError(cli({"merge", root + "/s0", root + "/s0", "--out", root + "/x"}), "given twice");
+    }
+
+    void sensitivityTable() {
+        requireFixtures();
+        const CliRun r = cli({"sensitivity", kFixtures + "/fashion_cnn.onnx", "--eval-images",
+                              kFixtures + "/fashion_test_images.npy", "--eval-labels", kFixtures + "/fashion_test_labels.npy",
+                              "--eval-samples", "100", "--no-int8", "--json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(j["metric"].toString(), QString("top-1"));
+        const QJsonArray layers = j["layers"].toArray();
+        QCOMPARE(layers.size(), 11);
+        // Conv has no INT4 form here: its cell is empty and says why; Gemm layers have one.
+        QVERIFY(layers[0].toObject()["int4_drop"].isNull());
+        QVERIFY(layers[0].toObject()["note"].toString().contains("Conv"));
+        QVERIFY(layers[9].toObject()["int4_drop"].isDouble());
+        // Pruning half of the 1-channel stem's nine weights hurts far more than pruning a wide layer.
+        QVERIFY(layers[0].toObject()["prune_drop"].toDouble() > layers[7].toObject()["prune_drop"].toDouble());
+        expectOneLineError(cli({"sensitivity", kFixtures + "/fashion_cnn.onnx"}), "give one evaluation set");
     }
 };
 
