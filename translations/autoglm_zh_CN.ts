@@ -88,7 +88,7 @@
         <translation>SparseGPT 阻尼</translation>
     </message>
     <message>
-        <source>Damping as a fraction of the Hessian's mean diagonal</source>
+        <source>Damping as a fraction of the Hessian&apos;s mean diagonal</source>
         <translation>阻尼，以 Hessian 对角线均值的比例表示</translation>
     </message>
     <message>
@@ -148,7 +148,7 @@
         <translation>4 位格式</translation>
     </message>
     <message>
-        <source>Export as opset-21 DequantizeLinear or as ONNX Runtime's MatMulNBits</source>
+        <source>Export as opset-21 DequantizeLinear or as ONNX Runtime&apos;s MatMulNBits</source>
         <translation>导出为 opset-21 DequantizeLinear 或 ONNX Runtime 的 MatMulNBits</translation>
     </message>
     <message>
@@ -280,7 +280,7 @@
         <translation>Alpha</translation>
     </message>
     <message>
-        <source>Weight of the teacher's soft labels against the hard labels</source>
+        <source>Weight of the teacher&apos;s soft labels against the hard labels</source>
         <translation>教师软标签相对硬标签的权重</translation>
     </message>
     <message>
@@ -352,7 +352,7 @@
         <translation>数据集</translation>
     </message>
     <message>
-        <source>Data this variant is measured on; empty: the pipeline's</source>
+        <source>Data this variant is measured on; empty: the pipeline&apos;s</source>
         <translation>测量该变体所用的数据；留空：使用流水线的设置</translation>
     </message>
     <message>
@@ -360,7 +360,7 @@
         <translation>样本数</translation>
     </message>
     <message>
-        <source>Samples evaluated at most; 0: all; -1: the pipeline's</source>
+        <source>Samples evaluated at most; 0: all; -1: the pipeline&apos;s</source>
         <translation>最多评估的样本数；0：全部；-1：使用流水线的设置</translation>
     </message>
 </context>
@@ -719,7 +719,7 @@
         <translation>各阶段和评估引用此数据集所用的名称</translation>
     </message>
     <message>
-        <source>images: .npy arrays; image-folder: a sub-folder per class; text: a text file; synthetic: inputs drawn from the model's input shapes</source>
+        <source>images: .npy arrays; image-folder: a sub-folder per class; text: a text file; synthetic: inputs drawn from the model&apos;s input shapes</source>
         <translation>images：.npy 数组；image-folder：每个类别一个子文件夹；text：文本文件；synthetic：按模型输入形状生成的输入</translation>
     </message>
     <message>
@@ -795,8 +795,8 @@
         <translation>重命名数据集</translation>
     </message>
     <message>
-        <source>'%1' is not a number</source>
-        <translation>'%1' 不是数字</translation>
+        <source>&apos;%1&apos; is not a number</source>
+        <translation>&apos;%1&apos; 不是数字</translation>
     </message>
     <message>
         <source>Edit dataset</source>
@@ -862,7 +862,7 @@
         <translation>文本，%1 字节，每个窗口 %2 个词元</translation>
     </message>
     <message>
-        <source>%1 inputs drawn from the model's input shapes (seed %2); metrics compare with the original model</source>
+        <source>%1 inputs drawn from the model&apos;s input shapes (seed %2); metrics compare with the original model</source>
         <translation>按模型输入形状生成 %1 个输入（种子 %2）；指标与原始模型比较</translation>
     </message>
 </context>
@@ -1005,20 +1005,20 @@
         <translation>没有该阶段</translation>
     </message>
     <message>
-        <source>A stage id is letters, digits, '_', '-' or '.' (at most 64 characters), and not 'source'</source>
-        <translation>阶段 id 由字母、数字、'_'、'-' 或 '.' 组成（至多 64 个字符），且不能是 'source'</translation>
+        <source>A stage id is letters, digits, &apos;_&apos;, &apos;-&apos; or &apos;.&apos; (at most 64 characters), and not &apos;source&apos;</source>
+        <translation>阶段 id 由字母、数字、&apos;_&apos;、&apos;-&apos; 或 &apos;.&apos; 组成（至多 64 个字符），且不能是 &apos;source&apos;</translation>
     </message>
     <message>
-        <source>Another stage is called '%1'</source>
-        <translation>已有另一个阶段名为 '%1'</translation>
+        <source>Another stage is called &apos;%1&apos;</source>
+        <translation>已有另一个阶段名为 &apos;%1&apos;</translation>
     </message>
     <message>
-        <source>A dataset id is letters, digits, '_', '-' or '.' (at most 64 characters)</source>
-        <translation>数据集 id 由字母、数字、'_'、'-' 或 '.' 组成（至多 64 个字符）</translation>
+        <source>A dataset id is letters, digits, &apos;_&apos;, &apos;-&apos; or &apos;.&apos; (at most 64 characters)</source>
+        <translation>数据集 id 由字母、数字、&apos;_&apos;、&apos;-&apos; 或 &apos;.&apos; 组成（至多 64 个字符）</translation>
     </message>
     <message>
-        <source>Another dataset is called '%1'</source>
-        <translation>已有另一个数据集名为 '%1'</translation>
+        <source>Another dataset is called &apos;%1&apos;</source>
+        <translation>已有另一个数据集名为 &apos;%1&apos;</translation>
     </message>
     <message>
         <source>No such dataset</source>
@@ -1028,7 +1028,7 @@
 <context>
     <name>autoglm::widgets::PipelineScene</name>
     <message>
-        <source>pipeline's data</source>
+        <source>pipeline&apos;s data</source>
         <translation>流水线的数据</translation>
     </message>
     <message>
@@ -1362,7 +1362,7 @@
         <translation>输出文件</translation>
     </message>
     <message>
-        <source>ONNX file inside the run's output folder; {variant} is the variant id</source>
+        <source>ONNX file inside the run&apos;s output folder; {variant} is the variant id</source>
         <translation>运行输出文件夹中的 ONNX 文件；{variant} 为变体 id</translation>
     </message>
     <message>
@@ -1378,7 +1378,7 @@
         <translation>模型</translation>
     </message>
     <message>
-        <source>Data every variant's task metric is measured on; none: size, latency and agreement only</source>
+        <source>Data every variant&apos;s task metric is measured on; none: size, latency and agreement only</source>
         <translation>测量各变体任务指标所用的数据；无：仅测量大小、延迟和一致性</translation>
     </message>
     <message>
@@ -1410,8 +1410,8 @@
         <translation>尚无：文件 ▸ 打开模型</translation>
     </message>
     <message>
-        <source>%1: '%2' is not %3</source>
-        <translation>%1：'%2' 不是%3</translation>
+        <source>%1: &apos;%2&apos; is not %3</source>
+        <translation>%1：&apos;%2&apos; 不是%3</translation>
     </message>
     <message>
         <source>an integer</source>
@@ -1563,8 +1563,8 @@
         <translation>原始模型</translation>
     </message>
     <message>
-        <source>Charts are saved as .png, .svg or .pdf, not '%1'</source>
-        <translation>图表可保存为 .png、.svg 或 .pdf，而不是 '%1'</translation>
+        <source>Charts are saved as .png, .svg or .pdf, not &apos;%1&apos;</source>
+        <translation>图表可保存为 .png、.svg 或 .pdf，而不是 &apos;%1&apos;</translation>
     </message>
     <message>
         <source>Could not write %1</source>
