@@ -18,6 +18,7 @@
 
 #include "widgets/QCustomPlotInclude.h"
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -226,6 +227,12 @@ private Q_SLOTS:
         QTest::mouseClick(plot, Qt::LeftButton, Qt::NoModifier, at.toPoint());
         QCOMPARE(window.tradeoffPlot()->selectedVariant(), QString("quantize"));
         QCOMPARE(window.variantTable()->selectedVariant(), QString("quantize"));
+
+        // AUTOGLM_SCREENSHOTS=<folder> keeps a picture of the studio after a real run, for the README.
+        if (const QString shots = qEnvironmentVariable("AUTOGLM_SCREENSHOTS"); !shots.isEmpty()) {
+            QTest::qWait(300); // the queued replots of the last points
+            QVERIFY(window.grab().save(QDir(shots).filePath("studio-run.png")));
+        }
 
         // The table, the report and the training curves (none here: no distill stage).
         QVERIFY(window.exportTable(dir.path() + "/variants.csv"));
