@@ -13,6 +13,7 @@
 #include <QSignalBlocker>
 
 #include <regex>
+#include <set>
 
 namespace autoglm::widgets {
 namespace {
@@ -130,6 +131,17 @@ void PipelineScene::removeSelected() {
                              m.removeStage(node);
                          return true;
                      });
+}
+
+void PipelineScene::highlightChain(const std::vector<std::string>& chain) {
+    std::set<int> marked;
+    for (const std::string& planned : chain) {
+        const int node = m_document->model()->nodeForStage(planned.substr(0, planned.find('@')));
+        if (node >= 0)
+            marked.insert(node);
+    }
+    for (const auto& [node, item] : m_nodes)
+        item->setHighlighted(marked.count(node) > 0);
 }
 
 void PipelineScene::nodeItemMoved(StageNodeItem* item) {

@@ -33,6 +33,9 @@ public:
     // Adds a stage where a palette item was dropped: reading the node it was dropped on, else the source.
     int addStageAt(const std::string& kind, const QPointF& scenePos);
     void removeSelected();
+    // Marks the stages a variant was made by: `chain` holds planned stage ids ("sparse@sparsity=0.25"),
+    // whose part before '@' is the stage of the pipeline; an empty chain clears the marks.
+    void highlightChain(const std::vector<std::string>& chain);
 
     // Called by the node items.
     void nodeItemMoved(StageNodeItem* item);

@@ -32,6 +32,11 @@ void StageNodeItem::setProblem(const QString& problem) {
     update();
 }
 
+void StageNodeItem::setHighlighted(bool on) {
+    m_highlighted = on;
+    update();
+}
+
 QPointF StageNodeItem::inputPort() const {
     return mapToScene(QPointF(0, kHeight / 2));
 }
@@ -59,6 +64,8 @@ void StageNodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* opt
     QPen frame(isSelected() ? pal.color(QPalette::Highlight) : pal.color(QPalette::Mid), isSelected() ? 2.5 : 1);
     if (!m_problem.isEmpty())
         frame = QPen(QColor(0xd0, 0x30, 0x30), 2.5);
+    else if (m_highlighted)
+        frame = QPen(QColor(0xe0, 0x80, 0x20), 4);
     painter->setPen(frame);
     painter->setBrush(pal.color(QPalette::Base));
     painter->drawRoundedRect(body, 6, 6);

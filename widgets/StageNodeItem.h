@@ -25,6 +25,9 @@ public:
     void setText(const QString& title, const QString& subtitle);
     // A problem the pipeline has at this stage (drawn as a red frame, shown as the tooltip); empty: none.
     void setProblem(const QString& problem);
+    // Part of the variant selected in the results (drawn with a wide accent frame).
+    void setHighlighted(bool on);
+    bool isHighlighted() const { return m_highlighted; }
     bool hasInput() const { return !m_kind.empty(); } // the source's kind is empty
     bool hasOutput() const { return m_kind != "export"; }
     QPointF inputPort() const;  // in scene coordinates
@@ -49,6 +52,7 @@ private:
     QString m_subtitle;
     QString m_problem;
     bool m_connecting = false;
+    bool m_highlighted = false;
 };
 
 } // namespace autoglm::widgets

@@ -7,6 +7,7 @@
 #include "widgets/ModelInspector.h"
 #include "widgets/PipelineCanvas.h"
 #include "widgets/PipelineDocument.h"
+#include "widgets/PipelineScene.h"
 #include "widgets/PipelineView.h"
 #include "widgets/ReportWriter.h"
 #include "widgets/RunPanel.h"
@@ -167,6 +168,13 @@ void MainWindow::connectRun() {
     });
     connect(m_plot, &widgets::TradeoffPlot::variantSelected, m_table, &widgets::VariantTable::selectVariant);
     connect(m_table, &widgets::VariantTable::variantSelected, m_plot, &widgets::TradeoffPlot::selectVariant);
+    // The selected variant's stages are marked on the canvas (the original marks none).
+    auto markChain = [this](const QString& id) {
+        const VariantResult* v = m_variants->results().variant(id.toStdString());
+        m_canvas->scene()->highlightChain(v ? v->chain : std::vector<std::string>{});
+    };
+    connect(m_table, &widgets::VariantTable::variantSelected, this, markChain);
+    connect(m_plot, &widgets::TradeoffPlot::variantSelected, this, markChain);
     auto updateBlocker = [this] { m_runPanel->setBlocker(m_document->problem()); };
     connect(m_document->model(), &widgets::PipelineGraphModel::changed, this, updateBlocker);
     updateBlocker();

@@ -227,6 +227,9 @@ private Q_SLOTS:
         QTest::mouseClick(plot, Qt::LeftButton, Qt::NoModifier, at.toPoint());
         QCOMPARE(window.tradeoffPlot()->selectedVariant(), QString("quantize"));
         QCOMPARE(window.variantTable()->selectedVariant(), QString("quantize"));
+        // ...and marks the stages that made it on the canvas.
+        QVERIFY(scene->nodeItem(window.document()->model()->nodeForStage("quantize"))->isHighlighted());
+        QVERIFY(!scene->nodeItem(prune)->isHighlighted());
 
         // AUTOGLM_SCREENSHOTS=<folder> keeps a picture of the studio after a real run, for the README.
         if (const QString shots = qEnvironmentVariable("AUTOGLM_SCREENSHOTS"); !shots.isEmpty()) {
