@@ -2,6 +2,871 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
+    <name>autoglm::StageSchema</name>
+    <message>
+        <source>Layer types</source>
+        <translation>层类型</translation>
+    </message>
+    <message>
+        <source>Which weight-bearing layers the pass touches</source>
+        <translation>该步骤处理哪些带权重的层</translation>
+    </message>
+    <message>
+        <source>Include layers</source>
+        <translation>包含的层</translation>
+    </message>
+    <message>
+        <source>Name patterns (shell globs) of the layers to touch; empty: all</source>
+        <translation>要处理的层的名称模式（shell 通配符）；留空：全部</translation>
+    </message>
+    <message>
+        <source>Exclude layers</source>
+        <translation>排除的层</translation>
+    </message>
+    <message>
+        <source>Name patterns (shell globs) of layers left alone</source>
+        <translation>保持不变的层的名称模式（shell 通配符）</translation>
+    </message>
+    <message>
+        <source>Keep first layer</source>
+        <translation>保留第一层</translation>
+    </message>
+    <message>
+        <source>Leave the first selected layer in float</source>
+        <translation>第一个选中的层保持浮点</translation>
+    </message>
+    <message>
+        <source>Keep last layer</source>
+        <translation>保留最后一层</translation>
+    </message>
+    <message>
+        <source>Leave the last selected layer in float</source>
+        <translation>最后一个选中的层保持浮点</translation>
+    </message>
+    <message>
+        <source>Pattern</source>
+        <translation>模式</translation>
+    </message>
+    <message>
+        <source>unstructured: any weights; N:M: at most N non-zeros in every M inputs; channels: whole channels removed</source>
+        <translation>unstructured：任意权重；N:M：每 M 个输入中至多 N 个非零；channels：移除整个通道</translation>
+    </message>
+    <message>
+        <source>Sparsity</source>
+        <translation>稀疏度</translation>
+    </message>
+    <message>
+        <source>Share of the weights (or channels) removed</source>
+        <translation>被移除的权重（或通道）比例</translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation>方法</translation>
+    </message>
+    <message>
+        <source>magnitude: the smallest weights go; sparsegpt: one-shot selection and reconstruction from calibration data</source>
+        <translation>magnitude：移除最小的权重；sparsegpt：基于校准数据一次性选择并重建</translation>
+    </message>
+    <message>
+        <source>Scope</source>
+        <translation>范围</translation>
+    </message>
+    <message>
+        <source>Each layer to the sparsity, or one threshold over all layers</source>
+        <translation>每层各自达到稀疏度，或所有层共用一个阈值</translation>
+    </message>
+    <message>
+        <source>Channel criterion</source>
+        <translation>通道准则</translation>
+    </message>
+    <message>
+        <source>Which channels go first: by weight norm or BatchNorm scale</source>
+        <translation>先移除哪些通道：按权重范数或 BatchNorm 缩放</translation>
+    </message>
+    <message>
+        <source>SparseGPT damping</source>
+        <translation>SparseGPT 阻尼</translation>
+    </message>
+    <message>
+        <source>Damping as a fraction of the Hessian&apos;s mean diagonal</source>
+        <translation>阻尼，以 Hessian 对角线均值的比例表示</translation>
+    </message>
+    <message>
+        <source>SparseGPT block size</source>
+        <translation>SparseGPT 块大小</translation>
+    </message>
+    <message>
+        <source>Columns pruned together</source>
+        <translation>一起剪枝的列数</translation>
+    </message>
+    <message>
+        <source>Calibration samples</source>
+        <translation>校准样本数</translation>
+    </message>
+    <message>
+        <source>Calibration samples used at most</source>
+        <translation>最多使用的校准样本数</translation>
+    </message>
+    <message>
+        <source>Scheme</source>
+        <translation>方案</translation>
+    </message>
+    <message>
+        <source>w8a8: int8 weights and activations; w8a16 / w4a16: weights only; dynamic-int8: activations quantized at run time</source>
+        <translation>w8a8：int8 权重和激活；w8a16 / w4a16：仅权重；dynamic-int8：运行时量化激活</translation>
+    </message>
+    <message>
+        <source>How weights are rounded: to nearest, GPTQ error feedback, or activation-aware scales</source>
+        <translation>权重的舍入方式：就近舍入、GPTQ 误差反馈或激活感知缩放</translation>
+    </message>
+    <message>
+        <source>Granularity</source>
+        <translation>粒度</translation>
+    </message>
+    <message>
+        <source>int8 weights: one scale per output channel or per tensor</source>
+        <translation>int8 权重：每个输出通道或每个张量一个缩放因子</translation>
+    </message>
+    <message>
+        <source>Group size</source>
+        <translation>分组大小</translation>
+    </message>
+    <message>
+        <source>4-bit weights: input elements sharing one scale</source>
+        <translation>4 位权重：共用一个缩放因子的输入元素数</translation>
+    </message>
+    <message>
+        <source>Symmetric</source>
+        <translation>对称</translation>
+    </message>
+    <message>
+        <source>4-bit weights without a zero point</source>
+        <translation>4 位权重不带零点</translation>
+    </message>
+    <message>
+        <source>4-bit format</source>
+        <translation>4 位格式</translation>
+    </message>
+    <message>
+        <source>Export as opset-21 DequantizeLinear or as ONNX Runtime&apos;s MatMulNBits</source>
+        <translation>导出为 opset-21 DequantizeLinear 或 ONNX Runtime 的 MatMulNBits</translation>
+    </message>
+    <message>
+        <source>Calibrator</source>
+        <translation>校准器</translation>
+    </message>
+    <message>
+        <source>How static activation ranges are chosen</source>
+        <translation>如何选择静态激活范围</translation>
+    </message>
+    <message>
+        <source>Percentile</source>
+        <translation>百分位</translation>
+    </message>
+    <message>
+        <source>Share of activation values the range covers</source>
+        <translation>范围覆盖的激活值比例</translation>
+    </message>
+    <message>
+        <source>SmoothQuant</source>
+        <translation>SmoothQuant</translation>
+    </message>
+    <message>
+        <source>Migrate activation outliers into the weights</source>
+        <translation>把激活离群值迁移到权重中</translation>
+    </message>
+    <message>
+        <source>SmoothQuant alpha</source>
+        <translation>SmoothQuant alpha</translation>
+    </message>
+    <message>
+        <source>Migration strength</source>
+        <translation>迁移强度</translation>
+    </message>
+    <message>
+        <source>GPTQ damping</source>
+        <translation>GPTQ 阻尼</translation>
+    </message>
+    <message>
+        <source>GPTQ activation order</source>
+        <translation>GPTQ 激活顺序</translation>
+    </message>
+    <message>
+        <source>Quantize columns by decreasing activation energy</source>
+        <translation>按激活能量从大到小量化各列</translation>
+    </message>
+    <message>
+        <source>GPTQ block size</source>
+        <translation>GPTQ 块大小</translation>
+    </message>
+    <message>
+        <source>Columns updated together</source>
+        <translation>一起更新的列数</translation>
+    </message>
+    <message>
+        <source>AWQ grid</source>
+        <translation>AWQ 网格</translation>
+    </message>
+    <message>
+        <source>Points of the scale-exponent grid searched</source>
+        <translation>搜索的缩放指数网格点数</translation>
+    </message>
+    <message>
+        <source>Steps</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <source>Optimizer steps (unless epochs is set)</source>
+        <translation>优化器步数（除非设置了轮数）</translation>
+    </message>
+    <message>
+        <source>Epochs</source>
+        <translation>轮数</translation>
+    </message>
+    <message>
+        <source>Whole passes over the training data; 0: use steps</source>
+        <translation>遍历整个训练数据的次数；0：使用步数</translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>Training samples per step</source>
+        <translation>每步的训练样本数</translation>
+    </message>
+    <message>
+        <source>Learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>AdamW peak learning rate, after warm-up, before cosine decay</source>
+        <translation>AdamW 峰值学习率（预热之后、余弦衰减之前）</translation>
+    </message>
+    <message>
+        <source>Weight decay</source>
+        <translation>权重衰减</translation>
+    </message>
+    <message>
+        <source>Decoupled weight decay of matrices and kernels</source>
+        <translation>矩阵和卷积核的解耦权重衰减</translation>
+    </message>
+    <message>
+        <source>Warm-up</source>
+        <translation>预热</translation>
+    </message>
+    <message>
+        <source>Share of the steps spent warming the learning rate up</source>
+        <translation>用于学习率预热的步数比例</translation>
+    </message>
+    <message>
+        <source>Gradient clip</source>
+        <translation>梯度裁剪</translation>
+    </message>
+    <message>
+        <source>Largest global gradient norm; 0: never clip</source>
+        <translation>全局梯度范数上限；0：不裁剪</translation>
+    </message>
+    <message>
+        <source>Temperature</source>
+        <translation>温度</translation>
+    </message>
+    <message>
+        <source>Softmax temperature of the distillation loss</source>
+        <translation>蒸馏损失的 softmax 温度</translation>
+    </message>
+    <message>
+        <source>Alpha</source>
+        <translation>Alpha</translation>
+    </message>
+    <message>
+        <source>Weight of the teacher&apos;s soft labels against the hard labels</source>
+        <translation>教师软标签相对硬标签的权重</translation>
+    </message>
+    <message>
+        <source>Hidden values</source>
+        <translation>隐藏值</translation>
+    </message>
+    <message>
+        <source>Values of both models whose mean squared difference is added</source>
+        <translation>两个模型中计算均方差并加入损失的值</translation>
+    </message>
+    <message>
+        <source>Hidden weight</source>
+        <translation>隐藏状态权重</translation>
+    </message>
+    <message>
+        <source>Weight of the hidden-state loss; needs hidden values</source>
+        <translation>隐藏状态损失的权重；需要指定隐藏值</translation>
+    </message>
+    <message>
+        <source>Validate every</source>
+        <translation>验证间隔</translation>
+    </message>
+    <message>
+        <source>Steps between validations</source>
+        <translation>两次验证之间的步数</translation>
+    </message>
+    <message>
+        <source>Patience</source>
+        <translation>耐心值</translation>
+    </message>
+    <message>
+        <source>Validations without improvement before stopping; 0: never</source>
+        <translation>无改进多少次验证后停止；0：从不</translation>
+    </message>
+    <message>
+        <source>Validation share</source>
+        <translation>验证比例</translation>
+    </message>
+    <message>
+        <source>Training data held out when no validation set is given</source>
+        <translation>未提供验证集时留出的训练数据比例</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>Seed of shuffling and augmentation</source>
+        <translation>打乱和增强使用的随机种子</translation>
+    </message>
+    <message>
+        <source>Augment images</source>
+        <translation>图像增强</translation>
+    </message>
+    <message>
+        <source>Random shifts and flips of image batches</source>
+        <translation>对图像批次随机平移和翻转</translation>
+    </message>
+    <message>
+        <source>Mixup</source>
+        <translation>Mixup</translation>
+    </message>
+    <message>
+        <source>Mix image pairs, labelled by the teacher (alpha 1 only)</source>
+        <translation>混合图像对，由教师标注（仅 alpha 为 1 时）</translation>
+    </message>
+    <message>
+        <source>Dataset</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <source>Data this variant is measured on; empty: the pipeline&apos;s</source>
+        <translation>测量该变体所用的数据；留空：使用流水线的设置</translation>
+    </message>
+    <message>
+        <source>Samples</source>
+        <translation>样本数</translation>
+    </message>
+    <message>
+        <source>Samples evaluated at most; 0: all; -1: the pipeline&apos;s</source>
+        <translation>最多评估的样本数；0：全部；-1：使用流水线的设置</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::studio::JobController</name>
+    <message>
+        <source>A run is already going</source>
+        <translation>已有一个运行正在进行</translation>
+    </message>
+    <message>
+        <source>The run ended without results</source>
+        <translation>运行结束但没有结果</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::studio::MainWindow</name>
+    <message>
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>Loading %1…</source>
+        <translation>正在加载 %1…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Loaded %1: %n layer(s)</source>
+        <translation>
+            <numerusform>已加载 %1：%n 层</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Could not open %1</source>
+        <translation>无法打开 %1</translation>
+    </message>
+    <message>
+        <source>Could not open model</source>
+        <translation>无法打开模型</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Open Model…</source>
+        <translation>打开模型(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>Open &amp;Recent</source>
+        <translation>最近打开(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Open &amp;Checkpoint Folder…</source>
+        <translation>打开检查点文件夹(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>Open Hugging Face Checkpoint Folder</source>
+        <translation>打开 Hugging Face 检查点文件夹</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;About</source>
+        <translation>关于(&amp;A)</translation>
+    </message>
+    <message>
+        <source>About Open-AutoGLM Studio</source>
+        <translation>关于 Open-AutoGLM Studio</translation>
+    </message>
+    <message>
+        <source>Open Model</source>
+        <translation>打开模型</translation>
+    </message>
+    <message>
+        <source>Models (*.onnx config.json *.safetensors);;All files (*)</source>
+        <translation>模型 (*.onnx config.json *.safetensors);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Set source model</source>
+        <translation>设置源模型</translation>
+    </message>
+    <message>
+        <source>Pipeline</source>
+        <translation>流水线</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>阶段</translation>
+    </message>
+    <message>
+        <source>Model inspector</source>
+        <translation>模型检查器</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Trade-offs</source>
+        <translation>权衡</translation>
+    </message>
+    <message>
+        <source>Variants</source>
+        <translation>变体</translation>
+    </message>
+    <message>
+        <source>Run %1: results in %2</source>
+        <translation>运行%1：结果位于 %2</translation>
+    </message>
+    <message>
+        <source>The run could not start</source>
+        <translation>无法开始运行</translation>
+    </message>
+    <message>
+        <source>Running %1…</source>
+        <translation>正在运行 %1…</translation>
+    </message>
+    <message>
+        <source>%1[*] — Open-AutoGLM Studio</source>
+        <translation>%1[*] — Open-AutoGLM Studio</translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>未保存的更改</translation>
+    </message>
+    <message>
+        <source>The pipeline %1 has changes that are not saved. Save them?</source>
+        <translation>流水线 %1 有未保存的更改。要保存吗？</translation>
+    </message>
+    <message>
+        <source>New pipeline</source>
+        <translation>新流水线</translation>
+    </message>
+    <message>
+        <source>Could not open pipeline</source>
+        <translation>无法打开流水线</translation>
+    </message>
+    <message>
+        <source>Opened pipeline %1</source>
+        <translation>已打开流水线 %1</translation>
+    </message>
+    <message>
+        <source>Save Pipeline</source>
+        <translation>保存流水线</translation>
+    </message>
+    <message>
+        <source>Pipelines (*.autoglm.json)</source>
+        <translation>流水线 (*.autoglm.json)</translation>
+    </message>
+    <message>
+        <source>Could not save pipeline</source>
+        <translation>无法保存流水线</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+    <message>
+        <source>Saved %1; before it can run: %2</source>
+        <translation>已保存 %1；运行之前需要：%2</translation>
+    </message>
+    <message>
+        <source>&amp;New Pipeline</source>
+        <translation>新建流水线(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Open &amp;Pipeline…</source>
+        <translation>打开流水线(&amp;P)…</translation>
+    </message>
+    <message>
+        <source>Open Pipeline</source>
+        <translation>打开流水线</translation>
+    </message>
+    <message>
+        <source>Pipelines (*.autoglm.json);;All files (*)</source>
+        <translation>流水线 (*.autoglm.json);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Ctrl+Shift+O</source>
+        <translation>Ctrl+Shift+O</translation>
+    </message>
+    <message>
+        <source>&amp;Save Pipeline</source>
+        <translation>保存流水线(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Save Pipeline &amp;As…</source>
+        <translation>流水线另存为(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Undo</source>
+        <translation>撤销(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Redo</source>
+        <translation>重做(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Run</source>
+        <translation>运行(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Run Pipeline</source>
+        <translation>运行流水线(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Ctrl+R</source>
+        <translation>Ctrl+R</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel Run</source>
+        <translation>取消运行(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>Open-AutoGLM Studio 0.1: inspect ONNX models and Hugging Face checkpoints, and build prune, quantize and distill pipelines that the autoglm command runs.</source>
+        <translation>Open-AutoGLM Studio 0.1：检查 ONNX 模型和 Hugging Face 检查点，并构建由 autoglm 命令运行的剪枝、量化和蒸馏流水线。</translation>
+    </message>
+    <message>
+        <source>Data</source>
+        <translation>数据</translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <source>Export Chart</source>
+        <translation>导出图表</translation>
+    </message>
+    <message>
+        <source>PNG image (*.png);;SVG drawing (*.svg);;PDF (*.pdf)</source>
+        <translation>PNG 图像 (*.png);;SVG 矢量图 (*.svg);;PDF (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Could not export the chart</source>
+        <translation>无法导出图表</translation>
+    </message>
+    <message>
+        <source>Export Table</source>
+        <translation>导出表格</translation>
+    </message>
+    <message>
+        <source>CSV (*.csv)</source>
+        <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Could not export the table</source>
+        <translation>无法导出表格</translation>
+    </message>
+    <message>
+        <source>Export Report</source>
+        <translation>导出报告</translation>
+    </message>
+    <message>
+        <source>HTML (*.html)</source>
+        <translation>HTML (*.html)</translation>
+    </message>
+    <message>
+        <source>Could not export the report</source>
+        <translation>无法导出报告</translation>
+    </message>
+    <message>
+        <source>No ONNX file for this variant</source>
+        <translation>该变体没有 ONNX 文件</translation>
+    </message>
+    <message>
+        <source>Select a variant whose stages end in an Export stage, and run the pipeline.</source>
+        <translation>请选择以导出阶段结尾的变体，并运行流水线。</translation>
+    </message>
+    <message>
+        <source>Export Variant</source>
+        <translation>导出变体</translation>
+    </message>
+    <message>
+        <source>ONNX (*.onnx)</source>
+        <translation>ONNX (*.onnx)</translation>
+    </message>
+    <message>
+        <source>Could not export the variant</source>
+        <translation>无法导出变体</translation>
+    </message>
+    <message>
+        <source>Copying %1 to %2 failed</source>
+        <translation>将 %1 复制到 %2 失败</translation>
+    </message>
+    <message>
+        <source>E&amp;xport</source>
+        <translation>导出(&amp;X)</translation>
+    </message>
+    <message>
+        <source>Accuracy vs &amp;Latency Chart…</source>
+        <translation>精度-延迟图表(&amp;L)…</translation>
+    </message>
+    <message>
+        <source>Accuracy vs &amp;Size Chart…</source>
+        <translation>精度-大小图表(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>Variant &amp;Table (CSV)…</source>
+        <translation>变体表格 (CSV)(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>HTML &amp;Report…</source>
+        <translation>HTML 报告(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>Selected Variant as &amp;ONNX…</source>
+        <translation>将选中的变体导出为 ONNX(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>&amp;Preferences…</source>
+        <translation>首选项(&amp;P)…</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::widgets::DataPanel</name>
+    <message>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <source>Add a dataset: .npy images and labels, an image folder, a text file, or synthetic inputs</source>
+        <translation>添加数据集：.npy 图像和标签、图像文件夹、文本文件或合成输入</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>…</source>
+        <translation>…</translation>
+    </message>
+    <message>
+        <source>Choose</source>
+        <translation>选择</translation>
+    </message>
+    <message>
+        <source>Id</source>
+        <translation>Id</translation>
+    </message>
+    <message>
+        <source>How stages and the evaluation name this dataset</source>
+        <translation>各阶段和评估引用此数据集所用的名称</translation>
+    </message>
+    <message>
+        <source>images: .npy arrays; image-folder: a sub-folder per class; text: a text file; synthetic: inputs drawn from the model&apos;s input shapes</source>
+        <translation>images：.npy 数组；image-folder：每个类别一个子文件夹；text：文本文件；synthetic：按模型输入形状生成的输入</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Images (.npy)</source>
+        <translation>图像 (.npy)</translation>
+    </message>
+    <message>
+        <source>Array of images [N, C, H, W]; uint8 pixels are scaled by 1/255</source>
+        <translation>图像数组 [N, C, H, W]；uint8 像素按 1/255 缩放</translation>
+    </message>
+    <message>
+        <source>Labels (.npy)</source>
+        <translation>标签 (.npy)</translation>
+    </message>
+    <message>
+        <source>Class of each image [N] (optional)</source>
+        <translation>每张图像的类别 [N]（可选）</translation>
+    </message>
+    <message>
+        <source>Path</source>
+        <translation>路径</translation>
+    </message>
+    <message>
+        <source>The text file, or the folder with one sub-folder of images per class</source>
+        <translation>文本文件，或每个类别一个图像子文件夹的文件夹</translation>
+    </message>
+    <message>
+        <source>Samples</source>
+        <translation>样本数</translation>
+    </message>
+    <message>
+        <source>Images or windows used at most; 0: all</source>
+        <translation>最多使用的图像或窗口数；0：全部</translation>
+    </message>
+    <message>
+        <source>Pixel scale</source>
+        <translation>像素缩放</translation>
+    </message>
+    <message>
+        <source>Factor applied to pixels; 0: 1/255 for uint8, else 1</source>
+        <translation>应用于像素的系数；0：uint8 为 1/255，否则为 1</translation>
+    </message>
+    <message>
+        <source>Context</source>
+        <translation>上下文</translation>
+    </message>
+    <message>
+        <source>Tokens per window (text) or sequence length (synthetic)</source>
+        <translation>每个窗口的词元数（文本）或序列长度（合成）</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>Seed of the synthetic inputs</source>
+        <translation>合成输入的随机种子</translation>
+    </message>
+    <message>
+        <source>Add dataset</source>
+        <translation>添加数据集</translation>
+    </message>
+    <message>
+        <source>Remove dataset</source>
+        <translation>移除数据集</translation>
+    </message>
+    <message>
+        <source>Rename dataset</source>
+        <translation>重命名数据集</translation>
+    </message>
+    <message>
+        <source>&apos;%1&apos; is not a number</source>
+        <translation>&apos;%1&apos; 不是数字</translation>
+    </message>
+    <message>
+        <source>Edit dataset</source>
+        <translation>编辑数据集</translation>
+    </message>
+    <message>
+        <source>Image Folder</source>
+        <translation>图像文件夹</translation>
+    </message>
+    <message>
+        <source>Choose File</source>
+        <translation>选择文件</translation>
+    </message>
+    <message>
+        <source>Text (*.txt);;All files (*)</source>
+        <translation>文本 (*.txt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>NumPy arrays (*.npy);;All files (*)</source>
+        <translation>NumPy 数组 (*.npy);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Add the data the pipeline calibrates, trains and evaluates on.</source>
+        <translation>添加流水线用于校准、训练和评估的数据。</translation>
+    </message>
+    <message>
+        <source>Reading…</source>
+        <translation>正在读取…</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::widgets::DatasetPreview</name>
+    <message>
+        <source>images %1 %2</source>
+        <translation>图像 %1 %2</translation>
+    </message>
+    <message>
+        <source> · labels %1 %2</source>
+        <translation> · 标签 %1 %2</translation>
+    </message>
+    <message>
+        <source> · too large for thumbnails</source>
+        <translation> · 太大，无法显示缩略图</translation>
+    </message>
+    <message>
+        <source> · no thumbnails for this layout</source>
+        <translation> · 此布局无法显示缩略图</translation>
+    </message>
+    <message>
+        <source>No folder %1</source>
+        <translation>没有文件夹 %1</translation>
+    </message>
+    <message>
+        <source>%1 classes, %2 images</source>
+        <translation>%1 个类别，%2 张图像</translation>
+    </message>
+    <message>
+        <source>Cannot open %1</source>
+        <translation>无法打开 %1</translation>
+    </message>
+    <message>
+        <source>text, %1 bytes, windows of %2 tokens</source>
+        <translation>文本，%1 字节，每个窗口 %2 个词元</translation>
+    </message>
+    <message>
+        <source>%1 inputs drawn from the model&apos;s input shapes (seed %2); metrics compare with the original model</source>
+        <translation>按模型输入形状生成 %1 个输入（种子 %2）；指标与原始模型比较</translation>
+    </message>
+</context>
+<context>
     <name>autoglm::widgets::LayerTableModel</name>
     <message>
         <source>Layer</source>
@@ -60,84 +925,744 @@
     </message>
 </context>
 <context>
-    <name>autoglm::studio::MainWindow</name>
+    <name>autoglm::widgets::PipelineCanvas</name>
     <message>
-        <source>Open-AutoGLM Studio</source>
-        <translation>Open-AutoGLM Studio</translation>
+        <source>Auto-layout</source>
+        <translation>自动布局</translation>
     </message>
     <message>
-        <source>Ready</source>
-        <translation>就绪</translation>
+        <source>Place the stages by depth from the source</source>
+        <translation>按与源的深度排列各阶段</translation>
     </message>
     <message>
-        <source>Loading %1…</source>
-        <translation>正在加载 %1…</translation>
+        <source>Zoom in</source>
+        <translation>放大</translation>
     </message>
     <message>
-        <source>%1 — Open-AutoGLM Studio</source>
-        <translation>%1 — Open-AutoGLM Studio</translation>
+        <source>Zoom out</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <source>Fit</source>
+        <translation>适应</translation>
+    </message>
+    <message>
+        <source>Show the whole pipeline</source>
+        <translation>显示整个流水线</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Delete the selected stages (Delete key); their children then read their parent</source>
+        <translation>删除选中的阶段（Delete 键）；其子阶段改为读取其父阶段</translation>
+    </message>
+    <message>
+        <source>Not connected: %1</source>
+        <translation>未连接：%1</translation>
+    </message>
+    <message>
+        <source>Add %1 stage</source>
+        <translation>添加%1阶段</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::widgets::PipelineDocument</name>
+    <message>
+        <source>Name pipeline</source>
+        <translation>命名流水线</translation>
+    </message>
+    <message>
+        <source>Untitled pipeline</source>
+        <translation>未命名流水线</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::widgets::PipelineGraphModel</name>
+    <message>
+        <source>No such node</source>
+        <translation>没有该节点</translation>
+    </message>
+    <message>
+        <source>The source model reads no other stage</source>
+        <translation>源模型不读取其他阶段</translation>
+    </message>
+    <message>
+        <source>A stage cannot read its own output</source>
+        <translation>阶段不能读取自己的输出</translation>
+    </message>
+    <message>
+        <source>That would make a cycle: the stage comes after this one</source>
+        <translation>这会形成环：该阶段位于此阶段之后</translation>
+    </message>
+    <message>
+        <source>An export stage ends its branch</source>
+        <translation>导出阶段是其分支的终点</translation>
+    </message>
+    <message>
+        <source>No such stage</source>
+        <translation>没有该阶段</translation>
+    </message>
+    <message>
+        <source>A stage id is letters, digits, &apos;_&apos;, &apos;-&apos; or &apos;.&apos; (at most 64 characters), and not &apos;source&apos;</source>
+        <translation>阶段 id 由字母、数字、&apos;_&apos;、&apos;-&apos; 或 &apos;.&apos; 组成（至多 64 个字符），且不能是 &apos;source&apos;</translation>
+    </message>
+    <message>
+        <source>Another stage is called &apos;%1&apos;</source>
+        <translation>已有另一个阶段名为 &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <source>A dataset id is letters, digits, &apos;_&apos;, &apos;-&apos; or &apos;.&apos; (at most 64 characters)</source>
+        <translation>数据集 id 由字母、数字、&apos;_&apos;、&apos;-&apos; 或 &apos;.&apos; 组成（至多 64 个字符）</translation>
+    </message>
+    <message>
+        <source>Another dataset is called &apos;%1&apos;</source>
+        <translation>已有另一个数据集名为 &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <source>No such dataset</source>
+        <translation>没有该数据集</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::widgets::PipelineScene</name>
+    <message>
+        <source>pipeline&apos;s data</source>
+        <translation>流水线的数据</translation>
+    </message>
+    <message>
+        <source>Add %1 stage</source>
+        <translation>添加%1阶段</translation>
+    </message>
+    <message>
+        <source>Delete stage</source>
+        <translation>删除阶段</translation>
     </message>
     <message numerus="yes">
-        <source>Loaded %1: %n layer(s)</source>
+        <source>Delete %n stage(s)</source>
         <translation>
-            <numerusform>已加载 %1：%n 层</numerusform>
+            <numerusform>删除 %n 个阶段</numerusform>
         </translation>
     </message>
     <message>
-        <source>Could not open %1</source>
-        <translation>无法打开 %1</translation>
+        <source>Move stage</source>
+        <translation>移动阶段</translation>
+    </message>
+    <message numerus="yes">
+        <source>Move %n stage(s)</source>
+        <translation>
+            <numerusform>移动 %n 个阶段</numerusform>
+        </translation>
     </message>
     <message>
-        <source>Could not open model</source>
-        <translation>无法打开模型</translation>
+        <source>Connect stages</source>
+        <translation>连接阶段</translation>
     </message>
     <message>
-        <source>&amp;File</source>
-        <translation>文件(&amp;F)</translation>
+        <source>Source model</source>
+        <translation>源模型</translation>
     </message>
     <message>
-        <source>&amp;Open Model…</source>
-        <translation>打开模型(&amp;O)…</translation>
+        <source>none: open a model</source>
+        <translation>无：请打开模型</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::widgets::ReportWriter</name>
+    <message>
+        <source>Compression report: %1</source>
+        <translation>压缩报告：%1</translation>
     </message>
     <message>
-        <source>Open &amp;Recent</source>
-        <translation>最近打开(&amp;R)</translation>
+        <source>Model: %1 · status: %2 · %3</source>
+        <translation>模型：%1 · 状态：%2 · %3</translation>
     </message>
     <message>
-        <source>Open &amp;Checkpoint Folder…</source>
-        <translation>打开检查点文件夹(&amp;C)…</translation>
+        <source>Trade-offs</source>
+        <translation>权衡</translation>
     </message>
     <message>
-        <source>Open Hugging Face Checkpoint Folder</source>
-        <translation>打开 Hugging Face 检查点文件夹</translation>
+        <source>Variants</source>
+        <translation>变体</translation>
     </message>
     <message>
-        <source>&amp;Quit</source>
-        <translation>退出(&amp;Q)</translation>
+        <source>Variant</source>
+        <translation>变体</translation>
     </message>
     <message>
-        <source>&amp;Help</source>
-        <translation>帮助(&amp;H)</translation>
+        <source>Stages</source>
+        <translation>阶段</translation>
     </message>
     <message>
-        <source>&amp;About</source>
-        <translation>关于(&amp;A)</translation>
+        <source>Status</source>
+        <translation>状态</translation>
     </message>
     <message>
-        <source>About Open-AutoGLM Studio</source>
-        <translation>关于 Open-AutoGLM Studio</translation>
+        <source>File size (KB)</source>
+        <translation>文件大小（KB）</translation>
     </message>
     <message>
-        <source>Open-AutoGLM Studio 0.1: inspect ONNX models and Hugging Face checkpoints. Compression passes, the pipeline canvas and trade-off plots are not part of this version yet.</source>
-        <translation>Open-AutoGLM Studio 0.1：检查 ONNX 模型和 Hugging Face 检查点。压缩流程、流水线画布和权衡图尚未包含在此版本中。</translation>
+        <source>Latency (ms)</source>
+        <translation>延迟（毫秒）</translation>
     </message>
     <message>
-        <source>Open Model</source>
-        <translation>打开模型</translation>
+        <source>Metric</source>
+        <translation>指标</translation>
     </message>
     <message>
-        <source>Models (*.onnx config.json *.safetensors);;All files (*)</source>
-        <translation>模型 (*.onnx config.json *.safetensors);;所有文件 (*)</translation>
+        <source>Δ metric</source>
+        <translation>Δ 指标</translation>
+    </message>
+    <message>
+        <source>How each variant was made</source>
+        <translation>各变体的生成方式</translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation>失败：%1</translation>
+    </message>
+    <message>
+        <source>Pipeline file</source>
+        <translation>流水线文件</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::widgets::RunPanel</name>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Run the pipeline: every variant is built, measured and plotted as it finishes</source>
+        <translation>运行流水线：每个变体完成后即被构建、测量并绘制</translation>
+    </message>
+    <message>
+        <source>Stop after the current step; the variants measured so far are kept</source>
+        <translation>在当前步骤后停止；保留已测量的变体</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>阶段</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>进度</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <source>Elapsed</source>
+        <translation>已用时间</translation>
+    </message>
+    <message>
+        <source>Estimated time left</source>
+        <translation>预计剩余时间</translation>
+    </message>
+    <message>
+        <source>Measure the original</source>
+        <translation>测量原始模型</translation>
+    </message>
+    <message>
+        <source>waiting</source>
+        <translation>等待中</translation>
+    </message>
+    <message numerus="yes">
+        <source>Planned %n stage(s), %1 variant(s)</source>
+        <translation>
+            <numerusform>已规划 %n 个阶段、%1 个变体</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <source>Started %1</source>
+        <translation>开始 %1</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>Finished %1: %2</source>
+        <translation>完成 %1：%2</translation>
+    </message>
+    <message>
+        <source>failed: %1</source>
+        <translation>失败：%1</translation>
+    </message>
+    <message>
+        <source>Failed %1: %2</source>
+        <translation>失败 %1：%2</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>Cancelled %1</source>
+        <translation>已取消 %1</translation>
+    </message>
+    <message>
+        <source>Run complete</source>
+        <translation>运行完成</translation>
+    </message>
+    <message>
+        <source>Run cancelled</source>
+        <translation>运行已取消</translation>
+    </message>
+    <message>
+        <source>Run failed</source>
+        <translation>运行失败</translation>
+    </message>
+    <message>
+        <source>elapsed %1</source>
+        <translation>已用 %1</translation>
+    </message>
+    <message>
+        <source>about %1 left</source>
+        <translation>约剩 %1</translation>
+    </message>
+    <message>
+        <source>estimating…</source>
+        <translation>正在估算…</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::widgets::SettingsDialog</name>
+    <message>
+        <source>Preferences</source>
+        <translation>首选项</translation>
+    </message>
+    <message>
+        <source>Automatic (all cores but one)</source>
+        <translation>自动（除一个核心外全部）</translation>
+    </message>
+    <message>
+        <source>Compute threads of a run</source>
+        <translation>运行使用的计算线程数</translation>
+    </message>
+    <message>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <source>CUDA GPU</source>
+        <translation>CUDA GPU</translation>
+    </message>
+    <message>
+        <source>System language</source>
+        <translation>系统语言</translation>
+    </message>
+    <message>
+        <source>Follow the system</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>深色</translation>
+    </message>
+    <message>
+        <source>Threads</source>
+        <translation>线程</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>Theme</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <source>Language and theme apply when the studio starts next.</source>
+        <translation>语言和主题将在下次启动时生效。</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::widgets::StageForm</name>
+    <message>
+        <source>Source model and evaluation</source>
+        <translation>源模型与评估</translation>
+    </message>
+    <message>
+        <source>%1 stage</source>
+        <translation>%1阶段</translation>
+    </message>
+    <message>
+        <source>Select a node of the pipeline to edit it</source>
+        <translation>选择流水线中的节点以编辑</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source>Id</source>
+        <translation>Id</translation>
+    </message>
+    <message>
+        <source>Names the stage in the pipeline file, results and sweeps</source>
+        <translation>阶段在流水线文件、结果和扫描中的名称</translation>
+    </message>
+    <message>
+        <source>Label</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Shown on the canvas instead of the id (optional)</source>
+        <translation>在画布上代替 id 显示（可选）</translation>
+    </message>
+    <message>
+        <source>Calibration data</source>
+        <translation>校准数据</translation>
+    </message>
+    <message>
+        <source>Training data</source>
+        <translation>训练数据</translation>
+    </message>
+    <message>
+        <source>Validation data</source>
+        <translation>验证数据</translation>
+    </message>
+    <message>
+        <source>Samples the pass observes to choose ranges or reconstruct</source>
+        <translation>该步骤用于选择范围或重建的样本</translation>
+    </message>
+    <message>
+        <source>Inputs the student learns to match the teacher on</source>
+        <translation>学生模型学习匹配教师模型所用的输入</translation>
+    </message>
+    <message>
+        <source>Held-out inputs for early stopping (optional)</source>
+        <translation>用于提前停止的留出输入（可选）</translation>
+    </message>
+    <message>
+        <source>Output file</source>
+        <translation>输出文件</translation>
+    </message>
+    <message>
+        <source>ONNX file inside the run&apos;s output folder; {variant} is the variant id</source>
+        <translation>运行输出文件夹中的 ONNX 文件；{variant} 为变体 id</translation>
+    </message>
+    <message>
+        <source>default: %1</source>
+        <translation>默认：%1</translation>
+    </message>
+    <message>
+        <source>Pipeline name</source>
+        <translation>流水线名称</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Data every variant&apos;s task metric is measured on; none: size, latency and agreement only</source>
+        <translation>测量各变体任务指标所用的数据；无：仅测量大小、延迟和一致性</translation>
+    </message>
+    <message>
+        <source>Evaluation data</source>
+        <translation>评估数据</translation>
+    </message>
+    <message>
+        <source>Samples evaluated at most; 0: all</source>
+        <translation>最多评估的样本数；0：全部</translation>
+    </message>
+    <message>
+        <source>Evaluation samples</source>
+        <translation>评估样本数</translation>
+    </message>
+    <message>
+        <source>Time every variant (median of repeated runs)</source>
+        <translation>为每个变体计时（多次运行的中位数）</translation>
+    </message>
+    <message>
+        <source>Measure latency</source>
+        <translation>测量延迟</translation>
+    </message>
+    <message>
+        <source>Before it can run: %1</source>
+        <translation>运行之前需要：%1</translation>
+    </message>
+    <message>
+        <source>none yet: File ▸ Open Model</source>
+        <translation>尚无：文件 ▸ 打开模型</translation>
+    </message>
+    <message>
+        <source>%1: &apos;%2&apos; is not %3</source>
+        <translation>%1：&apos;%2&apos; 不是%3</translation>
+    </message>
+    <message>
+        <source>an integer</source>
+        <translation>整数</translation>
+    </message>
+    <message>
+        <source>a number</source>
+        <translation>数字</translation>
+    </message>
+    <message>
+        <source>Set %1</source>
+        <translation>设置%1</translation>
+    </message>
+    <message>
+        <source>Rename stage</source>
+        <translation>重命名阶段</translation>
+    </message>
+    <message>
+        <source>Edit stage</source>
+        <translation>编辑阶段</translation>
+    </message>
+    <message>
+        <source>Evaluation samples: a whole number, 0 for all</source>
+        <translation>评估样本数：一个整数，0 表示全部</translation>
+    </message>
+    <message>
+        <source>Edit pipeline</source>
+        <translation>编辑流水线</translation>
+    </message>
+    <message>
+        <source>(no sweep)</source>
+        <translation>（不扫描）</translation>
+    </message>
+    <message>
+        <source>Repeat this stage and the ones after it once per value: one variant per value</source>
+        <translation>对每个取值重复此阶段及其后续阶段：每个取值一个变体</translation>
+    </message>
+    <message>
+        <source>Sweep</source>
+        <translation>扫描</translation>
+    </message>
+    <message>
+        <source>values, separated by commas</source>
+        <translation>取值，以逗号分隔</translation>
+    </message>
+    <message>
+        <source>Sweep values</source>
+        <translation>扫描取值</translation>
+    </message>
+    <message>
+        <source>Edit sweep</source>
+        <translation>编辑扫描</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::widgets::StageKinds</name>
+    <message>
+        <source>Prune</source>
+        <translation>剪枝</translation>
+    </message>
+    <message>
+        <source>Quantize</source>
+        <translation>量化</translation>
+    </message>
+    <message>
+        <source>Distill</source>
+        <translation>蒸馏</translation>
+    </message>
+    <message>
+        <source>Evaluate</source>
+        <translation>评估</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Zero or remove weights: unstructured, N:M or whole channels</source>
+        <translation>置零或移除权重：非结构化、N:M 或整个通道</translation>
+    </message>
+    <message>
+        <source>Store weights (and activations) in 8 or 4 bits</source>
+        <translation>以 8 位或 4 位存储权重（及激活）</translation>
+    </message>
+    <message>
+        <source>Train the compressed model to match the original</source>
+        <translation>训练压缩后的模型以匹配原始模型</translation>
+    </message>
+    <message>
+        <source>End a variant here and measure it on chosen data</source>
+        <translation>在此结束一个变体，并在所选数据上测量</translation>
+    </message>
+    <message>
+        <source>Write the variant as an ONNX file</source>
+        <translation>将变体写为 ONNX 文件</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::widgets::StagePalette</name>
+    <message>
+        <source>Drag onto the canvas, or double-click to add</source>
+        <translation>拖到画布上，或双击添加</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::widgets::TradeoffPlot</name>
+    <message>
+        <source>Latency (ms)</source>
+        <translation>延迟（毫秒）</translation>
+    </message>
+    <message>
+        <source>File size (KB)</source>
+        <translation>文件大小（KB）</translation>
+    </message>
+    <message>
+        <source>Metric</source>
+        <translation>指标</translation>
+    </message>
+    <message>
+        <source>Variants</source>
+        <translation>变体</translation>
+    </message>
+    <message>
+        <source>Pareto front</source>
+        <translation>帕累托前沿</translation>
+    </message>
+    <message>
+        <source>Original</source>
+        <translation>原始模型</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 毫秒</translation>
+    </message>
+    <message>
+        <source>%1 KB</source>
+        <translation>%1 KB</translation>
+    </message>
+    <message>
+        <source>%1
+%2
+%3 %4, %5</source>
+        <translation>%1
+%2
+%3 %4，%5</translation>
+    </message>
+    <message>
+        <source>original</source>
+        <translation>原始模型</translation>
+    </message>
+    <message>
+        <source>Charts are saved as .png, .svg or .pdf, not &apos;%1&apos;</source>
+        <translation>图表可保存为 .png、.svg 或 .pdf，而不是 &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <source>Could not write %1</source>
+        <translation>无法写入 %1</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::widgets::TrainingPlot</name>
+    <message>
+        <source>Step</source>
+        <translation>步</translation>
+    </message>
+    <message>
+        <source>Loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>Validation</source>
+        <translation>验证</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::widgets::VariantTableModel</name>
+    <message>
+        <source>original</source>
+        <translation>原始模型</translation>
+    </message>
+    <message>
+        <source>ok</source>
+        <translation>成功</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>%1 KB</source>
+        <translation>%1 KB</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 毫秒</translation>
+    </message>
+    <message>
+        <source>size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>latency</source>
+        <translation>延迟</translation>
+    </message>
+    <message>
+        <source>Variant</source>
+        <translation>变体</translation>
+    </message>
+    <message>
+        <source>Stages</source>
+        <translation>阶段</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>File size</source>
+        <translation>文件大小</translation>
+    </message>
+    <message>
+        <source>Δ size</source>
+        <translation>Δ 大小</translation>
+    </message>
+    <message>
+        <source>Latency</source>
+        <translation>延迟</translation>
+    </message>
+    <message>
+        <source>Δ latency</source>
+        <translation>Δ 延迟</translation>
+    </message>
+    <message>
+        <source>Metric</source>
+        <translation>指标</translation>
+    </message>
+    <message>
+        <source>Δ metric</source>
+        <translation>Δ 指标</translation>
+    </message>
+    <message>
+        <source>Sparsity</source>
+        <translation>稀疏度</translation>
+    </message>
+    <message>
+        <source>Pareto front</source>
+        <translation>帕累托前沿</translation>
     </message>
 </context>
 <context>
@@ -147,8 +1672,8 @@
         <translation>压缩模型：检查、剪枝、量化。</translation>
     </message>
     <message>
-        <source>Model to open (.onnx file or Hugging Face checkpoint folder).</source>
-        <translation>要打开的模型（.onnx 文件或 Hugging Face 检查点文件夹）。</translation>
+        <source>Model to open (.onnx file or Hugging Face checkpoint folder) or pipeline (.autoglm.json).</source>
+        <translation>要打开的模型（.onnx 文件或 Hugging Face 检查点文件夹）或流水线（.autoglm.json）。</translation>
     </message>
 </context>
 </TS>

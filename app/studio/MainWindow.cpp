@@ -1,12 +1,32 @@
 #include "MainWindow.h"
 
+#include "JobController.h"
 #include "ModelLoadJob.h"
+#include "pipeline/exec/Executor.h"
+#include "widgets/DataPanel.h"
 #include "widgets/ModelInspector.h"
+#include "widgets/PipelineCanvas.h"
+#include "widgets/PipelineDocument.h"
+#include "widgets/PipelineScene.h"
+#include "widgets/PipelineView.h"
+#include "widgets/ReportWriter.h"
+#include "widgets/RunPanel.h"
+#include "widgets/SettingsDialog.h"
+#include "widgets/StageForm.h"
+#include "widgets/TradeoffPlot.h"
+#include "widgets/TrainingPlot.h"
+#include "widgets/VariantTable.h"
+#include "widgets/VariantTableModel.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QCloseEvent>
+#include <QDateTime>
+#include <QDir>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
@@ -14,8 +34,12 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
+#include <QScrollArea>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QStatusBar>
+#include <QThread>
+#include <QUndoStack>
 
 namespace autoglm::studio {
 namespace {
@@ -24,12 +48,21 @@ const char* kRecentKey = "recentFiles";
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent)
-    : QMainWindow(parent), m_inspector(new widgets::ModelInspector(this)), m_loadJob(new ModelLoadJob(this)),
+    : QMainWindow(parent), m_inspector(new widgets::ModelInspector(this)),
+      m_document(new widgets::PipelineDocument(this)), m_canvas(new widgets::PipelineCanvas(m_document, this)),
+      m_form(new widgets::StageForm(m_document, this)), m_data(new widgets::DataPanel(m_document, this)),
+      m_runPanel(new widgets::RunPanel(this)), m_variants(new widgets::VariantTableModel(this)),
+      m_plot(new widgets::TradeoffPlot(this)), m_table(new widgets::VariantTable(m_variants, this)),
+      m_training(new widgets::TrainingPlot(this)), m_jobs(new JobController(this)), m_loadJob(new ModelLoadJob(this)),
       m_busy(new QProgressBar(this)), m_status(new QLabel(this)) {
-    setWindowTitle(tr("Open-AutoGLM Studio"));
     setAcceptDrops(true);
-    setCentralWidget(m_inspector);
-    resize(1200, 760);
+    resize(1400, 860);
+    createDocks();
+    connectRun();
+    connect(m_canvas, &widgets::PipelineCanvas::nodeSelected, m_form, &widgets::StageForm::showNode);
+    connect(m_document, &widgets::PipelineDocument::dirtyChanged, this, &MainWindow::updateTitle);
+    connect(m_document, &widgets::PipelineDocument::filePathChanged, this, &MainWindow::updateTitle);
+    updateTitle();
 
     m_busy->setRange(0, 0); // indeterminate: loading has no meaningful fraction
     m_busy->setMaximumWidth(160);
@@ -46,7 +79,13 @@ MainWindow::MainWindow(QWidget* parent)
         m_busy->hide();
         m_currentModel = path;
         m_inspector->setSummary(summary);
-        setWindowTitle(tr("%1 — Open-AutoGLM Studio").arg(QFileInfo(path).fileName()));
+        // The open pipeline compresses the model the user looks at (an undoable edit like any other).
+        const std::string model = path.toStdString();
+        if (m_document->model()->document().model != model)
+            m_document->edit(tr("Set source model"), [&](widgets::PipelineGraphModel& m) {
+                m.setModelPath(model);
+                return true;
+            });
         m_status->setText(tr("Loaded %1: %n layer(s)", nullptr, static_cast<int>(summary.layers.size()))
                               .arg(QFileInfo(path).fileName()));
         addRecentFile(path);
@@ -56,14 +95,314 @@ MainWindow::MainWindow(QWidget* parent)
         m_busy->hide();
         m_status->setText(tr("Could not open %1").arg(QFileInfo(path).fileName()));
         Q_EMIT modelFailed(path, message);
-        if (QApplication::platformName() != "offscreen")
-            QMessageBox::warning(this, tr("Could not open model"), message);
+        showError(tr("Could not open model"), message);
     });
     createMenus();
 }
 
+QDockWidget* MainWindow::addDock(QWidget* widget, const QString& title, const QString& name, Qt::DockWidgetArea area) {
+    auto* dock = new QDockWidget(title, this);
+    dock->setObjectName(name); // saveState needs names
+    dock->setWidget(widget);
+    addDockWidget(area, dock);
+    return dock;
+}
+
+void MainWindow::createDocks() {
+    // Every view is a dock the user can move, stack or close; the canvas is simply the largest one.
+    setDockNestingEnabled(true);
+    auto* formScroll = new QScrollArea(this);
+    formScroll->setWidgetResizable(true);
+    formScroll->setWidget(m_form);
+    QDockWidget* canvas = addDock(m_canvas, tr("Pipeline"), "pipelineDock", Qt::LeftDockWidgetArea);
+    QDockWidget* form = addDock(formScroll, tr("Stage"), "stageDock", Qt::RightDockWidgetArea);
+    QDockWidget* data = addDock(m_data, tr("Data"), "dataDock", Qt::RightDockWidgetArea);
+    tabifyDockWidget(form, data);
+    form->raise();
+    QDockWidget* inspector = addDock(m_inspector, tr("Model inspector"), "inspectorDock", Qt::BottomDockWidgetArea);
+    QDockWidget* run = addDock(m_runPanel, tr("Run"), "runDock", Qt::BottomDockWidgetArea);
+    QDockWidget* plot = addDock(m_plot, tr("Trade-offs"), "tradeoffDock", Qt::BottomDockWidgetArea);
+    QDockWidget* table = addDock(m_table, tr("Variants"), "variantDock", Qt::BottomDockWidgetArea);
+    QDockWidget* training = addDock(m_training, tr("Training"), "trainingDock", Qt::BottomDockWidgetArea);
+    // Bottom row: the inspector, run and table share tabs on the left, the plots sit beside them.
+    splitDockWidget(inspector, plot, Qt::Horizontal);
+    tabifyDockWidget(inspector, run);
+    tabifyDockWidget(run, table);
+    tabifyDockWidget(plot, training);
+    inspector->raise();
+    plot->raise();
+    resizeDocks({canvas, form}, {900, 420}, Qt::Horizontal);
+    resizeDocks({canvas, inspector}, {470, 360}, Qt::Vertical);
+    resizeDocks({inspector, plot}, {800, 600}, Qt::Horizontal);
+}
+
+void MainWindow::connectRun() {
+    using widgets::RunPanel;
+    connect(m_runPanel, &RunPanel::runRequested, this, &MainWindow::runPipeline);
+    connect(m_runPanel, &RunPanel::cancelRequested, m_jobs, &JobController::cancel);
+    connect(m_jobs, &JobController::planned, m_runPanel, &RunPanel::planned);
+    connect(m_jobs, &JobController::runStarted, m_runPanel, &RunPanel::log);
+    connect(m_jobs, &JobController::stageStarted, m_runPanel, &RunPanel::stageStarted);
+    connect(m_jobs, &JobController::stageProgress, m_runPanel, &RunPanel::stageProgress);
+    connect(m_jobs, &JobController::stageFinished, m_runPanel, &RunPanel::stageFinished);
+    connect(m_jobs, &JobController::stageFailed, m_runPanel, &RunPanel::stageFailed);
+    connect(m_jobs, &JobController::stageCancelled, m_runPanel, &RunPanel::stageCancelled);
+    connect(m_jobs, &JobController::variantMeasured, m_variants, &widgets::VariantTableModel::addVariant);
+    connect(m_jobs, &JobController::stageMetric, m_training, &widgets::TrainingPlot::addMetrics);
+    connect(m_jobs, &JobController::planned, m_training, &widgets::TrainingPlot::clear);
+    connect(m_variants, &widgets::VariantTableModel::resultsChanged, this,
+            [this] { m_plot->setResults(m_variants->results()); });
+    connect(m_jobs, &JobController::finished, this, [this](const RunResults& results) {
+        m_variants->setResults(results); // the final table, as written to results.json
+        const QString status = QString::fromStdString(results.status);
+        m_runPanel->runEnded(status);
+        m_status->setText(tr("Run %1: results in %2").arg(status, m_jobs->outputDir()));
+        Q_EMIT runEnded(status);
+    });
+    connect(m_jobs, &JobController::failed, this, [this](const QString& message) {
+        m_runPanel->log(message);
+        m_runPanel->runEnded("failed");
+        showError(tr("The run could not start"), message);
+        Q_EMIT runFailed(message);
+        Q_EMIT runEnded("failed");
+    });
+    connect(m_plot, &widgets::TradeoffPlot::variantSelected, m_table, &widgets::VariantTable::selectVariant);
+    connect(m_table, &widgets::VariantTable::variantSelected, m_plot, &widgets::TradeoffPlot::selectVariant);
+    // The selected variant's stages are marked on the canvas (the original marks none).
+    auto markChain = [this](const QString& id) {
+        const VariantResult* v = m_variants->results().variant(id.toStdString());
+        m_canvas->scene()->highlightChain(v ? v->chain : std::vector<std::string>{});
+    };
+    connect(m_table, &widgets::VariantTable::variantSelected, this, markChain);
+    connect(m_plot, &widgets::TradeoffPlot::variantSelected, this, markChain);
+    auto updateBlocker = [this] { m_runPanel->setBlocker(m_document->problem()); };
+    connect(m_document->model(), &widgets::PipelineGraphModel::changed, this, updateBlocker);
+    updateBlocker();
+}
+
+QString MainWindow::runOutputDir() const {
+    const QString file = m_document->filePath();
+    if (!file.isEmpty()) {
+        // Beside the pipeline, named like the CLI's default (`autoglm run x.autoglm.json` → x-results).
+        const QFileInfo info(file);
+        QString stem = info.fileName();
+        stem.chop(QString(".autoglm.json").size());
+        return info.absoluteDir().filePath(stem + "-results");
+    }
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation))
+        .filePath("runs/untitled-" + QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss"));
+}
+
+QString MainWindow::chooseFile(const QString& title, const QString& suggested, const QString& filter) {
+    return QFileDialog::getSaveFileName(this, title, suggested, filter);
+}
+
+bool MainWindow::exportChart(int axis, const QString& chosen) {
+    const QString file = chosen.isEmpty() ? chooseFile(tr("Export Chart"), m_jobs->outputDir() + "/tradeoff.png",
+                                                       tr("PNG image (*.png);;SVG drawing (*.svg);;PDF (*.pdf)"))
+                                          : chosen;
+    if (file.isEmpty())
+        return false;
+    const QString error = m_plot->saveChart(widgets::TradeoffPlot::Axis(axis), file);
+    if (!error.isEmpty())
+        showError(tr("Could not export the chart"), error);
+    return error.isEmpty();
+}
+
+bool MainWindow::exportTable(const QString& chosen) {
+    const QString file = chosen.isEmpty()
+                             ? chooseFile(tr("Export Table"), m_jobs->outputDir() + "/variants.csv", tr("CSV (*.csv)"))
+                             : chosen;
+    if (file.isEmpty())
+        return false;
+    const QString error = widgets::saveVariantCsv(m_variants->results(), file);
+    if (!error.isEmpty())
+        showError(tr("Could not export the table"), error);
+    return error.isEmpty();
+}
+
+bool MainWindow::exportReport(const QString& chosen) {
+    const QString file =
+        chosen.isEmpty() ? chooseFile(tr("Export Report"), m_jobs->outputDir() + "/report.html", tr("HTML (*.html)"))
+                         : chosen;
+    if (file.isEmpty())
+        return false;
+    m_plot->setResults(m_variants->results()); // drawn now, so the embedded charts are current
+    const QString error = widgets::saveHtmlReport(m_variants->results(), m_document->model()->toSpec(), m_plot, file);
+    if (!error.isEmpty())
+        showError(tr("Could not export the report"), error);
+    return error.isEmpty();
+}
+
+bool MainWindow::exportVariantModel(const QString& chosen) {
+    // The run wrote the variant's ONNX file through its export stage; this copies that file.
+    const RunResults& results = m_variants->results();
+    const VariantResult* v = results.variant(m_table->selectedVariant().toStdString());
+    if (!v || v->file.empty()) {
+        showError(tr("No ONNX file for this variant"),
+                  tr("Select a variant whose stages end in an Export stage, and run the pipeline."));
+        return false;
+    }
+    const QString source = QDir(m_jobs->outputDir()).filePath(QString::fromStdString(v->file));
+    const QString file =
+        chosen.isEmpty() ? chooseFile(tr("Export Variant"), QFileInfo(source).fileName(), tr("ONNX (*.onnx)")) : chosen;
+    if (file.isEmpty())
+        return false;
+    const QString part = file + ".part";
+    QFile::remove(part);
+    bool ok = QFile::copy(source, part);
+    if (ok) {
+        QFile::remove(file);
+        ok = QFile::rename(part, file);
+    }
+    QFile::remove(part);
+    if (!ok)
+        showError(tr("Could not export the variant"), tr("Copying %1 to %2 failed").arg(source, file));
+    return ok;
+}
+
+bool MainWindow::runPipeline() {
+    if (m_jobs->isRunning())
+        return false;
+    RunOptions options;
+    options.outputDir = runOutputDir().toStdString();
+    // By default every core but one computes: the one left keeps the window responsive.
+    const widgets::StudioSettings settings = widgets::StudioSettings::load();
+    options.threads = settings.runThreads();
+    options.device = settings.device.toStdString();
+    m_variants->clear();
+    const QString error = m_jobs->start(m_document->model()->toSpec(), options);
+    if (!error.isEmpty()) {
+        showError(tr("The run could not start"), error);
+        Q_EMIT runFailed(error);
+        return false;
+    }
+    m_status->setText(tr("Running %1…").arg(m_document->displayName()));
+    return true;
+}
+
+void MainWindow::showError(const QString& title, const QString& message) {
+    m_status->setText(title);
+    // Offscreen (tests, screenshots) nobody could dismiss a modal box; the signals carry the message there.
+    if (QApplication::platformName() != "offscreen")
+        QMessageBox::warning(this, title, message);
+}
+
+void MainWindow::updateTitle() {
+    setWindowTitle(tr("%1[*] — Open-AutoGLM Studio").arg(m_document->displayName()));
+    setWindowModified(m_document->isDirty());
+}
+
+bool MainWindow::isPipelineFile(const QString& path) {
+    return path.endsWith(".autoglm.json", Qt::CaseInsensitive);
+}
+
+void MainWindow::openPath(const QString& path) {
+    if (isPipelineFile(path))
+        openPipeline(path);
+    else
+        openModel(path);
+}
+
+bool MainWindow::maybeSave() {
+    if (!m_document->isDirty())
+        return true;
+    int answer = QMessageBox::Cancel;
+    if (m_unsavedAnswer) {
+        answer = m_unsavedAnswer();
+    } else {
+        answer = QMessageBox::question(
+            this, tr("Unsaved changes"),
+            tr("The pipeline %1 has changes that are not saved. Save them?").arg(m_document->displayName()),
+            QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    }
+    if (answer == QMessageBox::Save)
+        return savePipeline();
+    return answer == QMessageBox::Discard;
+}
+
+bool MainWindow::newPipeline() {
+    if (!maybeSave())
+        return false;
+    const std::string model = m_currentModel.toStdString();
+    m_document->newPipeline();
+    m_document->model()->setModelPath(model); // a new pipeline starts from the model on screen
+    m_document->undoStack()->setClean();
+    m_form->showNode(-1);
+    m_status->setText(tr("New pipeline"));
+    return true;
+}
+
+bool MainWindow::openPipeline(const QString& file) {
+    if (!maybeSave())
+        return false;
+    // Pipeline files are a few kilobytes of JSON, read here; the model they name loads on the worker.
+    const QString error = m_document->open(file);
+    if (!error.isEmpty()) {
+        Q_EMIT pipelineFailed(file, error);
+        showError(tr("Could not open pipeline"), error);
+        return false;
+    }
+    m_form->showNode(-1);
+    m_canvas->view()->fitAll();
+    addRecentFile(QFileInfo(file).absoluteFilePath());
+    m_status->setText(tr("Opened pipeline %1").arg(QFileInfo(file).fileName()));
+    const QString model = QString::fromStdString(m_document->model()->document().model);
+    if (!model.isEmpty() && model != m_currentModel)
+        openModel(model);
+    return true;
+}
+
+bool MainWindow::savePipeline() {
+    if (m_document->filePath().isEmpty())
+        return savePipelineAs();
+    return savePipelineAs(m_document->filePath());
+}
+
+bool MainWindow::savePipelineAs(const QString& chosen) {
+    QString file = chosen;
+    if (file.isEmpty()) {
+        file = QFileDialog::getSaveFileName(this, tr("Save Pipeline"), m_document->filePath(),
+                                            tr("Pipelines (*.autoglm.json)"));
+        if (file.isEmpty())
+            return false;
+        if (!isPipelineFile(file))
+            file += ".autoglm.json";
+    }
+    const QString error = m_document->save(file);
+    if (!error.isEmpty()) {
+        showError(tr("Could not save pipeline"), error);
+        return false;
+    }
+    addRecentFile(QFileInfo(file).absoluteFilePath());
+    const QString problem = m_document->problem();
+    m_status->setText(problem.isEmpty()
+                          ? tr("Saved %1").arg(QFileInfo(file).fileName())
+                          : tr("Saved %1; before it can run: %2").arg(QFileInfo(file).fileName(), problem));
+    return true;
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    if (maybeSave())
+        event->accept();
+    else
+        event->ignore();
+}
+
 void MainWindow::createMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&New Pipeline"), this, &MainWindow::newPipeline)->setShortcut(QKeySequence::New);
+    file->addAction(tr("Open &Pipeline…"), this,
+                    [this] {
+                        const QString path = QFileDialog::getOpenFileName(
+                            this, tr("Open Pipeline"), QString(), tr("Pipelines (*.autoglm.json);;All files (*)"));
+                        if (!path.isEmpty())
+                            openPipeline(path);
+                    })
+        ->setShortcut(QKeySequence(tr("Ctrl+Shift+O")));
+    file->addAction(tr("&Save Pipeline"), this, &MainWindow::savePipeline)->setShortcut(QKeySequence::Save);
+    file->addAction(tr("Save Pipeline &As…"), this, [this] { savePipelineAs(); })->setShortcut(QKeySequence::SaveAs);
+    file->addSeparator();
     QAction* open = file->addAction(tr("&Open Model…"), this, &MainWindow::showOpenDialog);
     open->setShortcut(QKeySequence::Open);
     file->addAction(tr("Open &Checkpoint Folder…"), this, [this] {
@@ -77,12 +416,48 @@ void MainWindow::createMenus() {
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
 
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    QAction* undo = m_document->undoStack()->createUndoAction(this, tr("&Undo"));
+    undo->setShortcut(QKeySequence::Undo);
+    QAction* redo = m_document->undoStack()->createRedoAction(this, tr("&Redo"));
+    redo->setShortcut(QKeySequence::Redo);
+    edit->addAction(undo);
+    edit->addAction(redo);
+    edit->addSeparator();
+    edit->addAction(tr("&Preferences…"), this,
+                    [this] {
+                        widgets::SettingsDialog dialog(widgets::StudioSettings::load(), cudaAvailable(), this);
+                        if (dialog.exec() == QDialog::Accepted)
+                            dialog.settings().save();
+                    })
+        ->setShortcut(QKeySequence::Preferences);
+
+    QMenu* exports = menuBar()->addMenu(tr("E&xport"));
+    exports->addAction(tr("Accuracy vs &Latency Chart…"), this,
+                       [this] { exportChart(widgets::TradeoffPlot::Latency); });
+    exports->addAction(tr("Accuracy vs &Size Chart…"), this, [this] { exportChart(widgets::TradeoffPlot::Size); });
+    exports->addAction(tr("Variant &Table (CSV)…"), this, [this] { exportTable(); });
+    exports->addAction(tr("HTML &Report…"), this, [this] { exportReport(); });
+    exports->addAction(tr("Selected Variant as &ONNX…"), this, [this] { exportVariantModel(); });
+    // Exports need a run's results.
+    connect(exports, &QMenu::aboutToShow, this, [this, exports] {
+        for (QAction* a : exports->actions())
+            a->setEnabled(!m_variants->results().original.id.empty());
+    });
+
+    QMenu* run = menuBar()->addMenu(tr("&Run"));
+    run->addAction(tr("&Run Pipeline"), this, &MainWindow::runPipeline)->setShortcut(QKeySequence(tr("Ctrl+R")));
+    run->addAction(tr("&Cancel Run"), m_jobs, &JobController::cancel);
+
+    m_viewMenu = menuBar()->addMenu(tr("&View"));
+    for (QDockWidget* dock : findChildren<QDockWidget*>())
+        m_viewMenu->addAction(dock->toggleViewAction());
+
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About"), this, [this] {
         QMessageBox::about(this, tr("About Open-AutoGLM Studio"),
-                           tr("Open-AutoGLM Studio 0.1: inspect ONNX models and Hugging Face checkpoints. "
-                              "Compression passes, the pipeline canvas and trade-off plots are not part of this "
-                              "version yet."));
+                           tr("Open-AutoGLM Studio 0.1: inspect ONNX models and Hugging Face checkpoints, and "
+                              "build prune, quantize and distill pipelines that the autoglm command runs."));
     });
 }
 
@@ -108,7 +483,8 @@ bool MainWindow::isModelFile(const QString& path) {
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
     const auto urls = event->mimeData()->urls();
-    if (urls.size() == 1 && urls.front().isLocalFile() && isModelFile(urls.front().toLocalFile()))
+    if (urls.size() == 1 && urls.front().isLocalFile() &&
+        (isModelFile(urls.front().toLocalFile()) || isPipelineFile(urls.front().toLocalFile())))
         event->acceptProposedAction();
 }
 
@@ -117,7 +493,7 @@ void MainWindow::dropEvent(QDropEvent* event) {
     if (urls.size() != 1 || !urls.front().isLocalFile())
         return;
     event->acceptProposedAction();
-    openModel(urls.front().toLocalFile());
+    openPath(urls.front().toLocalFile());
 }
 
 void MainWindow::addRecentFile(const QString& path) {
@@ -135,7 +511,7 @@ void MainWindow::rebuildRecentMenu() {
     m_recentMenu->clear();
     const QStringList recent = QSettings().value(kRecentKey).toStringList();
     for (const QString& path : recent)
-        m_recentMenu->addAction(QFileInfo(path).fileName(), this, [this, path] { openModel(path); })->setToolTip(path);
+        m_recentMenu->addAction(QFileInfo(path).fileName(), this, [this, path] { openPath(path); })->setToolTip(path);
     m_recentMenu->setEnabled(!recent.isEmpty());
 }
 

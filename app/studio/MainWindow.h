@@ -4,16 +4,29 @@
 #include <QMainWindow>
 #include <QStringList>
 
+#include <functional>
+
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
 
 namespace autoglm::widgets {
 class ModelInspector;
-}
+class DataPanel;
+class PipelineCanvas;
+class PipelineDocument;
+class RunPanel;
+class StageForm;
+class TradeoffPlot;
+class TrainingPlot;
+class VariantTable;
+class VariantTableModel;
+} // namespace autoglm::widgets
 
 namespace autoglm::studio {
 
+class JobController;
 class ModelLoadJob;
 
 class MainWindow : public QMainWindow {
@@ -27,15 +40,60 @@ public:
     widgets::ModelInspector* inspector() const { return m_inspector; }
     QString currentModel() const { return m_currentModel; }
 
+    // Pipelines: the same .autoglm.json files the CLI runs. Each returns false (after telling the user)
+    // when it did not happen.
+    widgets::PipelineDocument* document() const { return m_document; }
+    widgets::PipelineCanvas* canvas() const { return m_canvas; }
+    widgets::StageForm* stageForm() const { return m_form; }
+    widgets::DataPanel* dataPanel() const { return m_data; }
+    bool newPipeline();
+    bool openPipeline(const QString& file);
+    bool savePipeline();
+    bool savePipelineAs(const QString& file = QString());
+    // Runs the open pipeline on a worker (JobController); results go to runOutputDir(). False when it could
+    // not start (the reason is shown and sent as runFailed).
+    bool runPipeline();
+    QString runOutputDir() const;
+    JobController* jobs() const { return m_jobs; }
+    widgets::RunPanel* runPanel() const { return m_runPanel; }
+    widgets::TradeoffPlot* tradeoffPlot() const { return m_plot; }
+    widgets::VariantTableModel* variants() const { return m_variants; }
+    widgets::VariantTable* variantTable() const { return m_table; }
+    widgets::TrainingPlot* trainingPlot() const { return m_training; }
+    // Exports of the last run; `file` chosen by a dialog when empty. False (after telling the user) when
+    // nothing was written.
+    bool exportChart(int axis, const QString& file = QString());
+    bool exportTable(const QString& file = QString());
+    bool exportReport(const QString& file = QString());
+    bool exportVariantModel(const QString& file = QString());
+    // Opens a model or a pipeline file, by its kind.
+    void openPath(const QString& path);
+    // What closing with unsaved changes does: asked by a dialog unless a test sets an answer
+    // (QMessageBox::Save, Discard or Cancel).
+    void setUnsavedChangesAnswer(std::function<int()> answer) { m_unsavedAnswer = std::move(answer); }
+
 Q_SIGNALS:
     void modelShown(const QString& path);
     void modelFailed(const QString& path, const QString& message);
+    void pipelineFailed(const QString& path, const QString& message);
+    void runEnded(const QString& status);
+    void runFailed(const QString& message);
 
 protected:
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
+    void closeEvent(QCloseEvent* event) override;
 
 private:
+    void createDocks();
+    void connectRun();
+    QString chooseFile(const QString& title, const QString& suggested, const QString& filter);
+    QDockWidget* addDock(QWidget* widget, const QString& title, const QString& name, Qt::DockWidgetArea area);
+    // True when the pipeline may be replaced: saved, discarded, or unchanged.
+    bool maybeSave();
+    void updateTitle();
+    void showError(const QString& title, const QString& message);
+    static bool isPipelineFile(const QString& path);
     void createMenus();
     void showOpenDialog();
     void addRecentFile(const QString& path);
@@ -43,6 +101,18 @@ private:
     static bool isModelFile(const QString& path);
 
     widgets::ModelInspector* m_inspector;
+    widgets::PipelineDocument* m_document;
+    widgets::PipelineCanvas* m_canvas;
+    widgets::StageForm* m_form;
+    widgets::DataPanel* m_data;
+    widgets::RunPanel* m_runPanel;
+    widgets::VariantTableModel* m_variants;
+    widgets::TradeoffPlot* m_plot;
+    widgets::VariantTable* m_table;
+    widgets::TrainingPlot* m_training;
+    JobController* m_jobs;
+    QMenu* m_viewMenu = nullptr;
+    std::function<int()> m_unsavedAnswer;
     ModelLoadJob* m_loadJob;
     QMenu* m_recentMenu = nullptr;
     QProgressBar* m_busy;

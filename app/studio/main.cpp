@@ -1,5 +1,6 @@
-// autoglm-studio: opens the model given on the command line, if any.
+// autoglm-studio: opens the model or pipeline given on the command line, if any.
 #include "MainWindow.h"
+#include "widgets/StudioSettings.h"
 
 #include "pipeline/exec/Executor.h"
 
@@ -15,8 +16,12 @@ int main(int argc, char** argv) {
     QApplication::setApplicationName("Open-AutoGLM Studio");
     QApplication::setApplicationVersion("0.1.0");
 
+    const autoglm::widgets::StudioSettings settings = autoglm::widgets::StudioSettings::load();
+    autoglm::widgets::applyTheme(settings.theme);
+    // The language chosen in Preferences, else the system's (English, the source language, needs no file).
     QTranslator translator;
-    if (translator.load(QLocale(), "autoglm", "_", ":/i18n"))
+    const QLocale locale = settings.language.isEmpty() ? QLocale() : QLocale(settings.language);
+    if (settings.language != "en" && translator.load(locale, "autoglm", "_", ":/i18n"))
         QApplication::installTranslator(&translator);
 
     QCommandLineParser parser;
@@ -24,13 +29,15 @@ int main(int argc, char** argv) {
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(
-        "model", QApplication::translate("main", "Model to open (.onnx file or Hugging Face checkpoint folder)."));
+        "file",
+        QApplication::translate(
+            "main", "Model to open (.onnx file or Hugging Face checkpoint folder) or pipeline (.autoglm.json)."));
     parser.process(app);
 
     autoglm::setComputeThreads(0);
     autoglm::studio::MainWindow window;
     window.show();
     if (!parser.positionalArguments().isEmpty())
-        window.openModel(parser.positionalArguments().front());
+        window.openPath(parser.positionalArguments().front());
     return QApplication::exec();
 }

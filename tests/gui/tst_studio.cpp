@@ -1,25 +1,82 @@
 // The studio window (offscreen): loading on a worker without stalling the event loop, the layer table,
 // filtering, drag and drop, and errors.
+#include "JobController.h"
 #include "MainWindow.h"
 #include "widgets/LayerTableModel.h"
 #include "widgets/ModelInspector.h"
+#include "widgets/PipelineCanvas.h"
+#include "widgets/PipelineDocument.h"
+#include "widgets/PipelineScene.h"
+#include "widgets/PipelineView.h"
+#include "widgets/RunPanel.h"
+#include "widgets/StageKinds.h"
+#include "widgets/StageNodeItem.h"
+#include "widgets/TradeoffPlot.h"
+#include "widgets/TrainingPlot.h"
+#include "widgets/VariantTable.h"
+#include "widgets/VariantTableModel.h"
 
+#include "widgets/QCustomPlotInclude.h"
+
+#include <QDir>
 #include <QElapsedTimer>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QMimeData>
+#include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTimer>
+#include <QUndoStack>
 #include <QtTest>
 
 #include <filesystem>
 #include <fstream>
 
 using autoglm::studio::MainWindow;
+using namespace autoglm::widgets;
 
 namespace {
 const QString kFashion = QString(AUTOGLM_FIXTURES) + "/fashion_cnn.onnx";
+const std::string kSamples = std::string(AUTOGLM_SOURCE_DIR) + "/resources/samples/fashion/";
+
+// Drops a palette item on the canvas at scene point `at`, as dragging it from the palette does.
+void dropStage(PipelineView* view, const std::string& kind, QPointF at) {
+    QMimeData mime;
+    mime.setData(kStageKindMime, QByteArray::fromStdString(kind));
+    const QPoint p = view->mapFromScene(at);
+    QDragEnterEvent enter(p, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(view->viewport(), &enter);
+    QDropEvent drop(QPointF(p), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(view->viewport(), &drop);
+}
+
+QPointF centre(StageNodeItem* item) {
+    return item->mapToScene(QPointF(StageNodeItem::kWidth / 2, StageNodeItem::kHeight / 2));
+}
+
+// Calibration and test data from the bundled sample, a few hundred images evaluated so a run stays short.
+void addSampleData(PipelineDocument* doc, int evaluated) {
+    doc->edit("data", [&](PipelineGraphModel& m) {
+        autoglm::DatasetSpec calib, test;
+        calib.id = "calib";
+        calib.images = kSamples + "calib_images.npy";
+        calib.labels = kSamples + "calib_labels.npy";
+        calib.samples = 64;
+        test.id = "test";
+        test.images = kSamples + "test_images_2000.npy";
+        test.labels = kSamples + "test_labels_2000.npy";
+        m.setDatasets({calib, test});
+        autoglm::PipelineSpec rest = m.document();
+        rest.evaluation.dataset = "test";
+        rest.evaluation.samples = evaluated;
+        rest.evaluation.latencyIterations = 5;
+        m.setDocument(rest);
+        return true;
+    });
+}
 
 // Drags `path` over the window and drops it, as a file manager would; false when the window refuses it.
 bool dropOnto(QWidget& window, const QString& path) {
@@ -103,6 +160,171 @@ private Q_SLOTS:
         QVERIFY(window.inspector()->headerText().contains("input_ids"));
         window.inspector()->filter()->setText("q_proj");
         QVERIFY(window.inspector()->table()->model()->rowCount() >= 4); // one query projection per layer
+    }
+
+    void runsAPipelineBuiltWithTheMouse() {
+        QTemporaryDir dir;
+        MainWindow window;
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QSignalSpy shown(&window, &MainWindow::modelShown);
+        window.openModel(kFashion);
+        QVERIFY(shown.wait(60000));
+        QCOMPARE(window.document()->model()->document().model, QFileInfo(kFashion).absoluteFilePath().toStdString());
+        addSampleData(window.document(), 300);
+
+        // Two branches by mouse: quantize off the source, and prune then quantize.
+        PipelineView* view = window.canvas()->view();
+        PipelineScene* scene = window.canvas()->scene();
+        dropStage(view, "quantize", QPointF(260, -40));
+        dropStage(view, "prune", QPointF(260, 120));
+        const int prune = window.document()->model()->nodes().back();
+        dropStage(view, "quantize", centre(scene->nodeItem(prune)));
+        QCOMPARE(window.document()->model()->nodes().size(), size_t(3));
+        QVERIFY2(window.document()->problem().isEmpty(), qPrintable(window.document()->problem()));
+        QVERIFY(window.runPanel()->runButton()->isEnabled());
+        QVERIFY(window.savePipelineAs(dir.path() + "/mouse.autoglm.json"));
+
+        QTest::qWait(300); // what building the pipeline left to paint is painted before the user clicks Run
+        QSignalSpy ended(&window, &MainWindow::runEnded);
+        int measured = 0;
+        connect(window.jobs(), &autoglm::studio::JobController::variantMeasured, this, [&] {
+            ++measured;
+            // Live: each measured variant is on the plot before the run ends.
+            QCOMPARE(window.tradeoffPlot()->variantPoints(TradeoffPlot::Size) + 1, measured);
+        });
+        QElapsedTimer sinceBeat;
+        qint64 worstGap = 0;
+        QTimer heartbeat;
+        heartbeat.setInterval(5);
+        connect(&heartbeat, &QTimer::timeout, [&] { worstGap = std::max(worstGap, sinceBeat.restart()); });
+        sinceBeat.start();
+        heartbeat.start();
+        QTest::mouseClick(window.runPanel()->runButton(), Qt::LeftButton);
+        QVERIFY(window.jobs()->isRunning());
+        QVERIFY(ended.wait(600000));
+        heartbeat.stop();
+        qInfo("longest event-loop gap while running: %lld ms", worstGap);
+        QCOMPARE(ended.front().at(0).toString(), QString("complete"));
+        QVERIFY2(worstGap < 100, qPrintable(QString("event loop stalled for %1 ms").arg(worstGap)));
+
+        QCOMPARE(measured, 3); // the original and two variants
+        QCOMPARE(window.tradeoffPlot()->variantPoints(TradeoffPlot::Latency), 2);
+        QCOMPARE(window.tradeoffPlot()->variantPoints(TradeoffPlot::Size), 2);
+        QVERIFY(window.tradeoffPlot()->frontPoints(TradeoffPlot::Size) >= 1);
+        QCOMPARE(window.variants()->rowCount(), 3);
+        for (const QString& stage : {QString("quantize"), QString("prune"), QString("quantize_2")})
+            QCOMPARE(window.runPanel()->stageValue(stage), 100);
+        QVERIFY(window.runPanel()->elapsedText().startsWith("elapsed"));
+        QVERIFY(QFileInfo::exists(dir.path() + "/mouse-results/results.json"));
+
+        // Clicking a point selects the variant in the table too.
+        QCustomPlot* plot = window.tradeoffPlot()->plot(TradeoffPlot::Size);
+        plot->replot();
+        const QPointF at = window.tradeoffPlot()->pixelOf(TradeoffPlot::Size, "quantize");
+        QVERIFY(at.x() >= 0);
+        QTest::mouseClick(plot, Qt::LeftButton, Qt::NoModifier, at.toPoint());
+        QCOMPARE(window.tradeoffPlot()->selectedVariant(), QString("quantize"));
+        QCOMPARE(window.variantTable()->selectedVariant(), QString("quantize"));
+        // ...and marks the stages that made it on the canvas.
+        QVERIFY(scene->nodeItem(window.document()->model()->nodeForStage("quantize"))->isHighlighted());
+        QVERIFY(!scene->nodeItem(prune)->isHighlighted());
+
+        // AUTOGLM_SCREENSHOTS=<folder> keeps a picture of the studio after a real run, for the README.
+        if (const QString shots = qEnvironmentVariable("AUTOGLM_SCREENSHOTS"); !shots.isEmpty()) {
+            QTest::qWait(300); // the queued replots of the last points
+            QVERIFY(window.grab().save(QDir(shots).filePath("studio-run.png")));
+        }
+
+        // The table, the report and the training curves (none here: no distill stage).
+        QVERIFY(window.exportTable(dir.path() + "/variants.csv"));
+        QFile csv(dir.path() + "/variants.csv");
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        QCOMPARE(csv.readAll().count('\n'), 4); // header, the original, two variants
+        QVERIFY(window.exportReport(dir.path() + "/report.html"));
+        QFile html(dir.path() + "/report.html");
+        QVERIFY(html.open(QIODevice::ReadOnly));
+        const QByteArray page = html.readAll();
+        QCOMPARE(page.count("data:image/png;base64,"), 2);
+        QVERIFY(page.contains("quantize_2") && page.contains("calibration"));
+        QVERIFY(!window.exportVariantModel(dir.path() + "/x.onnx")); // no export stage: nothing to copy
+        // Charts export.
+        for (const QString& suffix : {QString("png"), QString("svg"), QString("pdf")}) {
+            const QString file = dir.path() + "/chart." + suffix;
+            QVERIFY(window.tradeoffPlot()->saveChart(TradeoffPlot::Latency, file).isEmpty());
+            QVERIFY(QFileInfo(file).size() > 500);
+        }
+    }
+
+    void drawsDistillationCurves() {
+        QTemporaryDir dir;
+        MainWindow window;
+        window.document()->model()->setModelPath(kFashion.toStdString());
+        addSampleData(window.document(), 100);
+        const int distill = window.document()->model()->addStage("distill");
+        window.document()->model()->setParams(distill, {{"steps", 6}, {"validate_every", 3}, {"batch_size", 16}});
+        QVERIFY2(window.document()->problem().isEmpty(), qPrintable(window.document()->problem()));
+        QVERIFY(window.savePipelineAs(dir.path() + "/distill.autoglm.json"));
+        QSignalSpy ended(&window, &MainWindow::runEnded);
+        QVERIFY(window.runPipeline());
+        QVERIFY(ended.wait(600000));
+        QCOMPARE(ended.front().at(0).toString(), QString("complete"));
+        QCOMPARE(window.trainingPlot()->pointCount("distill", "loss"), 6);
+        QVERIFY(window.trainingPlot()->pointCount("distill", "validation KL") >= 2);
+    }
+
+    void cancelsARun() {
+        QTemporaryDir dir;
+        MainWindow window;
+        window.document()->model()->setModelPath(kFashion.toStdString());
+        addSampleData(window.document(), 0); // every test image: long enough to cancel
+        window.document()->model()->addStage("prune");
+        QVERIFY(window.savePipelineAs(dir.path() + "/cancel.autoglm.json"));
+        QSignalSpy ended(&window, &MainWindow::runEnded);
+        QSignalSpy started(window.jobs(), &autoglm::studio::JobController::stageStarted);
+        QVERIFY(window.runPipeline());
+        QVERIFY(started.wait(60000));
+        QTest::mouseClick(window.runPanel()->cancelButton(), Qt::LeftButton);
+        QVERIFY(ended.wait(120000));
+        QCOMPARE(ended.front().at(0).toString(), QString("cancelled"));
+        QVERIFY(!window.jobs()->isRunning());
+        QVERIFY(window.runPanel()->runButton()->isEnabled());
+    }
+
+    void opensAndGuardsPipelines() {
+        QTemporaryDir dir;
+        MainWindow window;
+        const QString starter = QString(AUTOGLM_SOURCE_DIR) + "/resources/pipelines/fashion_starter.autoglm.json";
+        QSignalSpy shown(&window, &MainWindow::modelShown);
+        QVERIFY(window.openPipeline(starter));
+        QCOMPARE(window.document()->model()->nodes().size(), size_t(5));
+        QVERIFY(shown.wait(60000)); // the model it names loads on the worker into the inspector
+        QVERIFY(!window.document()->isDirty());
+
+        // An invalid pipeline file dropped on the window: refused, the open one stays.
+        const QString broken = dir.path() + "/broken.autoglm.json";
+        std::ofstream(broken.toStdString()) << "{\"format\": \"autoglm-pipeline\", \"version\": 1}";
+        QSignalSpy failed(&window, &MainWindow::pipelineFailed);
+        QVERIFY(dropOnto(window, broken));
+        QCOMPARE(failed.size(), 1);
+        QCOMPARE(window.document()->model()->nodes().size(), size_t(5));
+        QCOMPARE(window.document()->filePath(), QFileInfo(starter).absoluteFilePath());
+
+        // Unsaved changes: Cancel keeps the window open, Discard lets it close.
+        window.show();
+        window.canvas()->appendStage("evaluate");
+        QVERIFY(window.document()->isDirty());
+        QVERIFY(window.isWindowModified());
+        window.setUnsavedChangesAnswer([] { return int(QMessageBox::Cancel); });
+        QVERIFY(!window.close());
+        QVERIFY(window.isVisible());
+        QVERIFY(!window.newPipeline());
+        window.document()->undoStack()->undo();
+        QVERIFY(!window.document()->isDirty());
+        window.canvas()->appendStage("evaluate");
+        window.setUnsavedChangesAnswer([] { return int(QMessageBox::Discard); });
+        QVERIFY(window.close());
     }
 
     void badFilesReportTheError() {
