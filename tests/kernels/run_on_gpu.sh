@@ -18,7 +18,7 @@ fi
 nvidia-smi --query-gpu=name,clocks.sm,clocks.mem,temperature.gpu --format=csv | tee "$out/gpu.txt"
 build=/tmp/kbuild
 cmake -S src -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DAUTOGLM_KERNELS_ONLY=ON \
-  -DCMAKE_CUDA_ARCHITECTURES="80;90a" -DCMAKE_PREFIX_PATH="$prefix/usr" >"$out/configure.log" 2>&1 ||
+  -DCMAKE_CUDA_ARCHITECTURES="80;90a" -DCMAKE_PREFIX_PATH="$prefix/usr" -DQt6_DIR="$prefix/usr/lib/x86_64-linux-gnu/cmake/Qt6" >"$out/configure.log" 2>&1 ||
   { tail -30 "$out/configure.log"; exit 1; }
 grep -iE "qt6|not found" "$out/configure.log" | head -5
 cmake --build "$build" -j "$(nproc)" >"$out/build.log" 2>&1 || { grep -E "error|FAILED" -A3 "$out/build.log" | head -40; exit 1; }
