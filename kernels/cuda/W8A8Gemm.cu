@@ -1,5 +1,5 @@
 // W8A8 GEMM: y = (A . W^T) * a_scale[m] * w_scale[n], A[M][ldk], W[N][ldk] int8 (both K-major, the "TN" case
-// tensor cores want). CTA tile 128 x 128 x 64, 8 warps of 64 x 32, a 3-stage cp.async pipeline.
+// tensor cores want). CTA tile 128 x 128 x 64, 8 warps of 64 x 32, a 4-stage cp.async pipeline.
 //
 // Why no ldmatrix / swizzle: the k order inside a 64-wide k tile is permuted identically for A and W (thread
 // t of a quad owns bytes 16t..16t+15 of each row and feeds them to the m16n8k32 fragments as if they were
@@ -15,7 +15,8 @@
 namespace autoglm::kernels::cuda {
 namespace {
 
-constexpr int kBM = 128, kBN = 128, kBK = 64, kStages = 3, kThreads = 256;
+constexpr int kBM = 128, kBN = 128, kBK = 64, kStages = 4, kThreads = 256;
+constexpr int kSmemBytes = kStages * (kBM + kBN) * kBK; // 64 KB: needs the opt-in above 48 KB
 constexpr int kMT = 4, kNT = 4; // warp tile: 4 x m16, 4 x n8
 
 __device__ __forceinline__ void storePair(__half* p, float a, float b) {
@@ -29,8 +30,9 @@ template <typename TOut>
 __global__ void __launch_bounds__(kThreads) w8a8Gemm(const int8_t* __restrict__ a, const float* __restrict__ aScales,
                                                      const int8_t* __restrict__ w, const float* __restrict__ wScales,
                                                      int m, int n, int ldk, TOut* __restrict__ y) {
-    __shared__ __align__(128) int8_t sA[kStages][kBM * kBK];
-    __shared__ __align__(128) int8_t sB[kStages][kBN * kBK];
+    extern __shared__ __align__(128) int8_t smem[];
+    int8_t (*sA)[kBM * kBK] = reinterpret_cast<int8_t (*)[kBM * kBK]>(smem);
+    int8_t (*sB)[kBN * kBK] = reinterpret_cast<int8_t (*)[kBN * kBK]>(smem + kStages * kBM * kBK);
     const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32;
     const int g = lane >> 2, t = lane & 3;
     const int wm = warp / 4, wn = warp % 4;
@@ -138,12 +140,17 @@ __global__ void __launch_bounds__(kThreads) w8a8Gemm(const int8_t* __restrict__ 
 autoglm_kstatus launchW8A8(const int8_t* a, const float* aScales, const int8_t* w, const float* wScales, int m, int n,
                            int k, autoglm_dtype out, void* y, cudaStream_t stream) {
     const int ldk = int(autoglm_i8_row_stride(k));
+    static const bool once = (cudaFuncSetAttribute(w8a8Gemm<__half>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes),
+                              cudaFuncSetAttribute(w8a8Gemm<__nv_bfloat16>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                   kSmemBytes),
+                              true);
+    (void)once;
     const dim3 grid((n + kBN - 1) / kBN, (m + kBM - 1) / kBM);
     if (out == AUTOGLM_F16)
-        w8a8Gemm<__half><<<grid, kThreads, 0, stream>>>(a, aScales, w, wScales, m, n, ldk, static_cast<__half*>(y));
+        w8a8Gemm<__half><<<grid, kThreads, kSmemBytes, stream>>>(a, aScales, w, wScales, m, n, ldk, static_cast<__half*>(y));
     else
         w8a8Gemm<__nv_bfloat16>
-            <<<grid, kThreads, 0, stream>>>(a, aScales, w, wScales, m, n, ldk, static_cast<__nv_bfloat16*>(y));
+            <<<grid, kThreads, kSmemBytes, stream>>>(a, aScales, w, wScales, m, n, ldk, static_cast<__nv_bfloat16*>(y));
     return checkLaunch("w8a8Gemm");
 }
 
