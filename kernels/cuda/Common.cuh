@@ -84,6 +84,10 @@ template <> struct Int4Dequant<__half> {
         const __half2 b = __half2half2(__ushort_as_half(uint16_t(0x6400u | uint32_t(zero))));
         return *reinterpret_cast<const uint32_t*>(&b);
     }
+    __device__ __forceinline__ static uint32_t sub(uint32_t bits, uint32_t biasPair) {
+        const __half2 v = __hsub2(*reinterpret_cast<const __half2*>(&bits), *reinterpret_cast<const __half2*>(&biasPair));
+        return *reinterpret_cast<const uint32_t*>(&v);
+    }
     __device__ __forceinline__ static uint32_t apply(uint32_t bits, uint32_t biasPair, uint32_t scalePair) {
         __half2 v = __hsub2(*reinterpret_cast<const __half2*>(&bits), *reinterpret_cast<const __half2*>(&biasPair));
         v = __hmul2(v, *reinterpret_cast<const __half2*>(&scalePair));
@@ -95,6 +99,11 @@ template <> struct Int4Dequant<__nv_bfloat16> {
     __device__ __forceinline__ static uint32_t bias(int zero) {
         const uint32_t b = 0x4300u | uint32_t(zero);
         return b | (b << 16);
+    }
+    __device__ __forceinline__ static uint32_t sub(uint32_t bits, uint32_t biasPair) {
+        const __nv_bfloat162 v = __hsub2(*reinterpret_cast<const __nv_bfloat162*>(&bits),
+                                         *reinterpret_cast<const __nv_bfloat162*>(&biasPair));
+        return *reinterpret_cast<const uint32_t*>(&v);
     }
     __device__ __forceinline__ static uint32_t apply(uint32_t bits, uint32_t biasPair, uint32_t scalePair) {
         __nv_bfloat162 v = __hsub2(*reinterpret_cast<const __nv_bfloat162*>(&bits),
@@ -114,6 +123,15 @@ __device__ __forceinline__ void dequantWord(uint32_t w, uint32_t biasPair, uint3
         const uint32_t bits = ((w >> (4 * p)) & kMask) | Int4Dequant<T>::kMagic;
         out[p] = Int4Dequant<T>::apply(bits, biasPair, scalePair);
     }
+}
+
+// Same without the scale: code - zero, exact (|code - zero| <= 15), for kernels that apply the group's scale to
+// a float partial sum instead of to every weight.
+template <typename T> __device__ __forceinline__ void codesMinusZero(uint32_t w, uint32_t biasPair, uint32_t out[4]) {
+    constexpr uint32_t kMask = 0x000f000fu;
+#pragma unroll
+    for (int p = 0; p < 4; ++p)
+        out[p] = Int4Dequant<T>::sub(((w >> (4 * p)) & kMask) | Int4Dequant<T>::kMagic, biasPair);
 }
 
 } // namespace autoglm::kernels::cuda

@@ -45,114 +45,157 @@ __device__ __forceinline__ uint4 loadX8(const T* __restrict__ x, int row, int m,
 template <typename T> __device__ __forceinline__ void storeOut(T* y, size_t idx, float v) { y[idx] = fromFloat<T>(v); }
 
 // ---- small M ---------------------------------------------------------------------------------------------
-constexpr int kSmallNT = 2;        // n8 tiles per CTA (16 output columns)
-constexpr int kGroupsInFlight = 4; // groups whose weights each warp has loading at once
-constexpr int kStageXBytes = 32 * 1024; // x is staged in shared memory when M * K * 2 fits in this
+// Roles swapped (the weight is the mma's A operand, 16 rows = the CTA's two 8-row tiles; x is B, 8 columns =
+// 8 tokens), so M <= 8 costs one m16n8k16 per 16 x 16 weight block instead of two with 15/16 of the rows empty,
+// and each thread's accumulator rows are exactly the weight rows whose scale it holds: the mma runs on the
+// exact integers (code - zero) and the group's scale multiplies the float partial sum once, so dequantization
+// is mask + or + one subtraction per pair of weights.
+//
+// Each warp streams its share of K (split over the CTA's 8 warps, reduced through shared memory at the end)
+// through a private 4-deep cp.async ring in shared memory: HBM latency is covered by the groups in flight, and
+// the wait for group i does not wait for groups i+1.. (registers loaded by plain loads would share the warp's
+// few scoreboards and wait for all of them). x is staged in shared memory once per CTA when it fits.
+constexpr int kSmallRing = 4;
+constexpr int kSmallSlot = 2 * 512 + 2 * 16 + 2 * 8;      // two tiles, their 8 scales and 8 zero points each
+constexpr int kSmallRingBytes = kWarps * kSmallRing * kSmallSlot; // 34304
+constexpr int kStageXBytes = 32 * 1024;                    // x staged when M * K * 2 fits in this
 
-// kStageX: x (M x K, at most 32 KB: M = 1 up to K = 16384) is copied once per CTA into shared memory, while the
-// first weight loads are in flight, so no weight batch waits on an L2 round trip for x. Otherwise x fragments
-// come from global memory (L1/L2), all 8 of a group issued together.
-template <typename T, bool kVec, bool kStageX>
+template <typename T, bool kVec, bool kStageX, int kMB>
 __global__ void __launch_bounds__(kThreads, 2) // two CTAs per SM: the whole N = 4096 grid is resident at once
     w4a16Small(const T* __restrict__ x, int m, int k, const autoglm_q4_tile* __restrict__ tiles,
                const uint16_t* __restrict__ scales, const uint8_t* __restrict__ zeros, int n, int groups,
                T* __restrict__ y) {
-    __shared__ float red[kWarps][kSmallNT * 4 * 32];
+    __shared__ float red[kWarps][kMB * 4 * 32];
     extern __shared__ __align__(16) unsigned char dynSmem[];
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const int g = lane >> 2, t = lane & 3;
     const int tileRows = (n + 7) / 8;
-    const int tile0 = blockIdx.x * kSmallNT;
+    const int tile0 = blockIdx.x * 2;
     const int per = (groups + kWarps - 1) / kWarps;
     const int gBegin = warp * per, gEnd = min(groups, gBegin + per);
+    unsigned char* ring = dynSmem + warp * kSmallRing * kSmallSlot;
 
-    uint4 bw[kGroupsInFlight][kSmallNT];
-    uint32_t sc[kGroupsInFlight][kSmallNT], zb[kGroupsInFlight][kSmallNT];
-    auto loadBatch = [&](int gg) {
+    // One group of the warp's share: each lane copies its own 16 bytes of both tiles; lanes 0-1 the scales,
+    // lanes 2-3 the zero points. Always commits, so wait_group counts stay uniform at the tail.
+    auto issue = [&](int slot, int gi) {
+        if (gi < gEnd) {
+            unsigned char* d = ring + slot * kSmallSlot;
 #pragma unroll
-        for (int u = 0; u < kGroupsInFlight; ++u)
-#pragma unroll
-            for (int j = 0; j < kSmallNT; ++j) {
-                const int gi = gg + u, tile = tile0 + j;
-                const bool ok = gi < gEnd && tile < tileRows;
-                const size_t ti = size_t(tile) * groups + gi;
-                bw[u][j] = ok ? __ldcs(reinterpret_cast<const uint4*>(&tiles[ti].lane[lane])) : make_uint4(0, 0, 0, 0);
-                sc[u][j] = ok ? pairOf<T>(scales[ti * 8 + g]) : 0u;
-                zb[u][j] = Int4Dequant<T>::bias(ok && zeros ? int(zeros[ti * 8 + g]) : AUTOGLM_Q4_SYM_ZERO);
+            for (int j = 0; j < 2; ++j) {
+                const bool ok = tile0 + j < tileRows;
+                const size_t ti = size_t(tile0 + j) * groups + gi;
+                cpAsync16(d + j * 512 + lane * 16, ok ? (const void*)&tiles[ti].lane[lane] : (const void*)tiles,
+                          ok ? 16 : 0);
             }
+            if (lane < 2) {
+                const bool ok = tile0 + lane < tileRows;
+                const size_t ti = size_t(tile0 + lane) * groups + gi;
+                cpAsync16(d + 1024 + lane * 16, ok ? (const void*)(scales + ti * 8) : (const void*)scales, ok ? 16 : 0);
+            } else if (lane < 4 && zeros) {
+                const int j = lane - 2;
+                const bool ok = tile0 + j < tileRows;
+                const size_t ti = size_t(tile0 + j) * groups + gi;
+                asm volatile("cp.async.ca.shared.global [%0], [%1], 8, %2;\n" ::"r"(smemAddress(d + 1056 + j * 8)),
+                             "l"(ok ? (const void*)(zeros + ti * 8) : (const void*)zeros), "r"(ok ? 8 : 0));
+            }
+        }
+        cpAsyncCommit();
     };
 
     const T* xs = x;
     if constexpr (kStageX) {
-        T* stage = reinterpret_cast<T*>(dynSmem);
+        T* stage = reinterpret_cast<T*>(dynSmem + kSmallRingBytes);
         const int chunks = m * k / 8;
         for (int c = threadIdx.x; c < chunks; c += kThreads)
             cpAsync16(stage + size_t(c) * 8, x + size_t(c) * 8, 16);
         cpAsyncCommit();
         xs = stage;
     }
-    loadBatch(gBegin); // weights first: they are what the kernel waits for
+#pragma unroll
+    for (int s = 0; s < kSmallRing - 1; ++s)
+        issue(s, gBegin + s);
     if constexpr (kStageX) {
-        cpAsyncWait<0>();
+        cpAsyncWait<kSmallRing - 1>(); // the x copy is the oldest group
         __syncthreads();
     }
 
-    float acc[kSmallNT][4];
+    float acc[kMB][4];
 #pragma unroll
-    for (int j = 0; j < kSmallNT; ++j)
+    for (int b = 0; b < kMB; ++b)
 #pragma unroll
         for (int e = 0; e < 4; ++e)
-            acc[j][e] = 0.f;
+            acc[b][e] = 0.f;
 
-    for (int gg = gBegin; gg < gEnd; gg += kGroupsInFlight) {
-        if (gg != gBegin)
-            loadBatch(gg);
+    for (int gi = gBegin, i = 0; gi < gEnd; ++gi, ++i) {
+        __syncwarp(); // every lane is done with the slot refilled next (it holds other lanes' scales)
+        issue((i + kSmallRing - 1) % kSmallRing, gi + kSmallRing - 1);
+        cpAsyncWait<kSmallRing - 1>();
+        __syncwarp(); // scales and zero points copied by lanes 0-3 are visible to all
+        const unsigned char* d = ring + (i % kSmallRing) * kSmallSlot;
+        const uint4 w0 = *reinterpret_cast<const uint4*>(d + lane * 16);
+        const uint4 w1 = *reinterpret_cast<const uint4*>(d + 512 + lane * 16);
+        const uint16_t* sc = reinterpret_cast<const uint16_t*>(d + 1024);
+        const float s0 = toFloat(*reinterpret_cast<const T*>(&sc[g]));
+        const float s1 = toFloat(*reinterpret_cast<const T*>(&sc[8 + g]));
+        const uint32_t bias0 = Int4Dequant<T>::bias(zeros ? int(d[1056 + g]) : AUTOGLM_Q4_SYM_ZERO);
+        const uint32_t bias1 = Int4Dequant<T>::bias(zeros ? int(d[1064 + g]) : AUTOGLM_Q4_SYM_ZERO);
+
+        uint4 xv[kMB][4];
 #pragma unroll
-        for (int u = 0; u < kGroupsInFlight; ++u) {
-            const int gi = gg + u;
-            if (gi >= gEnd)
-                break;
-            uint4 lo[4], hi[4];
+        for (int b = 0; b < kMB; ++b)
 #pragma unroll
-            for (int jp = 0; jp < 4; ++jp) {
-                const int kk = gi * AUTOGLM_Q4_GROUP + 32 * jp + 8 * t;
-                lo[jp] = loadX8<T, kVec || kStageX>(xs, g, m, k, kk);
-                hi[jp] = loadX8<T, kVec || kStageX>(xs, g + 8, m, k, kk);
-            }
+            for (int jp = 0; jp < 4; ++jp)
+                xv[b][jp] = loadX8<T, kVec || kStageX>(xs, b * 8 + g, m, k, gi * AUTOGLM_Q4_GROUP + 32 * jp + 8 * t);
+        float part[kMB][4];
 #pragma unroll
-            for (int jp = 0; jp < 4; ++jp) {
-                const uint32_t a0[4] = {lo[jp].x, hi[jp].x, lo[jp].y, hi[jp].y};
-                const uint32_t a1[4] = {lo[jp].z, hi[jp].z, lo[jp].w, hi[jp].w};
+        for (int b = 0; b < kMB; ++b)
 #pragma unroll
-                for (int j = 0; j < kSmallNT; ++j) {
-                    uint32_t b[4];
-                    dequantWord<T>(reinterpret_cast<const uint32_t*>(&bw[u][j])[jp], zb[u][j], sc[u][j], b);
-                    const uint32_t b0[2] = {b[0], b[1]};
-                    const uint32_t b1[2] = {b[2], b[3]};
-                    mma16816<T>(acc[j], a0, b0);
-                    mma16816<T>(acc[j], a1, b1);
-                }
+            for (int e = 0; e < 4; ++e)
+                part[b][e] = 0.f;
+#pragma unroll
+        for (int jp = 0; jp < 4; ++jp) {
+            uint32_t d0[4], d1[4];
+            codesMinusZero<T>(reinterpret_cast<const uint32_t*>(&w0)[jp], bias0, d0);
+            codesMinusZero<T>(reinterpret_cast<const uint32_t*>(&w1)[jp], bias1, d1);
+            const uint32_t a0[4] = {d0[0], d1[0], d0[1], d1[1]};
+            const uint32_t a1[4] = {d0[2], d1[2], d0[3], d1[3]};
+#pragma unroll
+            for (int b = 0; b < kMB; ++b) {
+                const uint32_t b0[2] = {xv[b][jp].x, xv[b][jp].y};
+                const uint32_t b1[2] = {xv[b][jp].z, xv[b][jp].w};
+                mma16816<T>(part[b], a0, b0);
+                mma16816<T>(part[b], a1, b1);
             }
         }
+#pragma unroll
+        for (int b = 0; b < kMB; ++b) {
+            acc[b][0] = fmaf(s0, part[b][0], acc[b][0]);
+            acc[b][1] = fmaf(s0, part[b][1], acc[b][1]);
+            acc[b][2] = fmaf(s1, part[b][2], acc[b][2]);
+            acc[b][3] = fmaf(s1, part[b][3], acc[b][3]);
+        }
     }
+    cpAsyncWait<0>();
 
 #pragma unroll
-    for (int j = 0; j < kSmallNT; ++j)
+    for (int b = 0; b < kMB; ++b)
 #pragma unroll
         for (int e = 0; e < 4; ++e)
-            red[warp][(j * 4 + e) * 32 + lane] = acc[j][e];
+            red[warp][(b * 4 + e) * 32 + lane] = acc[b][e];
     __syncthreads();
-    // One output value per thread: kSmallNT * 4 * 32 == kThreads.
     const int idx = threadIdx.x;
-    float sum = 0.f;
+    if (idx < kMB * 4 * 32) {
+        float sum = 0.f;
 #pragma unroll
-    for (int w = 0; w < kWarps; ++w)
-        sum += red[w][idx];
-    const int j = idx / 128, e = (idx / 32) % 4, l = idx % 32;
-    const int row = (l >> 2) + 8 * (e >> 1);
-    const int col = (tile0 + j) * 8 + 2 * (l & 3) + (e & 1);
-    if (row < m && col < n)
-        storeOut(y, size_t(row) * n + col, sum);
+        for (int w = 0; w < kWarps; ++w)
+            sum += red[w][idx];
+        const int b = idx / 128, e = (idx / 32) % 4, l = idx % 32;
+        // c0, c1: weight row g of tile 0, tokens 2t, 2t+1; c2, c3: the same of tile 1.
+        const int col = (tile0 + (e >> 1)) * 8 + (l >> 2);
+        const int row = b * 8 + 2 * (l & 3) + (e & 1);
+        if (row < m && col < n)
+            storeOut(y, size_t(row) * n + col, sum);
+    }
 }
 
 // ---- larger M ------------------------------------------------------------------------------------------
@@ -309,15 +352,36 @@ void launchTyped(const T* x, int m, const autoglm_w4_packed& w, T* y, cudaStream
     const int tileRows = (n + 7) / 8;
     const bool vec = k % 8 == 0 && aligned16(x);
     if (m <= 16) {
-        const dim3 grid((tileRows + kSmallNT - 1) / kSmallNT);
+        const dim3 grid((tileRows + 1) / 2);
         const size_t xBytes = size_t(m) * k * sizeof(T);
-        if (vec && xBytes <= size_t(kStageXBytes))
-            w4a16Small<T, true, true>
-                <<<grid, kThreads, xBytes, stream>>>(x, m, k, w.tiles, w.scales, w.zeros, n, groups, y);
-        else if (vec)
-            w4a16Small<T, true, false><<<grid, kThreads, 0, stream>>>(x, m, k, w.tiles, w.scales, w.zeros, n, groups, y);
-        else
-            w4a16Small<T, false, false><<<grid, kThreads, 0, stream>>>(x, m, k, w.tiles, w.scales, w.zeros, n, groups, y);
+        const bool stage = vec && xBytes <= size_t(kStageXBytes);
+        const size_t smemBytes = kSmallRingBytes + (stage ? xBytes : 0);
+        static const bool once = [] {
+            const int bytes = kSmallRingBytes + kStageXBytes;
+            allowSmem(w4a16Small<T, true, true, 1>, bytes), allowSmem(w4a16Small<T, true, false, 1>, bytes);
+            allowSmem(w4a16Small<T, false, false, 1>, bytes), allowSmem(w4a16Small<T, true, true, 2>, bytes);
+            allowSmem(w4a16Small<T, true, false, 2>, bytes), allowSmem(w4a16Small<T, false, false, 2>, bytes);
+            return true;
+        }();
+        (void)once;
+        auto run = [&](auto kernel) {
+            kernel<<<grid, kThreads, smemBytes, stream>>>(x, m, k, w.tiles, w.scales, w.zeros, n, groups, y);
+        };
+        if (m <= 8) {
+            if (stage)
+                run(w4a16Small<T, true, true, 1>);
+            else if (vec)
+                run(w4a16Small<T, true, false, 1>);
+            else
+                run(w4a16Small<T, false, false, 1>);
+        } else {
+            if (stage)
+                run(w4a16Small<T, true, true, 2>);
+            else if (vec)
+                run(w4a16Small<T, true, false, 2>);
+            else
+                run(w4a16Small<T, false, false, 2>);
+        }
     } else {
         static const bool once = (allowSmem(w4a16Tiled<T, true>, kTiledSmem), allowSmem(w4a16Tiled<T, false>, kTiledSmem),
                                   true);
