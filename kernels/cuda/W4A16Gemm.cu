@@ -14,11 +14,12 @@
 #include "kernels/QuantKernels.h"
 #include "kernels/cuda/W4A16Gemm.cuh"
 
+#include <cstdlib>
+
 namespace autoglm::kernels::cuda {
 namespace {
 
 constexpr int kThreads = 256;
-constexpr int kWarps = kThreads / 32;
 
 template <typename T> __device__ __forceinline__ uint32_t pairOf(uint16_t bits) {
     return uint32_t(bits) | (uint32_t(bits) << 16);
@@ -57,21 +58,23 @@ template <typename T> __device__ __forceinline__ void storeOut(T* y, size_t idx,
 // few scoreboards and wait for all of them). x is staged in shared memory once per CTA when it fits.
 constexpr int kSmallRing = 4;
 constexpr int kSmallSlot = 2 * 512 + 2 * 16 + 2 * 8;      // two tiles, their 8 scales and 8 zero points each
-constexpr int kSmallRingBytes = kWarps * kSmallRing * kSmallSlot; // 34304
 constexpr int kStageXBytes = 32 * 1024;                    // x staged when M * K * 2 fits in this
 
-template <typename T, bool kVec, bool kStageX, int kMB>
-__global__ void __launch_bounds__(kThreads, 2) // two CTAs per SM: the whole N = 4096 grid is resident at once
+template <int kW> __host__ __device__ constexpr int smallRingBytes() { return kW * kSmallRing * kSmallSlot; }
+
+// kW warps per CTA split K; at least 16 warps per SM (two CTAs of 8: the whole N = 4096 grid resident at once).
+template <typename T, bool kVec, bool kStageX, int kMB, int kW>
+__global__ void __launch_bounds__(32 * kW, kW >= 16 ? 2 : 16 / kW)
     w4a16Small(const T* __restrict__ x, int m, int k, const autoglm_q4_tile* __restrict__ tiles,
                const uint16_t* __restrict__ scales, const uint8_t* __restrict__ zeros, int n, int groups,
                T* __restrict__ y) {
-    __shared__ float red[kWarps][kMB * 4 * 32];
+    __shared__ float red[kW][kMB * 4 * 32];
     extern __shared__ __align__(16) unsigned char dynSmem[];
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     const int g = lane >> 2, t = lane & 3;
     const int tileRows = (n + 7) / 8;
     const int tile0 = blockIdx.x * 2;
-    const int per = (groups + kWarps - 1) / kWarps;
+    const int per = (groups + kW - 1) / kW;
     const int gBegin = warp * per, gEnd = min(groups, gBegin + per);
     unsigned char* ring = dynSmem + warp * kSmallRing * kSmallSlot;
 
@@ -104,9 +107,9 @@ __global__ void __launch_bounds__(kThreads, 2) // two CTAs per SM: the whole N =
 
     const T* xs = x;
     if constexpr (kStageX) {
-        T* stage = reinterpret_cast<T*>(dynSmem + kSmallRingBytes);
+        T* stage = reinterpret_cast<T*>(dynSmem + smallRingBytes<kW>());
         const int chunks = m * k / 8;
-        for (int c = threadIdx.x; c < chunks; c += kThreads)
+        for (int c = threadIdx.x; c < chunks; c += 32 * kW)
             cpAsync16(stage + size_t(c) * 8, x + size_t(c) * 8, 16);
         cpAsyncCommit();
         xs = stage;
@@ -183,11 +186,10 @@ __global__ void __launch_bounds__(kThreads, 2) // two CTAs per SM: the whole N =
         for (int e = 0; e < 4; ++e)
             red[warp][(b * 4 + e) * 32 + lane] = acc[b][e];
     __syncthreads();
-    const int idx = threadIdx.x;
-    if (idx < kMB * 4 * 32) {
+    for (int idx = threadIdx.x; idx < kMB * 4 * 32; idx += 32 * kW) {
         float sum = 0.f;
 #pragma unroll
-        for (int w = 0; w < kWarps; ++w)
+        for (int w = 0; w < kW; ++w)
             sum += red[w][idx];
         const int b = idx / 128, e = (idx / 32) % 4, l = idx % 32;
         // c0, c1: weight row g of tile 0, tokens 2t, 2t+1; c2, c3: the same of tile 1.
@@ -346,41 +348,64 @@ template <typename K> void allowSmem(K kernel, int bytes) {
     cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
 }
 
+// Tuning knobs for the benchmark (not part of the API): AUTOGLM_W4_SMALL_WARPS = 4 / 8 / 16 warps per CTA for
+// M <= 8, AUTOGLM_W4_NO_XSTAGE=1 reads x from global memory instead of staging it.
+int smallWarps() {
+    static const int w = [] {
+        const char* v = std::getenv("AUTOGLM_W4_SMALL_WARPS");
+        return v ? std::atoi(v) : 8;
+    }();
+    return w;
+}
+bool smallNoStage() {
+    static const bool b = std::getenv("AUTOGLM_W4_NO_XSTAGE") != nullptr;
+    return b;
+}
+
+template <typename T, int kMB, int kW>
+void launchSmall(const T* x, int m, int k, const autoglm_w4_packed& w, T* y, cudaStream_t stream, bool vec,
+                 bool stage) {
+    const int n = int(w.n), groups = int(autoglm_q4_groups(w.k));
+    const int tileRows = (n + 7) / 8;
+    static const bool once = [] {
+        const int bytes = smallRingBytes<kW>() + kStageXBytes;
+        allowSmem(w4a16Small<T, true, true, kMB, kW>, bytes);
+        allowSmem(w4a16Small<T, true, false, kMB, kW>, bytes);
+        allowSmem(w4a16Small<T, false, false, kMB, kW>, bytes);
+        return true;
+    }();
+    (void)once;
+    const dim3 grid((tileRows + 1) / 2);
+    const size_t smemBytes = smallRingBytes<kW>() + (stage ? size_t(m) * k * sizeof(T) : 0);
+    auto run = [&](auto kernel) {
+        kernel<<<grid, 32 * kW, smemBytes, stream>>>(x, m, k, w.tiles, w.scales, w.zeros, n, groups, y);
+    };
+    if (stage)
+        run(w4a16Small<T, true, true, kMB, kW>);
+    else if (vec)
+        run(w4a16Small<T, true, false, kMB, kW>);
+    else
+        run(w4a16Small<T, false, false, kMB, kW>);
+}
+
 template <typename T>
 void launchTyped(const T* x, int m, const autoglm_w4_packed& w, T* y, cudaStream_t stream) {
     const int n = int(w.n), k = int(w.k), groups = int(autoglm_q4_groups(w.k));
     const int tileRows = (n + 7) / 8;
     const bool vec = k % 8 == 0 && aligned16(x);
     if (m <= 16) {
-        const dim3 grid((tileRows + 1) / 2);
         const size_t xBytes = size_t(m) * k * sizeof(T);
-        const bool stage = vec && xBytes <= size_t(kStageXBytes);
-        const size_t smemBytes = kSmallRingBytes + (stage ? xBytes : 0);
-        static const bool once = [] {
-            const int bytes = kSmallRingBytes + kStageXBytes;
-            allowSmem(w4a16Small<T, true, true, 1>, bytes), allowSmem(w4a16Small<T, true, false, 1>, bytes);
-            allowSmem(w4a16Small<T, false, false, 1>, bytes), allowSmem(w4a16Small<T, true, true, 2>, bytes);
-            allowSmem(w4a16Small<T, true, false, 2>, bytes), allowSmem(w4a16Small<T, false, false, 2>, bytes);
-            return true;
-        }();
-        (void)once;
-        auto run = [&](auto kernel) {
-            kernel<<<grid, kThreads, smemBytes, stream>>>(x, m, k, w.tiles, w.scales, w.zeros, n, groups, y);
-        };
+        const bool stage = vec && xBytes <= size_t(kStageXBytes) && !smallNoStage();
+        const int variant = smallWarps();
         if (m <= 8) {
-            if (stage)
-                run(w4a16Small<T, true, true, 1>);
-            else if (vec)
-                run(w4a16Small<T, true, false, 1>);
+            if (variant == 16)
+                launchSmall<T, 1, 16>(x, m, k, w, y, stream, vec, stage);
+            else if (variant == 4)
+                launchSmall<T, 1, 4>(x, m, k, w, y, stream, vec, stage);
             else
-                run(w4a16Small<T, false, false, 1>);
+                launchSmall<T, 1, 8>(x, m, k, w, y, stream, vec, stage);
         } else {
-            if (stage)
-                run(w4a16Small<T, true, true, 2>);
-            else if (vec)
-                run(w4a16Small<T, true, false, 2>);
-            else
-                run(w4a16Small<T, false, false, 2>);
+            launchSmall<T, 2, 8>(x, m, k, w, y, stream, vec, stage);
         }
     } else {
         static const bool once = (allowSmem(w4a16Tiled<T, true>, kTiledSmem), allowSmem(w4a16Tiled<T, false>, kTiledSmem),

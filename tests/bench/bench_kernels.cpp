@@ -4,6 +4,8 @@
 // (the bytes each kernel must move: weights + activations + outputs) and the speedup over cuBLAS.
 //
 //   bench_kernels [--quick]      (--quick: M in {1, 4096} only)
+//   bench_kernels --focus        W4A16 at 4096 x 4096, M = 1 / 16 / 256, against cuBLAS (for tuning runs)
+//   bench_kernels --ncu          one launch of each kernel of interest, for Nsight Compute
 #include "kernels/HalfBits.h"
 #include "kernels/QuantKernels.h"
 
@@ -252,6 +254,35 @@ int main(int argc, char** argv) {
     CB(cublasSetStream(g_blas, g_stream));
     const double copyGBs = copyBandwidthGBs();
     std::printf("device-to-device copy: %.0f GB/s (read + write, 1 GiB)\n\n", copyGBs);
+
+    if (argc > 1 && (std::strcmp(argv[1], "--focus") == 0 || std::strcmp(argv[1], "--ncu") == 0)) {
+        const bool ncu = std::strcmp(argv[1], "--ncu") == 0;
+        const int64_t n = 4096, k = 4096;
+        const std::vector<uint16_t> hw = randomHalf(size_t(n * k), 99, -0.05f, 0.05f);
+        Copies w16(hw.data(), hw.size() * 2);
+        const W4Host h4 = makeW4(n, k, false, 0, 4);
+        W4Copies w4(h4, n, k);
+        void *x, *y;
+        CK(cudaMalloc(&x, size_t(4096 * k) * 2));
+        CK(cudaMalloc(&y, size_t(4096 * n) * 2));
+        const std::vector<uint16_t> hx = randomHalf(size_t(4096 * k), 11);
+        CK(cudaMemcpy(x, hx.data(), hx.size() * 2, cudaMemcpyHostToDevice));
+        for (int64_t m : {int64_t(1), int64_t(16), int64_t(256)}) {
+            if (ncu) {
+                cublasGemm(CUDA_R_16F, x, w16.at(0), y, m, n, k);
+                KK(autoglm_gemm_w4a16(AUTOGLM_F16, x, m, w4.at(1), y, kstream()));
+                CK(cudaStreamSynchronize(g_stream));
+                continue;
+            }
+            for (int rep = 0; rep < 2; ++rep) {
+                const double tb = timeUs([&](int i) { cublasGemm(CUDA_R_16F, x, w16.at(i), y, m, n, k); }, true);
+                const double tw = timeUs([&](int i) { KK(autoglm_gemm_w4a16(AUTOGLM_F16, x, m, w4.at(i), y, kstream())); }, true);
+                std::printf("focus M=%lld: cuBLAS %.2f us, W4A16 %.2f us (%.0f GB/s), %.2fx\n", (long long)m, tb, tw,
+                            (n * k / 2.0 + 2.0 * n * 32 + 2.0 * m * (n + k)) / tw / 1e3, tb / tw);
+            }
+        }
+        return 0;
+    }
 
     const std::vector<Shape> shapes = {{4096, 4096}, {11008, 4096}, {4096, 11008}, {14336, 4096}};
     const std::vector<int64_t> ms = quick ? std::vector<int64_t>{1, 4096} : std::vector<int64_t>{1, 16, 64, 256, 1024, 4096};
