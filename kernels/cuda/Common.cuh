@@ -134,4 +134,28 @@ template <typename T> __device__ __forceinline__ void codesMinusZero(uint32_t w,
         out[p] = Int4Dequant<T>::sub(((w >> (4 * p)) & kMask) | Int4Dequant<T>::kMagic, biasPair);
 }
 
+// fp16 only: the same with one shift instead of three. The 0x00F000F0 mask leaves the odd nibble pairs as
+// 1024 + 16 code; one fma by 1/16 with -(64 + zero) gives code - zero exactly (every step is exact in fp16).
+// bf16 has too few mantissa bits for 16 code, so it keeps codesMinusZero.
+__device__ __forceinline__ void codesMinusZeroF16(uint32_t w, uint32_t biasPair, uint32_t negHiPair, uint32_t out[4]) {
+    const __half2 sixteenth = __half2half2(__ushort_as_half(0x2c00u)); // 1/16
+    const uint32_t w8 = w >> 8;
+    const uint32_t lo0 = (w & 0x000f000fu) | 0x64006400u, hi0 = (w & 0x00f000f0u) | 0x64006400u;
+    const uint32_t lo1 = (w8 & 0x000f000fu) | 0x64006400u, hi1 = (w8 & 0x00f000f0u) | 0x64006400u;
+    const __half2 bias = *reinterpret_cast<const __half2*>(&biasPair);
+    const __half2 negHi = *reinterpret_cast<const __half2*>(&negHiPair);
+    const __half2 r0 = __hsub2(*reinterpret_cast<const __half2*>(&lo0), bias);
+    const __half2 r1 = __hfma2(*reinterpret_cast<const __half2*>(&hi0), sixteenth, negHi);
+    const __half2 r2 = __hsub2(*reinterpret_cast<const __half2*>(&lo1), bias);
+    const __half2 r3 = __hfma2(*reinterpret_cast<const __half2*>(&hi1), sixteenth, negHi);
+    out[0] = *reinterpret_cast<const uint32_t*>(&r0);
+    out[1] = *reinterpret_cast<const uint32_t*>(&r1);
+    out[2] = *reinterpret_cast<const uint32_t*>(&r2);
+    out[3] = *reinterpret_cast<const uint32_t*>(&r3);
+}
+__device__ __forceinline__ uint32_t negHiF16(int zero) {
+    const __half2 v = __half2half2(__float2half_rn(-float(64 + zero)));
+    return *reinterpret_cast<const uint32_t*>(&v);
+}
+
 } // namespace autoglm::kernels::cuda

@@ -15,6 +15,7 @@
 #include "kernels/cuda/W4A16Gemm.cuh"
 
 #include <cstdlib>
+#include <type_traits>
 
 namespace autoglm::kernels::cuda {
 namespace {
@@ -140,8 +141,14 @@ __global__ void __launch_bounds__(32 * kW, kW >= 16 ? 2 : 16 / kW)
         const uint16_t* sc = reinterpret_cast<const uint16_t*>(d + 1024);
         const float s0 = toFloat(*reinterpret_cast<const T*>(&sc[g]));
         const float s1 = toFloat(*reinterpret_cast<const T*>(&sc[8 + g]));
-        const uint32_t bias0 = Int4Dequant<T>::bias(zeros ? int(d[1056 + g]) : AUTOGLM_Q4_SYM_ZERO);
-        const uint32_t bias1 = Int4Dequant<T>::bias(zeros ? int(d[1064 + g]) : AUTOGLM_Q4_SYM_ZERO);
+        const int z0 = zeros ? int(d[1056 + g]) : AUTOGLM_Q4_SYM_ZERO;
+        const int z1 = zeros ? int(d[1064 + g]) : AUTOGLM_Q4_SYM_ZERO;
+        const uint32_t bias0 = Int4Dequant<T>::bias(z0), bias1 = Int4Dequant<T>::bias(z1);
+        uint32_t negHi0 = 0, negHi1 = 0;
+        if constexpr (std::is_same_v<T, __half>) {
+            negHi0 = negHiF16(z0);
+            negHi1 = negHiF16(z1);
+        }
 
         uint4 xv[kMB][4];
 #pragma unroll
@@ -149,33 +156,43 @@ __global__ void __launch_bounds__(32 * kW, kW >= 16 ? 2 : 16 / kW)
 #pragma unroll
             for (int jp = 0; jp < 4; ++jp)
                 xv[b][jp] = loadX8<T, kVec || kStageX>(xs, b * 8 + g, m, k, gi * AUTOGLM_Q4_GROUP + 32 * jp + 8 * t);
-        float part[kMB][4];
+        // Two independent accumulator chains (even / odd word) so consecutive mmas do not wait on each other.
+        float part[2][kMB][4];
 #pragma unroll
-        for (int b = 0; b < kMB; ++b)
+        for (int c = 0; c < 2; ++c)
 #pragma unroll
-            for (int e = 0; e < 4; ++e)
-                part[b][e] = 0.f;
+            for (int b = 0; b < kMB; ++b)
+#pragma unroll
+                for (int e = 0; e < 4; ++e)
+                    part[c][b][e] = 0.f;
 #pragma unroll
         for (int jp = 0; jp < 4; ++jp) {
             uint32_t d0[4], d1[4];
-            codesMinusZero<T>(reinterpret_cast<const uint32_t*>(&w0)[jp], bias0, d0);
-            codesMinusZero<T>(reinterpret_cast<const uint32_t*>(&w1)[jp], bias1, d1);
+            const uint32_t w0j = reinterpret_cast<const uint32_t*>(&w0)[jp];
+            const uint32_t w1j = reinterpret_cast<const uint32_t*>(&w1)[jp];
+            if constexpr (std::is_same_v<T, __half>) {
+                codesMinusZeroF16(w0j, bias0, negHi0, d0);
+                codesMinusZeroF16(w1j, bias1, negHi1, d1);
+            } else {
+                codesMinusZero<T>(w0j, bias0, d0);
+                codesMinusZero<T>(w1j, bias1, d1);
+            }
             const uint32_t a0[4] = {d0[0], d1[0], d0[1], d1[1]};
             const uint32_t a1[4] = {d0[2], d1[2], d0[3], d1[3]};
 #pragma unroll
             for (int b = 0; b < kMB; ++b) {
                 const uint32_t b0[2] = {xv[b][jp].x, xv[b][jp].y};
                 const uint32_t b1[2] = {xv[b][jp].z, xv[b][jp].w};
-                mma16816<T>(part[b], a0, b0);
-                mma16816<T>(part[b], a1, b1);
+                mma16816<T>(part[jp & 1][b], a0, b0);
+                mma16816<T>(part[jp & 1][b], a1, b1);
             }
         }
 #pragma unroll
         for (int b = 0; b < kMB; ++b) {
-            acc[b][0] = fmaf(s0, part[b][0], acc[b][0]);
-            acc[b][1] = fmaf(s0, part[b][1], acc[b][1]);
-            acc[b][2] = fmaf(s1, part[b][2], acc[b][2]);
-            acc[b][3] = fmaf(s1, part[b][3], acc[b][3]);
+            acc[b][0] = fmaf(s0, part[0][b][0] + part[1][b][0], acc[b][0]);
+            acc[b][1] = fmaf(s0, part[0][b][1] + part[1][b][1], acc[b][1]);
+            acc[b][2] = fmaf(s1, part[0][b][2] + part[1][b][2], acc[b][2]);
+            acc[b][3] = fmaf(s1, part[0][b][3] + part[1][b][3], acc[b][3]);
         }
     }
     cpAsyncWait<0>();
