@@ -1,11 +1,17 @@
 // Manual GPU check of pipeline/exec/CudaQuantGlue.cpp (the executor's MatMulNBits -> W4A16 kernel path) against
 // LibTorch math on the CPU. Not part of CTest: it needs a LibTorch with CUDA, which only the GPU machine has;
 // tests/kernels/run_on_gpu.sh compiles and runs it there when python3's torch is present.
-#include "pipeline/exec/CudaQuantGlue_p.h"
-
 #include <ATen/ATen.h>
 
 #include <cstdio>
+#include <optional>
+
+// Declared as in pipeline/exec/CudaQuantGlue_p.h (a private header tests may not include: tests/check_layering.sh).
+namespace autoglm::exec {
+std::optional<at::Tensor> cudaMatMulNBits(const at::Tensor& a, const at::Tensor& b, const at::Tensor& scales,
+                                          const at::Tensor* zeroPoints, int64_t n, int64_t k, int64_t bits,
+                                          int64_t blockSize);
+}
 
 using namespace autoglm;
 
