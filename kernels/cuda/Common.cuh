@@ -43,6 +43,20 @@ __device__ __forceinline__ void cpAsync16(void* smem, const void* gmem, int srcB
 __device__ __forceinline__ void cpAsyncCommit() { asm volatile("cp.async.commit_group;\n" ::); }
 template <int N> __device__ __forceinline__ void cpAsyncWait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
 
+// Programmatic dependent launch (sm_90; no-ops elsewhere and when the kernel was launched without it): work
+// before gridDependencyWait() may overlap the previous kernel in the stream, so it must touch only data no
+// earlier kernel writes (weights); launchDependents() lets the next kernel start its own such prologue.
+__device__ __forceinline__ void gridDependencyWait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;\n" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void gridDependencyLaunchDependents() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+#endif
+}
+
 // D = A * B + D, m16n8k32, int8 in, int32 accumulate (sm_80+).
 __device__ __forceinline__ void mmaS8(int32_t c[4], const uint32_t a[4], const uint32_t b[2]) {
     asm volatile("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "

@@ -105,20 +105,20 @@ __global__ void __launch_bounds__(32 * kW, kW >= 16 ? 2 : 16 / kW)
         cpAsyncCommit();
     };
 
+    // Weights first: they are what the kernel waits for, and no earlier kernel writes them, so under
+    // programmatic dependent launch these copies overlap the previous kernel's tail. x and y only after it.
+#pragma unroll
+    for (int s = 0; s < kSmallRing - 1; ++s)
+        issue(s, gBegin + s);
+    gridDependencyWait();
+    gridDependencyLaunchDependents();
     const T* xs = x;
     if constexpr (kStageX) {
         T* stage = reinterpret_cast<T*>(dynSmem + smallRingBytes<kW>());
         const int chunks = m * k / 8;
         for (int c = threadIdx.x; c < chunks; c += 32 * kW)
-            cpAsync16(stage + size_t(c) * 8, x + size_t(c) * 8, 16);
-        cpAsyncCommit();
+            *reinterpret_cast<uint4*>(stage + size_t(c) * 8) = *reinterpret_cast<const uint4*>(x + size_t(c) * 8);
         xs = stage;
-    }
-#pragma unroll
-    for (int s = 0; s < kSmallRing - 1; ++s)
-        issue(s, gBegin + s);
-    if constexpr (kStageX) {
-        cpAsyncWait<kSmallRing - 1>(); // the x copy is the oldest group
         __syncthreads();
     }
 
@@ -364,6 +364,32 @@ template <typename K> void allowSmem(K kernel, int bytes) {
     cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
 }
 
+// On sm_90 the small-M kernel is launched with programmatic stream serialization, so its weight prefetch
+// overlaps the tail of the kernel before it (a decode step is a chain of such short launches). Falls back to a
+// plain launch when the driver refuses the attribute.
+template <typename... Params, typename... Args>
+void launchMaybeDependent(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem, cudaStream_t stream,
+                          Args... args) {
+    static bool pdl = true;
+    if (pdl && computeCapability() >= 90) {
+        cudaLaunchAttribute attr;
+        attr.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+        attr.val.programmaticStreamSerializationAllowed = 1;
+        cudaLaunchConfig_t cfg = {};
+        cfg.gridDim = grid;
+        cfg.blockDim = block;
+        cfg.dynamicSmemBytes = smem;
+        cfg.stream = stream;
+        cfg.attrs = &attr;
+        cfg.numAttrs = 1;
+        if (cudaLaunchKernelEx(&cfg, kernel, Params(args)...) == cudaSuccess)
+            return;
+        cudaGetLastError();
+        pdl = false;
+    }
+    kernel<<<grid, block, smem, stream>>>(args...);
+}
+
 template <typename T, int kMB, int kW>
 void launchSmall(const T* x, int m, int k, const autoglm_w4_packed& w, T* y, cudaStream_t stream, bool vec,
                  bool stage) {
@@ -380,7 +406,8 @@ void launchSmall(const T* x, int m, int k, const autoglm_w4_packed& w, T* y, cud
     const dim3 grid((tileRows + 1) / 2);
     const size_t smemBytes = smallRingBytes<kW>() + (stage ? size_t(m) * k * sizeof(T) : 0);
     auto run = [&](auto kernel) {
-        kernel<<<grid, 32 * kW, smemBytes, stream>>>(x, m, k, w.tiles, w.scales, w.zeros, n, groups, y);
+        launchMaybeDependent(kernel, grid, dim3(32 * kW), smemBytes, stream, x, m, k, w.tiles, w.scales, w.zeros, n,
+                             groups, y);
     };
     if (stage)
         run(w4a16Small<T, true, true, kMB, kW>);
