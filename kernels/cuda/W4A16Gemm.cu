@@ -6,8 +6,8 @@
 // all resident at once. Each warp streams its groups through a private cp.async ring; one group of one tile is
 // 512 contiguous bytes read with 32 coalesced 16-byte copies. The weight is the mma's A operand (see
 // w4a16Small), dequantized in registers to exact integers, with the scale applied to float partial sums.
-// Measured on the H200 (kernels/README.md): 5.3 us at M = 1, 4096 x 4096, 2.4x cuBLAS fp16, about 1.3 us
-// above what a pure 8.4 MB streaming kernel costs there (launch + latency + bytes / 4 TB/s).
+// Measured on the H200 (kernels/README.md): 5.5 us at M = 1, 4096 x 4096 (2.3x cuBLAS fp16 under CUDA graphs,
+// 2.7x with plain launches), about 1.4 us above what a pure 8.4 MB streaming kernel costs there.
 //
 // Larger M: CTA tile 64 x 64, 8 warps of 32 x 16; x, weight tiles, scales and zero points go through a 4-stage
 // cp.async pipeline (x rows padded to 320 bytes so the 16-byte fragment loads of a quad hit distinct banks).
