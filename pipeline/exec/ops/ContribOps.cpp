@@ -2,6 +2,7 @@
 // is quantized block-wise along K to 2, 4 or 8 bits (docs/ContribOperators.md of microsoft/onnxruntime). B is
 // dequantized to float32 on each run and multiplied in float32; ORT does the same arithmetic in its fallback
 // path, so results agree to rounding.
+#include "pipeline/exec/CudaQuantGlue_p.h"
 #include "pipeline/exec/OpRegistry.h"
 #include "pipeline/exec/ops/OpFamilies.h"
 
@@ -66,6 +67,14 @@ at::Tensor zeroPoints(const OpContext& c, int64_t n, int64_t blocks, int64_t bit
     return perRow(c, zp, n, blocks, "zero_points", blocksText(blocks)).to(at::kFloat);
 }
 
+// y + bias in float32 (bias [N]).
+at::Tensor addBias(const OpContext& c, const at::Tensor& y, int64_t n) {
+    const at::Tensor& bias = c.input(5);
+    if (bias.dim() != 1 || bias.size(0) != n)
+        c.fail("bias has shape " + shapeText(bias.sizes()) + " but must be [N] = [" + std::to_string(n) + "]");
+    return y.to(at::kFloat) + bias.to(at::kFloat);
+}
+
 at::Tensor matMulNBits(const OpContext& c) {
     const int64_t k = c.attrInt("K");
     const int64_t n = c.attrInt("N");
@@ -98,6 +107,10 @@ at::Tensor matMulNBits(const OpContext& c) {
                std::to_string(n) + "," + std::to_string(blocks) + "," + std::to_string(blobBytes) + "]");
     if (!c.input(2).is_floating_point())
         c.fail(std::string("scales must be floating-point, got ") + at::toString(c.input(2).scalar_type()));
+    // On a CUDA device, 4-bit blocks of 128 run on the W4A16 kernel (kernels/), which reads B as it is packed.
+    if (std::optional<at::Tensor> y = cudaMatMulNBits(a, b, c.input(2), c.hasInput(3) ? &c.input(3) : nullptr, n, k,
+                                                      bits, blockSize))
+        return c.hasInput(5) ? addBias(c, *y, n).to(a.scalar_type()) : *y;
     const at::Tensor scales = perRow(c, c.input(2), n, blocks, "scales", blocksText(blocks)).to(at::kFloat);
     const at::Tensor zero = zeroPoints(c, n, blocks, bits);
 
@@ -106,12 +119,8 @@ at::Tensor matMulNBits(const OpContext& c) {
     const at::Tensor codes = unpackCodes(b, bits).to(at::kFloat); // [N, blocks, block_size]
     const at::Tensor w = ((codes - zero.unsqueeze(-1)) * scales.unsqueeze(-1)).reshape({n, blocks * blockSize});
     at::Tensor y = at::matmul(a.to(at::kFloat), w.narrow(1, 0, k).t());
-    if (c.hasInput(5)) {
-        const at::Tensor& bias = c.input(5);
-        if (bias.dim() != 1 || bias.size(0) != n)
-            c.fail("bias has shape " + shapeText(bias.sizes()) + " but must be [N] = [" + std::to_string(n) + "]");
-        y = y + bias.to(at::kFloat);
-    }
+    if (c.hasInput(5))
+        y = addBias(c, y, n);
     return y.to(a.scalar_type());
 }
 

@@ -1,0 +1,71 @@
+#pragma once
+// Quantization kernels: CUDA entry points (Marlin style: raw pointers + stream, a status code back) and their
+// CPU `_ref` versions, the correctness oracle that also runs where there is no GPU. Layouts: QuantLayouts.h.
+// All device pointers must be cudaMalloc'ed (16-byte aligned); int64 sizes must fit in int32 on the device.
+// Without CUDA compiled in, the CUDA entry points return AUTOGLM_K_NOT_COMPILED.
+
+#include "kernels/KernelApi.h"
+#include "kernels/QuantLayouts.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ---- (a) per-token dynamic activation quantization --------------------------------------------------------
+// x[M][K] (fp16/bf16) -> q[M][autoglm_i8_row_stride(K)] int8 and scales[M] float, per row:
+//   v = x * smooth_inv[k] (SmoothQuant's division by s, given as 1/s; smooth_inv may be NULL),
+//   scale = max|v| / 127, q = round_half_even(v * (127 / max|v|)); a row of zeros gets scale 0 and q 0.
+// The padding bytes of each q row are written as 0.
+autoglm_kstatus autoglm_quantize_act_i8(autoglm_dtype dtype, const void* x, int64_t m, int64_t k,
+                                        const float* smooth_inv, int8_t* q, float* scales, autoglm_stream stream);
+void autoglm_quantize_act_i8_ref(autoglm_dtype dtype, const void* x, int64_t m, int64_t k, const float* smooth_inv,
+                                 int8_t* q, float* scales);
+
+// ---- (b) W8A8 GEMM ---------------------------------------------------------------------------------------------
+// y[M][N] = (sum_k a[m][k] * w[n][k]) * a_scales[m] * w_scales[n], rounded once to `out` (fp16/bf16); the
+// int32 sum is exact, the float epilogue is (float(sum) * a_scale) * w_scale, so GPU and _ref agree bit for bit.
+// a: [M][ldk], w: [N][ldk] int8, ldk = autoglm_i8_row_stride(K), padding zero. Needs sm_80 (mma.sync s8).
+autoglm_kstatus autoglm_gemm_w8a8(const int8_t* a, const float* a_scales, const int8_t* w, const float* w_scales,
+                                  int64_t m, int64_t n, int64_t k, autoglm_dtype out, void* y, autoglm_stream stream);
+void autoglm_gemm_w8a8_ref(const int8_t* a, const float* a_scales, const int8_t* w, const float* w_scales, int64_t m,
+                           int64_t n, int64_t k, autoglm_dtype out, void* y);
+
+// ---- (c) W4A16 group-wise GEMM ---------------------------------------------------------------------------------
+// y[M][N] = x[M][K] . dequant(W)^T with dequant(W)[n][k] = round_to_dtype((code - zero) * scale) and float
+// accumulation; x and y in `dtype`, x rows contiguous (stride K). Any M >= 1 (tuned for 1..256); needs sm_80.
+// The packed weight's scales must be in the same dtype as x.
+autoglm_kstatus autoglm_gemm_w4a16(autoglm_dtype dtype, const void* x, int64_t m, const autoglm_w4_packed* w, void* y,
+                                   autoglm_stream stream);
+// Reference on the *logical* layout (so it also checks autoglm_w4_pack); zeros may be NULL (symmetric).
+void autoglm_gemm_w4a16_ref(autoglm_dtype dtype, const void* x, int64_t m, int64_t n, int64_t k,
+                            const autoglm_block_q4* codes, const float* scales, const uint8_t* zeros, void* y);
+
+// Offline pre-pack (host memory): logical layout -> packed. tiles: autoglm_q4_tile_count(n, k) tiles; scales_out
+// and zeros_out: autoglm_q4_param_count(n, k) entries (zeros_out may be NULL when zeros is NULL). Scales are
+// rounded to `dtype` here, once. Fails on a zero point over 15 or a non-finite scale.
+autoglm_kstatus autoglm_w4_pack(autoglm_dtype dtype, int64_t n, int64_t k, const autoglm_block_q4* codes,
+                                const float* scales, const uint8_t* zeros, autoglm_q4_tile* tiles_out,
+                                uint16_t* scales_out, uint8_t* zeros_out);
+
+// ---- (d) dequantize, for checks -------------------------------------------------------------------------------
+// Packed int4 -> out[N][K] in dtype (bit-identical to autoglm_dequant_w4_ref on the logical layout).
+autoglm_kstatus autoglm_dequant_w4(autoglm_dtype dtype, const autoglm_w4_packed* w, void* out, autoglm_stream stream);
+void autoglm_dequant_w4_ref(autoglm_dtype dtype, int64_t n, int64_t k, const autoglm_block_q4* codes,
+                            const float* scales, const uint8_t* zeros, void* out);
+// Same in float32, without rounding to a dtype (the "fp32 matmul of the dequantized weights" oracle).
+void autoglm_dequant_w4_f32_ref(int64_t n, int64_t k, const autoglm_block_q4* codes, const float* scales,
+                                const uint8_t* zeros, float* out);
+// int8 [rows][ldk] with per-row float scales -> out[rows][K] in dtype: round_to_dtype(q * scale).
+autoglm_kstatus autoglm_dequant_i8(autoglm_dtype dtype, const int8_t* q, const float* scales, int64_t rows, int64_t k,
+                                   void* out, autoglm_stream stream);
+void autoglm_dequant_i8_ref(autoglm_dtype dtype, const int8_t* q, const float* scales, int64_t rows, int64_t k,
+                            void* out);
+
+// ---- oracle on the GPU, for shapes too large for the CPU reference ---------------------------------------------
+// y[M][N] = x[M][K] . w[N][K]^T in float32 (plain FFMA, no tensor cores): slow, simple, trusted.
+autoglm_kstatus autoglm_check_matmul_f32(const float* x, const float* w, int64_t m, int64_t n, int64_t k, float* y,
+                                         autoglm_stream stream);
+
+#ifdef __cplusplus
+}
+#endif
