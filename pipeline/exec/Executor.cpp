@@ -1,6 +1,7 @@
 #include "pipeline/exec/Executor.h"
 
 #include "pipeline/exec/ConstantFolding.h"
+#include "pipeline/exec/CudaQuantGlue_p.h"
 #include "pipeline/exec/GraphRewrites.h"
 #include "pipeline/exec/OpRegistry.h"
 #include "pipeline/exec/TorchTypes.h"
@@ -136,7 +137,12 @@ Status checkSubByteInputs(const Node& node, const std::vector<DType>& types) {
 Executor::Executor(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Executor::Executor(Executor&&) noexcept = default;
 Executor& Executor::operator=(Executor&&) noexcept = default;
-Executor::~Executor() = default;
+Executor::~Executor() {
+    // Packed CUDA weights keep their source tensors alive; they go with the executor that made them (another
+    // live executor repacks its own on its next run).
+    if (m_impl)
+        exec::clearCudaQuantCache();
+}
 
 const Model& Executor::model() const {
     return m_impl->model;
