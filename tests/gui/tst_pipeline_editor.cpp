@@ -23,9 +23,13 @@
 #include <QUndoStack>
 #include <QtTest>
 
+#include "GuiTestSupport.h"
+
 using namespace autoglm;
 using namespace autoglm::widgets;
 using Model = PipelineGraphModel;
+
+using guitest::dropStage;
 
 namespace {
 
@@ -41,18 +45,6 @@ DatasetSpec calibrationData() {
     return d;
 }
 
-// Drops a palette item of `kind` on the view at scene point `at`, as a drag from the palette would.
-void dropStage(PipelineView* view, const std::string& kind, QPointF at) {
-    QMimeData mime;
-    mime.setData(kStageKindMime, QByteArray::fromStdString(kind));
-    const QPoint p = view->mapFromScene(at);
-    QDragEnterEvent enter(p, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(view->viewport(), &enter);
-    QDragMoveEvent move(p, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(view->viewport(), &move);
-    QDropEvent drop(QPointF(p), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(view->viewport(), &drop);
-}
 
 // Presses the left button at scene point `from`, moves in steps and releases at `to`.
 void dragMouse(PipelineView* view, QPointF from, QPointF to) {

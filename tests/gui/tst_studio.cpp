@@ -32,26 +32,20 @@
 #include <QUndoStack>
 #include <QtTest>
 
+#include "GuiTestSupport.h"
+
 #include <filesystem>
 #include <fstream>
 
 using autoglm::studio::MainWindow;
 using namespace autoglm::widgets;
 
+using guitest::dropStage;
+
 namespace {
 const QString kFashion = QString(AUTOGLM_FIXTURES) + "/fashion_cnn.onnx";
 const std::string kSamples = std::string(AUTOGLM_SOURCE_DIR) + "/resources/samples/fashion/";
 
-// Drops a palette item on the canvas at scene point `at`, as dragging it from the palette does.
-void dropStage(PipelineView* view, const std::string& kind, QPointF at) {
-    QMimeData mime;
-    mime.setData(kStageKindMime, QByteArray::fromStdString(kind));
-    const QPoint p = view->mapFromScene(at);
-    QDragEnterEvent enter(p, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(view->viewport(), &enter);
-    QDropEvent drop(QPointF(p), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(view->viewport(), &drop);
-}
 
 QPointF centre(StageNodeItem* item) {
     return item->mapToScene(QPointF(StageNodeItem::kWidth / 2, StageNodeItem::kHeight / 2));
@@ -106,16 +100,11 @@ private Q_SLOTS:
         MainWindow window;
         window.show();
         QSignalSpy shown(&window, &MainWindow::modelShown);
-        QElapsedTimer sinceBeat;
-        qint64 worstGap = 0;
-        QTimer heartbeat;
-        heartbeat.setInterval(5);
-        connect(&heartbeat, &QTimer::timeout, [&] { worstGap = std::max(worstGap, sinceBeat.restart()); });
-        sinceBeat.start();
-        heartbeat.start();
+        guitest::Heartbeat heartbeat;
         window.openModel(kFashion);
         QVERIFY(shown.wait(60000));
         heartbeat.stop();
+        const qint64 worstGap = heartbeat.worstGapMs();
         qInfo("longest event-loop gap while loading: %lld ms", worstGap);
         QVERIFY2(worstGap < 100, qPrintable(QString("event loop stalled for %1 ms").arg(worstGap)));
 
@@ -194,17 +183,12 @@ private Q_SLOTS:
             // Live: each measured variant is on the plot before the run ends.
             QCOMPARE(window.tradeoffPlot()->variantPoints(TradeoffPlot::Size) + 1, measured);
         });
-        QElapsedTimer sinceBeat;
-        qint64 worstGap = 0;
-        QTimer heartbeat;
-        heartbeat.setInterval(5);
-        connect(&heartbeat, &QTimer::timeout, [&] { worstGap = std::max(worstGap, sinceBeat.restart()); });
-        sinceBeat.start();
-        heartbeat.start();
+        guitest::Heartbeat heartbeat;
         QTest::mouseClick(window.runPanel()->runButton(), Qt::LeftButton);
         QVERIFY(window.jobs()->isRunning());
         QVERIFY(ended.wait(600000));
         heartbeat.stop();
+        const qint64 worstGap = heartbeat.worstGapMs();
         qInfo("longest event-loop gap while running: %lld ms", worstGap);
         QCOMPARE(ended.front().at(0).toString(), QString("complete"));
         QVERIFY2(worstGap < 100, qPrintable(QString("event loop stalled for %1 ms").arg(worstGap)));
