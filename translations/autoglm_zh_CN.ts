@@ -400,6 +400,22 @@
         <translation>无法打开模型</translation>
     </message>
     <message>
+        <source>an untitled pipeline</source>
+        <translation>一个未命名的流水线</translation>
+    </message>
+    <message>
+        <source>Recover unsaved work</source>
+        <translation>恢复未保存的工作</translation>
+    </message>
+    <message>
+        <source>The last session ended without saving %1 (autosaved %2). Recover the unsaved changes?</source>
+        <translation>上次会话结束时未保存 %1（自动保存于 %2）。是否恢复未保存的更改？</translation>
+    </message>
+    <message>
+        <source>Could not recover the pipeline</source>
+        <translation>无法恢复流水线</translation>
+    </message>
+    <message>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>

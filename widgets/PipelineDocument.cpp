@@ -53,7 +53,19 @@ void PipelineDocument::newPipeline() {
 }
 
 QString PipelineDocument::open(const QString& file) {
-    auto loaded = loadPipelineFile(file.toStdString());
+    return load(file, PipelineCheck::Full, QFileInfo(file).absoluteFilePath());
+}
+
+QString PipelineDocument::recover(const QString& autosaveFile, const QString& originalFile) {
+    const QString error = load(autosaveFile, PipelineCheck::StructureOnly, originalFile);
+    if (error.isEmpty())
+        m_undo->resetClean(); // recovered work is unsaved work
+    Q_EMIT dirtyChanged(isDirty());
+    return error;
+}
+
+QString PipelineDocument::load(const QString& file, PipelineCheck check, const QString& documentFile) {
+    auto loaded = loadPipelineFile(file.toStdString(), check);
     if (!loaded)
         return QString::fromStdString(loaded.message());
     PipelineSpec spec = std::move(loaded.value());
@@ -65,10 +77,18 @@ QString PipelineDocument::open(const QString& file) {
     spec.baseDir = base;
     m_undo->clear();
     m_model->setSpec(spec);
-    m_file = QFileInfo(file).absoluteFilePath();
+    m_file = documentFile;
     m_undo->setClean();
     Q_EMIT filePathChanged(m_file);
     Q_EMIT dirtyChanged(false);
+    return {};
+}
+
+QString PipelineDocument::writeCopy(const QString& file) const {
+    PipelineSpec spec = m_model->toSpec();
+    spec.baseDir.clear(); // paths are absolute while open: the copy names the same files from anywhere
+    if (auto s = savePipelineFile(spec, file.toStdString()); !s)
+        return QString::fromStdString(s.message());
     return {};
 }
 

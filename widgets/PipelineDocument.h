@@ -32,6 +32,11 @@ public:
     void newPipeline();
     // Empty on success, else the message to show; the current pipeline is untouched on failure.
     QString open(const QString& file);
+    // Loads an autosaved copy (unfinished work is accepted) as unsaved changes to `originalFile` (empty: an
+    // untitled pipeline).
+    QString recover(const QString& autosaveFile, const QString& originalFile);
+    // Writes the pipeline as it is to `file` without making it the document's file (autosave).
+    QString writeCopy(const QString& file) const;
     QString save(const QString& file);
     QString filePath() const { return m_file; }
     QString displayName() const;
@@ -44,6 +49,8 @@ Q_SIGNALS:
     void filePathChanged(const QString& file);
 
 private:
+    QString load(const QString& file, PipelineCheck check, const QString& documentFile);
+
     PipelineGraphModel* m_model;
     QUndoStack* m_undo;
     QString m_file;

@@ -1,5 +1,7 @@
 #include "MainWindow.h"
 
+#include "Autosave.h"
+
 #include "JobController.h"
 #include "ModelLoadJob.h"
 #include "pipeline/exec/Executor.h"
@@ -30,6 +32,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -45,6 +48,8 @@ namespace autoglm::studio {
 namespace {
 constexpr int kMaxRecentFiles = 8;
 const char* kRecentKey = "recentFiles";
+// A crash loses at most this much unsaved work.
+constexpr int kAutosaveIntervalMs = 10000;
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent)
@@ -55,6 +60,7 @@ MainWindow::MainWindow(QWidget* parent)
       m_plot(new widgets::TradeoffPlot(this)), m_table(new widgets::VariantTable(m_variants, this)),
       m_training(new widgets::TrainingPlot(this)), m_jobs(new JobController(this)), m_loadJob(new ModelLoadJob(this)),
       m_busy(new QProgressBar(this)), m_status(new QLabel(this)) {
+    m_autosave = new Autosave(m_document, Autosave::defaultFolder(), kAutosaveIntervalMs, this);
     setAcceptDrops(true);
     resize(1400, 860);
     createDocks();
@@ -98,6 +104,30 @@ MainWindow::MainWindow(QWidget* parent)
         showError(tr("Could not open model"), message);
     });
     createMenus();
+}
+
+bool MainWindow::offerRecovery() {
+    if (!m_autosave->hasRecovery())
+        return false;
+    const QString file = m_autosave->recoveryDocumentFile();
+    const QString name = file.isEmpty() ? tr("an untitled pipeline") : QFileInfo(file).fileName();
+    const int answer =
+        m_recoveryAnswer ? m_recoveryAnswer()
+                         : QMessageBox::question(this, tr("Recover unsaved work"),
+                                                 tr("The last session ended without saving %1 (autosaved %2). "
+                                                    "Recover the unsaved changes?")
+                                                     .arg(name, QLocale().toString(m_autosave->recoverySavedAt(),
+                                                                                   QLocale::ShortFormat)),
+                                                 QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
+    if (answer != QMessageBox::Yes) {
+        m_autosave->discard();
+        return false;
+    }
+    if (const QString error = m_autosave->recover(); !error.isEmpty()) {
+        showError(tr("Could not recover the pipeline"), error);
+        return false;
+    }
+    return true;
 }
 
 QDockWidget* MainWindow::addDock(QWidget* widget, const QString& title, const QString& name, Qt::DockWidgetArea area) {
@@ -383,10 +413,12 @@ bool MainWindow::savePipelineAs(const QString& chosen) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-    if (maybeSave())
+    if (maybeSave()) {
+        m_autosave->discard(); // a clean end: saved, or the changes given up
         event->accept();
-    else
+    } else {
         event->ignore();
+    }
 }
 
 void MainWindow::createMenus() {

@@ -26,6 +26,7 @@ class VariantTableModel;
 
 namespace autoglm::studio {
 
+class Autosave;
 class JobController;
 class ModelLoadJob;
 
@@ -71,6 +72,11 @@ public:
     // What closing with unsaved changes does: asked by a dialog unless a test sets an answer
     // (QMessageBox::Save, Discard or Cancel).
     void setUnsavedChangesAnswer(std::function<int()> answer) { m_unsavedAnswer = std::move(answer); }
+    // Unsaved work a crashed session left behind: asks whether to recover it (QMessageBox::Yes or No, or the
+    // answer a test sets) and loads it. True when work was recovered.
+    bool offerRecovery();
+    void setRecoveryAnswer(std::function<int()> answer) { m_recoveryAnswer = std::move(answer); }
+    Autosave* autosave() const { return m_autosave; }
 
 Q_SIGNALS:
     void modelShown(const QString& path);
@@ -113,6 +119,8 @@ private:
     JobController* m_jobs;
     QMenu* m_viewMenu = nullptr;
     std::function<int()> m_unsavedAnswer;
+    std::function<int()> m_recoveryAnswer;
+    Autosave* m_autosave;
     ModelLoadJob* m_loadJob;
     QMenu* m_recentMenu = nullptr;
     QProgressBar* m_busy;

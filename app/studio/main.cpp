@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
     autoglm::setComputeThreads(0);
     autoglm::studio::MainWindow window;
     window.show();
-    if (!parser.positionalArguments().isEmpty())
+    // Work a crashed session left unsaved comes first; the file named on the command line opens otherwise.
+    if (!window.offerRecovery() && !parser.positionalArguments().isEmpty())
         window.openPath(parser.positionalArguments().front());
     return QApplication::exec();
 }

@@ -289,6 +289,15 @@ nlohmann::json PipelineSpec::toJson() const {
 }
 
 Result<PipelineSpec> PipelineSpec::fromJson(const nlohmann::json& json, const fs::path& baseDir) {
+    auto spec = parse(json, baseDir);
+    if (!spec)
+        return spec;
+    if (auto s = spec->validate(); !s)
+        return s.error();
+    return spec;
+}
+
+Result<PipelineSpec> PipelineSpec::parse(const nlohmann::json& json, const fs::path& baseDir) {
     PipelineSpec spec;
     spec.baseDir = baseDir;
     if (!json.is_object())
@@ -341,8 +350,6 @@ Result<PipelineSpec> PipelineSpec::fromJson(const nlohmann::json& json, const fs
         return s.error();
     if (!error.empty())
         return Error{error};
-    if (auto s = spec.validate(); !s)
-        return s.error();
     return spec;
 }
 
@@ -373,14 +380,15 @@ Status PipelineSpec::validate() const {
     return Ok{};
 }
 
-Result<PipelineSpec> loadPipelineFile(const fs::path& file) {
+Result<PipelineSpec> loadPipelineFile(const fs::path& file, PipelineCheck check) {
     std::ifstream in(file, std::ios::binary);
     if (!in)
         return Error{"cannot open pipeline file '" + file.string() + "'"};
     nlohmann::json json = nlohmann::json::parse(in, nullptr, false);
     if (json.is_discarded())
         return Error{file.string() + ": not valid JSON"};
-    auto spec = PipelineSpec::fromJson(json, file.parent_path().empty() ? fs::path(".") : file.parent_path());
+    const fs::path base = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+    auto spec = check == PipelineCheck::Full ? PipelineSpec::fromJson(json, base) : PipelineSpec::parse(json, base);
     if (!spec)
         return Error{file.string() + ": " + spec.message(), spec.error().unsupported};
     return spec;

@@ -103,11 +103,16 @@ struct PipelineSpec {
     // Reads the file's JSON; every error names its JSON path ("stages[2].params.sparsity: ..."). Checks
     // structure, references between ids and the DAG, and each stage's parameters.
     static Result<PipelineSpec> fromJson(const nlohmann::json& json, const std::filesystem::path& baseDir);
+    // The structure alone (format, version, field names and types), without checking references between ids
+    // or stage parameters: what a studio's autosave holds may be unfinished work.
+    static Result<PipelineSpec> parse(const nlohmann::json& json, const std::filesystem::path& baseDir);
     Status validate() const;
 };
 
+enum class PipelineCheck { Full, StructureOnly };
+
 // `file` names every error ("starter.autoglm.json: stages[1].after: ...").
-Result<PipelineSpec> loadPipelineFile(const std::filesystem::path& file);
+Result<PipelineSpec> loadPipelineFile(const std::filesystem::path& file, PipelineCheck check = PipelineCheck::Full);
 // Written atomically; relative paths are rewritten to stay right from the new file's folder.
 Status savePipelineFile(const PipelineSpec& spec, const std::filesystem::path& file);
 

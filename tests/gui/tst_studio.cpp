@@ -1,5 +1,6 @@
 // The studio window (offscreen): loading on a worker without stalling the event loop, the layer table,
 // filtering, drag and drop, and errors.
+#include "Autosave.h"
 #include "JobController.h"
 #include "MainWindow.h"
 #include "widgets/LayerTableModel.h"
@@ -26,6 +27,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTimer>
@@ -92,6 +94,7 @@ class StudioTest : public QObject {
 private Q_SLOTS:
     void initTestCase() {
         QCoreApplication::setOrganizationName("Open-AutoGLM-tests");
+        QStandardPaths::setTestModeEnabled(true); // autosaves go to a test folder, not the user's
         if (!QFileInfo::exists(kFashion))
             QSKIP("fixtures missing");
     }
@@ -309,6 +312,48 @@ private Q_SLOTS:
         window.canvas()->appendStage("evaluate");
         window.setUnsavedChangesAnswer([] { return int(QMessageBox::Discard); });
         QVERIFY(window.close());
+    }
+
+    // A session that ends without saving (a crash, kill -9) leaves its autosaved copy; the next one offers it
+    // back, unfinished work included; a clean close leaves nothing to offer.
+    void recoversUnsavedWorkAfterACrash() {
+        const QString starter = QString(AUTOGLM_SOURCE_DIR) + "/resources/pipelines/fashion_starter.autoglm.json";
+        std::string edited;
+        {
+            auto* crashed = new MainWindow;
+            crashed->autosave()->discard();
+            QVERIFY(crashed->openPipeline(starter));
+            crashed->canvas()->appendStage("evaluate");
+            const int prune = crashed->canvas()->appendStage("prune");
+            // Half-edited: a sparsity no pass accepts, so the pipeline would not run yet.
+            QVERIFY(crashed->document()->edit("sparsity", [&](PipelineGraphModel& m) {
+                return m.setParams(prune, {{"sparsity", 1.5}});
+            }));
+            QVERIFY(!crashed->document()->problem().isEmpty());
+            crashed->autosave()->saveNow(); // what the timer does every few seconds
+            edited = crashed->document()->model()->toSpec().toJson().dump();
+            delete crashed; // gone without a close: nothing cleans up after it
+        }
+        MainWindow next;
+        QVERIFY(next.autosave()->hasRecovery());
+        QCOMPARE(next.autosave()->recoveryDocumentFile(), QFileInfo(starter).absoluteFilePath());
+        next.setRecoveryAnswer([] { return int(QMessageBox::Yes); });
+        QVERIFY(next.offerRecovery());
+        QCOMPARE(next.document()->model()->toSpec().toJson().dump(), edited);
+        QVERIFY(next.document()->isDirty());
+        QCOMPARE(next.document()->filePath(), QFileInfo(starter).absoluteFilePath());
+
+        next.show();
+        next.setUnsavedChangesAnswer([] { return int(QMessageBox::Discard); });
+        QVERIFY(next.close());
+        MainWindow clean;
+        bool asked = false;
+        clean.setRecoveryAnswer([&] {
+            asked = true;
+            return int(QMessageBox::Yes);
+        });
+        QVERIFY(!clean.offerRecovery());
+        QVERIFY(!asked);
     }
 
     void badFilesReportTheError() {
