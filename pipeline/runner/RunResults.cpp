@@ -145,7 +145,7 @@ nlohmann::json RunResults::toJson() const {
     return {{"format", "autoglm-results"},
             {"version", 1},
             {"pipeline", pipeline},
-            {"pipeline_file", pipelineFile},
+            {"pipeline_folder", pipelineFolder},
             {"seed", seed},
             {"shard", {{"index", shardIndex}, {"count", shardCount}}},
             {"status", status},
@@ -161,7 +161,7 @@ Result<RunResults> RunResults::fromJson(const nlohmann::json& j) {
     RunResults r;
     try {
         r.pipeline = j.value("pipeline", std::string());
-        r.pipelineFile = j.value("pipeline_file", std::string());
+        r.pipelineFolder = j.value("pipeline_folder", std::string());
         r.seed = j.value("seed", int64_t(0));
         if (auto shard = j.find("shard"); shard != j.end() && shard->is_object()) {
             r.shardIndex = shard->value("index", 0);

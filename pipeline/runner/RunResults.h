@@ -58,7 +58,7 @@ struct VariantResult {
 
 struct RunResults {
     std::string pipeline;    // the pipeline's name
-    std::string pipelineFile;
+    std::string pipelineFolder; // the folder its relative paths were resolved against
     int64_t seed = 0;
     int shardIndex = 0;
     int shardCount = 1;

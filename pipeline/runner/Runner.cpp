@@ -347,7 +347,7 @@ void PipelineRun::saveProgress() {
 Result<RunResults> PipelineRun::execute() {
     if (auto s = prepare(); !s)
         return s.error();
-    m_results.pipelineFile = m_spec.baseDir.string();
+    m_results.pipelineFolder = m_spec.baseDir.string();
     {
         RunEvent started = makeEvent(RunEventKind::RunStarted, "", "");
         started.message = std::to_string(m_plan.stages.size()) + " stages, " + std::to_string(m_mine.size()) + " of " +
