@@ -11,7 +11,6 @@
 #include <iostream>
 #include <memory>
 #include <regex>
-#include <set>
 #include <thread>
 
 namespace autoglm::cli {
@@ -156,10 +155,8 @@ int runRun(const ParsedArgs& args) {
         return 0;
     }
     InterruptWatch interrupt;
-    std::set<size_t> needed; // the stages this shard runs, plus the measurement of the original
-    for (size_t v : plan->shardVariants(options.shardIndex, options.shardCount))
-        needed.insert(plan->variants[v].chain.begin(), plan->variants[v].chain.end());
-    RunProgress progress(needed.size() + 1);
+    // The stages this shard runs, plus the measurement of the original.
+    RunProgress progress(plan->shardStages(options.shardIndex, options.shardCount).size() + 1);
     auto results = runPipeline(spec.value(), options, std::ref(progress), interrupt.token());
     if (!results)
         return fail(results.message());

@@ -363,10 +363,7 @@ Status Tuner::finalMeasurement() {
         const VariantResult& a = m_result.log[i].result;
         for (size_t j : passing) {
             const VariantResult& b = m_result.log[j].result;
-            const bool noWorse = a.higherIsBetter ? b.primary() >= a.primary() : b.primary() <= a.primary();
-            const bool better = a.higherIsBetter ? b.primary() > a.primary() : b.primary() < a.primary();
-            const double ca = costOf(a, m_options.objective), cb = costOf(b, m_options.objective);
-            if (j != i && cb <= ca && noWorse && (cb < ca || better))
+            if (j != i && dominates(b, costOf(b, m_options.objective), a, costOf(a, m_options.objective)))
                 return true;
         }
         return false;

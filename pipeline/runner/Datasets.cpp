@@ -1,5 +1,6 @@
 #include "pipeline/runner/Datasets.h"
 
+#include "pipeline/common/ReadFile.h"
 #include "pipeline/eval/Benchmark.h"
 #include "pipeline/io/Npy.h"
 #include "pipeline/model/ModelSummary.h"
@@ -13,8 +14,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace autoglm {
 namespace {
@@ -27,14 +26,10 @@ constexpr int64_t kDefaultSyntheticSamples = 64;
 std::string named(const DatasetSpec& d) { return "dataset '" + d.id + "'"; }
 
 Result<std::string> readText(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        return Error{"cannot open '" + file.string() + "'"};
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (text.str().empty())
+    auto text = readFileBytes(file);
+    if (text && text->empty())
         return Error{"'" + file.string() + "' is empty"};
-    return text.str();
+    return text;
 }
 
 // The model's first input as images [N, C, H, W] with fixed C, H and W.

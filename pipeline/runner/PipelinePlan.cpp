@@ -106,6 +106,13 @@ std::vector<size_t> PipelinePlan::shardVariants(int index, int count) const {
     return mine;
 }
 
+std::set<size_t> PipelinePlan::shardStages(int index, int count) const {
+    std::set<size_t> needed;
+    for (size_t v : shardVariants(index, count))
+        needed.insert(variants[v].chain.begin(), variants[v].chain.end());
+    return needed;
+}
+
 Result<PipelinePlan> planPipeline(const PipelineSpec& spec) {
     if (auto s = spec.validate(); !s)
         return s.error();

@@ -7,6 +7,7 @@
 #include "pipeline/runner/StageParams.h"
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,8 @@ struct PipelinePlan {
     const PlannedStage* stage(const std::string& id) const;
     // The variants shard `index` of `count` runs: every count-th, starting at index.
     std::vector<size_t> shardVariants(int index, int count) const;
+    // The stages those variants need (indices into stages): every stage of their chains.
+    std::set<size_t> shardStages(int index, int count) const;
 };
 
 // Fails when the expansion makes two export stages write the same file, or more variants than a run should

@@ -219,6 +219,10 @@ std::string RunResults::toCsv() const {
     return out.str();
 }
 
+bool dominates(const VariantResult& a, double costA, const VariantResult& b, double costB) {
+    return costA <= costB && noWorse(a, b) && (costA < costB || better(a, b));
+}
+
 void computeComparisons(RunResults& results) {
     const double base = results.original.primary();
     std::vector<VariantResult*> all{&results.original};
@@ -240,8 +244,7 @@ void computeComparisons(RunResults& results) {
                 continue;
             bool dominated = false;
             for (VariantResult* w : measured)
-                if (w != v && cost(*w) >= 0 && cost(*w) <= cost(*v) && noWorse(*w, *v) &&
-                    (cost(*w) < cost(*v) || better(*w, *v))) {
+                if (w != v && cost(*w) >= 0 && dominates(*w, cost(*w), *v, cost(*v))) {
                     dominated = true;
                     break;
                 }

@@ -75,6 +75,10 @@ struct RunResults {
     std::string toCsv() const;
 };
 
+// Whether `a` at `costA` dominates `b` at `costB`: no costlier, no worse on the primary metric, and strictly
+// better on one of the two. Both Pareto fronts (results, auto-tuning) are the points nothing dominates.
+bool dominates(const VariantResult& a, double costA, const VariantResult& b, double costB);
+
 // Fills delta / relativeDelta against the original and the two Pareto flags (over variants that succeeded
 // and have the primary metric; the original takes part too).
 void computeComparisons(RunResults& results);

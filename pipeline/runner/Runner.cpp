@@ -1,6 +1,7 @@
 #include "pipeline/runner/Runner.h"
 
 #include "pipeline/common/AtomicFile.h"
+#include "pipeline/common/ReadFile.h"
 #include "pipeline/eval/Benchmark.h"
 #include "pipeline/model/ModelLoader.h"
 #include "pipeline/onnx/OnnxExport.h"
@@ -12,12 +13,10 @@
 #include "pipeline/runner/StageMeasure.h"
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
-#include <sstream>
 
 namespace autoglm {
 namespace {
@@ -44,11 +43,10 @@ RunEvent makeEvent(RunEventKind kind, std::string stage, std::string stageKind, 
     return e;
 }
 
-std::string readFile(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    return in ? bytes.str() : std::string();
+// The file's bytes; empty when it is missing.
+std::string bytesOrEmpty(const fs::path& file) {
+    auto bytes = readFileBytes(file);
+    return bytes ? bytes.value() : std::string();
 }
 
 class PipelineRun {
@@ -90,6 +88,7 @@ private:
     std::string m_tokenizer; // a checkpoint's tokenizer.json, copied beside every export
     RunResults m_results;
     std::vector<size_t> m_mine;                      // variants of this shard (indices into the plan)
+    std::set<size_t> m_needed;                       // the stages they need
     std::vector<std::optional<VariantResult>> m_rows; // one per variant of this shard
     std::map<std::string, std::shared_ptr<const LoadedDataset>> m_datasets;
     std::map<std::string, CalibrationSet> m_calibration;
@@ -189,7 +188,7 @@ Status PipelineRun::prepare() {
         return Error{"model: " + model.message()};
     m_original = std::move(model.value());
     if (std::error_code ec; fs::is_directory(m_original.sourcePath, ec))
-        m_tokenizer = readFile(m_original.sourcePath / "tokenizer.json");
+        m_tokenizer = bytesOrEmpty(m_original.sourcePath / "tokenizer.json");
 
     // Every dataset a planned stage or the evaluation reads is loaded up front, so that a missing file fails
     // the run before hours of work rather than after.
@@ -213,10 +212,8 @@ Status PipelineRun::prepare() {
     }
     setComputeThreads(m_options.threads);
 
-    std::set<size_t> needed;
-    for (size_t v : m_mine)
-        needed.insert(m_plan.variants[v].chain.begin(), m_plan.variants[v].chain.end());
-    m_units = 1.0 + static_cast<double>(needed.size() + m_mine.size());
+    m_needed = m_plan.shardStages(m_options.shardIndex, m_options.shardCount);
+    m_units = 1.0 + static_cast<double>(m_needed.size() + m_mine.size());
 
     m_results.pipeline = m_spec.name;
     m_results.seed = m_spec.seed;
@@ -262,7 +259,7 @@ Result<PassResult> PipelineRun::applyStage(const PlannedStage& stage, const Mode
         fs::create_directories(target.parent_path(), ec);
         if (auto saved = saveOnnx(input, target); !saved)
             return saved.error();
-        if (!m_tokenizer.empty() && readFile(target.parent_path() / "tokenizer.json") != m_tokenizer)
+        if (!m_tokenizer.empty() && bytesOrEmpty(target.parent_path() / "tokenizer.json") != m_tokenizer)
             if (auto copied = writeFileAtomically(target.parent_path() / "tokenizer.json", m_tokenizer); !copied)
                 return copied.error();
         passed.report.notes.push_back("wrote " + stage.outputFile);
@@ -391,13 +388,10 @@ Result<RunResults> PipelineRun::execute() {
 
     // Which planned stages this shard needs, and how many of its children still want each one's model.
     std::map<size_t, int> waiting;
-    std::set<size_t> needed;
-    for (size_t v : m_mine)
-        needed.insert(m_plan.variants[v].chain.begin(), m_plan.variants[v].chain.end());
     std::map<std::string, size_t> indexOf;
     for (size_t i = 0; i < m_plan.stages.size(); ++i)
         indexOf[m_plan.stages[i].id] = i;
-    for (size_t i : needed)
+    for (size_t i : m_needed)
         if (!m_plan.stages[i].parent.empty())
             ++waiting[indexOf.at(m_plan.stages[i].parent)];
     std::map<size_t, std::shared_ptr<const Model>> models;
@@ -405,7 +399,7 @@ Result<RunResults> PipelineRun::execute() {
     const auto source = std::make_shared<const Model>(m_original);
 
     for (size_t i = 0; i < m_plan.stages.size() && m_results.status != "cancelled"; ++i) {
-        if (!needed.count(i))
+        if (!m_needed.count(i))
             continue;
         const PlannedStage& stage = m_plan.stages[i];
         const std::optional<size_t> parent =

@@ -8,6 +8,7 @@
 //   bench_kernels --ncu          one launch of each kernel of interest, for Nsight Compute
 #include "kernels/HalfBits.h"
 #include "kernels/QuantKernels.h"
+#include "tests/kernels/SplitMix64.h"
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
@@ -50,16 +51,7 @@ namespace {
 
 constexpr size_t kRotateBytes = size_t(160) << 20; // > 2.5x the L2
 
-struct Rng {
-    uint64_t s;
-    uint64_t next() {
-        uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        return z ^ (z >> 31);
-    }
-    float uniform(float lo, float hi) { return lo + (hi - lo) * float(next() >> 40) * (1.0f / 16777216.0f); }
-};
+using kerneltest::Rng;
 
 // `count` device copies of the same host bytes (so each launch can read a copy that is not in L2).
 struct Copies {

@@ -3,6 +3,7 @@
 // seeded generator, and the error measures with named tolerances.
 #include "kernels/HalfBits.h"
 #include "kernels/QuantKernels.h"
+#include "SplitMix64.h"
 
 #include <QtTest>
 
@@ -28,19 +29,7 @@ namespace ktest {
                                       QString::fromUtf8(autoglm_kernels_last_error()))));                              \
     } while (0)
 
-// splitmix64: fast enough to fill hundreds of MB per test.
-struct Rng {
-    uint64_t s;
-    explicit Rng(uint64_t seed) : s(seed) {}
-    uint64_t next() {
-        uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        return z ^ (z >> 31);
-    }
-    float uniform(float lo, float hi) { return lo + (hi - lo) * float(next() >> 40) * (1.0f / 16777216.0f); }
-    int intIn(int lo, int hi) { return lo + int(next() % uint64_t(hi - lo + 1)); }
-};
+using kerneltest::Rng;
 
 // Owns a device allocation; the test fails (not crashes) when allocation fails.
 class DevBuf {
