@@ -29,10 +29,12 @@ Result<Generation> generateGreedy(const Executor& executor, const std::vector<in
         feeds[input.name] = TensorData(at::zeros({1, (*input.shape)[1].value, 0, (*input.shape)[3].value}));
         cacheNames.push_back(input.name.substr(5)); // "key.0"
     }
-    if (cacheNames.empty())
-        return Error{"the model has no past_* inputs: build it with a key/value cache to generate"};
+    // Without a cache (an exported or compressed plain decoder) every step runs the whole sequence so far:
+    // slower, but any decoder can answer a prompt.
+    const bool cached = !cacheNames.empty();
 
     Generation out;
+    std::vector<int64_t> sequence = prompt;
     at::Tensor next = at::tensor(prompt, at::kLong).unsqueeze(0);
     for (int64_t step = 0; step < options.maxNewTokens; ++step) {
         feeds["input_ids"] = TensorData(next);
@@ -49,9 +51,14 @@ Result<Generation> generateGreedy(const Executor& executor, const std::vector<in
             onToken(token);
         if (options.stopToken && token == *options.stopToken)
             break;
-        for (const auto& name : cacheNames)
-            feeds["past_" + name] = result->at("present_" + name);
-        next = at::full({1, 1}, token, at::kLong);
+        if (cached) {
+            for (const auto& name : cacheNames)
+                feeds["past_" + name] = result->at("present_" + name);
+            next = at::full({1, 1}, token, at::kLong);
+        } else {
+            sequence.push_back(token);
+            next = at::tensor(sequence, at::kLong).unsqueeze(0);
+        }
     }
     return out;
 }

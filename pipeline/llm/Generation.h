@@ -1,6 +1,7 @@
 #pragma once
-// Greedy text generation with a key/value cache: the prompt runs once, then each new token runs alone against
-// the cached keys and values (a decoder built with DecoderBuildOptions::kvCache).
+// Greedy text generation. With a key/value cache (a decoder built with DecoderBuildOptions::kvCache) the prompt
+// runs once, then each new token runs alone against the cached keys and values; a decoder without past_*
+// inputs (an exported or compressed variant) runs the whole sequence again for every new token.
 
 #include "pipeline/common/Result.h"
 #include "pipeline/exec/Executor.h"

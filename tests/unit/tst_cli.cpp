@@ -243,6 +243,11 @@ private Q_SLOTS:
         const QJsonObject json = QJsonDocument::fromJson(eval.out.toUtf8()).object();
         QCOMPARE(json["task"].toString(), QString("token_perplexity"));
         QVERIFY(json["perplexity"].toDouble() < 40);
+        // The compressed file answers a prompt with the tokenizer beside it (no cache: whole sequence per token).
+        const CliRun generated = cli({"generate", out, "--prompt", "It is a truth", "--max-new-tokens", "8"});
+        QVERIFY2(generated.exitCode == 0, qPrintable(generated.err));
+        QVERIFY2(generated.out.startsWith("It is a truth") && generated.out.size() > 16, qPrintable(generated.out));
+        QVERIFY2(generated.err.contains("8 new tokens"), qPrintable(generated.err));
     }
 
     void compressBadInputGetsOneLineErrors() {
