@@ -1,10 +1,13 @@
 #include "pipeline/llm/SafeTensors.h"
 
+#include "pipeline/common/AtomicFile.h"
+#include "pipeline/common/MappedFile.h"
 #include "pipeline/exec/TorchTypes.h"
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <fstream>
 #include <set>
 
@@ -25,27 +28,34 @@ std::optional<DType> safetensorsType(const std::string& name) {
     return it == types.end() ? std::nullopt : std::optional<DType>(it->second);
 }
 
+std::optional<std::string> safetensorsName(DType type) {
+    static const std::map<DType, std::string> names = {
+        {DType::Float, "F32"}, {DType::Float16, "F16"}, {DType::BFloat16, "BF16"}, {DType::Double, "F64"},
+        {DType::Int64, "I64"}, {DType::Int32, "I32"},   {DType::Int16, "I16"},     {DType::Int8, "I8"},
+        {DType::UInt8, "U8"},  {DType::Bool, "BOOL"},
+    };
+    auto it = names.find(type);
+    return it == names.end() ? std::nullopt : std::optional<std::string>(it->second);
+}
+
 } // namespace
 
 Result<std::map<std::string, TensorData>> loadSafeTensors(const fs::path& file) {
     const std::string where = file.string();
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        return Error{"cannot open '" + where + "'"};
-    std::error_code ec;
-    const uint64_t fileSize = fs::file_size(file, ec);
-    unsigned char lengthBytes[8];
-    if (ec || fileSize < 8 || !in.read(reinterpret_cast<char*>(lengthBytes), 8))
+    auto mapped = MappedFile::open(file);
+    if (!mapped)
+        return mapped.error();
+    const std::shared_ptr<const MappedFile> mapping = mapped.value();
+    const uint64_t fileSize = mapping->size();
+    if (fileSize < 8)
         return Error{where + " is too short to be a safetensors file"};
     uint64_t headerLength = 0;
     for (int i = 7; i >= 0; --i)
-        headerLength = (headerLength << 8) | lengthBytes[i];
+        headerLength = (headerLength << 8) | mapping->data()[i];
     if (headerLength > kMaxHeaderBytes || headerLength > fileSize - 8)
         return Error{where + ": header length " + std::to_string(headerLength) + " does not fit the file (" +
                      std::to_string(fileSize) + " bytes)"};
-    std::string headerText(headerLength, '\0');
-    if (!in.read(headerText.data(), static_cast<std::streamsize>(headerLength)))
-        return Error{where + ": truncated header"};
+    const std::string headerText(reinterpret_cast<const char*>(mapping->data()) + 8, headerLength);
     nlohmann::json header = nlohmann::json::parse(headerText, nullptr, false);
     if (header.is_discarded() || !header.is_object())
         return Error{where + ": the header is not a JSON object"};
@@ -87,13 +97,48 @@ Result<std::map<std::string, TensorData>> loadSafeTensors(const fs::path& file) 
         if (end - begin != bytes)
             return Error{what + ": holds " + std::to_string(end - begin) + " bytes but " + dtypeName(*type) + " " +
                          entry["shape"].dump() + " needs " + std::to_string(bytes)};
-        at::Tensor t = at::empty(shape, at::TensorOptions().dtype(*torchType(*type)));
-        in.seekg(static_cast<std::streamoff>(dataStart + begin));
-        if (bytes && !in.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(bytes)))
-            return Error{what + ": reading its bytes failed"};
+        // A view of the mapped bytes (no copy; the tensor keeps the mapping alive), unless the bytes are not
+        // aligned to their element type, which the format allows but vectorised kernels do not.
+        unsigned char* bytesAt = mapping->data() + dataStart + begin;
+        const auto options = at::TensorOptions().dtype(*torchType(*type));
+        at::Tensor t = at::from_blob(bytesAt, shape, [mapping](void*) {}, options);
+        if (reinterpret_cast<uintptr_t>(bytesAt) % static_cast<uintptr_t>(dtypeSize(*type)) != 0)
+            t = t.clone();
         tensors.emplace(name, TensorData(t));
     }
     return tensors;
+}
+
+Status saveSafeTensors(const std::map<std::string, TensorData>& tensors, const fs::path& file,
+                       const std::map<std::string, std::string>& metadata) {
+    nlohmann::json header = nlohmann::json::object();
+    if (!metadata.empty())
+        header["__metadata__"] = metadata;
+    std::vector<at::Tensor> data;
+    uint64_t offset = 0;
+    for (const auto& [name, tensor] : tensors) {
+        const auto type = safetensorsName(tensor.dtype());
+        if (!type)
+            return Error{"tensor '" + name + "' is " + dtypeName(tensor.dtype()) +
+                         ", which safetensors cannot hold here (F32, F16, BF16, F64, I64, I32, I16, I8, U8, BOOL)"};
+        at::Tensor bytes = tensor.tensor().to(at::kCPU).contiguous();
+        const uint64_t size = static_cast<uint64_t>(bytes.nbytes());
+        header[name] = {{"dtype", *type}, {"shape", tensor.shape()}, {"data_offsets", {offset, offset + size}}};
+        offset += size;
+        data.push_back(bytes);
+    }
+    // The format pads the header with spaces so that the data starts 8-byte aligned.
+    std::string headerText = header.dump();
+    headerText.append((8 - headerText.size() % 8) % 8, ' ');
+    return writeFileAtomically(file, [&](std::ostream& out) {
+        const uint64_t length = headerText.size();
+        for (int i = 0; i < 8; ++i)
+            out.put(static_cast<char>((length >> (8 * i)) & 0xff));
+        out.write(headerText.data(), static_cast<std::streamsize>(headerText.size()));
+        for (const at::Tensor& t : data)
+            out.write(static_cast<const char*>(t.data_ptr()), static_cast<std::streamsize>(t.nbytes()));
+        return static_cast<bool>(out);
+    });
 }
 
 Result<std::map<std::string, TensorData>> loadCheckpointWeights(const fs::path& folder) {

@@ -51,10 +51,12 @@ Result<OrtClassification> ortClassify(const fs::path& model, const fs::path& ima
     return out;
 }
 
-Result<OrtPerplexity> ortBytePerplexity(const fs::path& model, const fs::path& text, const fs::path& workDir,
-                                        int keepWindows, int64_t windows) {
+namespace {
+
+Result<OrtPerplexity> ortPerplexity(const fs::path& model, const char* task, const fs::path& sequence,
+                                    const fs::path& workDir, int keepWindows, int64_t windows) {
     const fs::path logits = workDir / "ort_logits.npy";
-    QStringList args{q(model), "bytes", q(text)};
+    QStringList args{q(model), task, q(sequence)};
     if (windows > 0)
         args << "--windows" << QString::number(windows);
     if (keepWindows > 0)
@@ -73,6 +75,22 @@ Result<OrtPerplexity> ortBytePerplexity(const fs::path& model, const fs::path& t
             out.firstLogits.push_back(static_cast<float>(v));
     }
     return out;
+}
+
+} // namespace
+
+Result<OrtPerplexity> ortBytePerplexity(const fs::path& model, const fs::path& text, const fs::path& workDir,
+                                        int keepWindows, int64_t windows) {
+    return ortPerplexity(model, "bytes", text, workDir, keepWindows, windows);
+}
+
+Result<OrtPerplexity> ortTokenPerplexity(const fs::path& model, const std::vector<int64_t>& tokens,
+                                         const fs::path& workDir, int keepWindows, int64_t windows) {
+    const fs::path ids = workDir / "ort_token_ids.npy";
+    std::vector<double> values(tokens.begin(), tokens.end());
+    if (auto saved = saveNpy(makeTensor(DType::Int64, {static_cast<int64_t>(tokens.size())}, values), ids); !saved)
+        return saved.error();
+    return ortPerplexity(model, "tokens", ids, workDir, keepWindows, windows);
 }
 
 } // namespace testutil

@@ -31,4 +31,10 @@ autoglm::Result<OrtPerplexity> ortBytePerplexity(const std::filesystem::path& mo
                                                  const std::filesystem::path& workDir, int keepWindows = 0,
                                                  int64_t windows = 0);
 
+// The same over token ids (a text encoded by the checkpoint's tokenizer), 256-token windows.
+autoglm::Result<OrtPerplexity> ortTokenPerplexity(const std::filesystem::path& model,
+                                                  const std::vector<int64_t>& tokens,
+                                                  const std::filesystem::path& workDir, int keepWindows = 0,
+                                                  int64_t windows = 0);
+
 } // namespace testutil

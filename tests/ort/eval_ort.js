@@ -7,6 +7,8 @@
 //                    [--logits-out FILE.npy --logits-windows W]
 //     byte-level perplexity over the first N (default all) consecutive non-overlapping windows (as our evaluateBytePerplexity);
 //     prints {"windows":..,"perplexity":..}; optionally writes the logits of the first W windows.
+//   node eval_ort.js MODEL tokens IDS.npy [same options as bytes]
+//     the same over a token sequence (int64 .npy, e.g. a text encoded by a checkpoint's tokenizer.json).
 'use strict';
 const fs = require('fs');
 const ort = require('onnxruntime-node');
@@ -46,7 +48,17 @@ async function classify(session, args) {
 }
 
 async function bytes(session, args) {
-  const text = fs.readFileSync(args[0]);
+  return perplexity(session, fs.readFileSync(args[0]), args);
+}
+
+async function tokens(session, args) {
+  const ids = readNpy(args[0]);
+  if (ids.shape.length !== 1) throw new Error(`${args[0]}: expected a 1-D array of token ids`);
+  return perplexity(session, Array.from(ids.data, Number), args);
+}
+
+// Next-token perplexity over consecutive non-overlapping windows of `text` (bytes or token ids).
+async function perplexity(session, text, args) {
   const context = Number(option(args, '--context', 256));
   const batch = Number(option(args, '--batch', 8));
   const logitsOut = option(args, '--logits-out', null);
@@ -87,12 +99,13 @@ async function bytes(session, args) {
 
 async function main() {
   const [model, task, ...rest] = process.argv.slice(2);
-  if (!model || !['classify', 'bytes'].includes(task)) {
-    console.error('usage: eval_ort.js MODEL classify|bytes ... (see the header of this file)');
+  const tasks = { classify, bytes, tokens };
+  if (!model || !tasks[task]) {
+    console.error('usage: eval_ort.js MODEL classify|bytes|tokens ... (see the header of this file)');
     process.exit(2);
   }
   const session = await ort.InferenceSession.create(model, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
-  const result = task === 'classify' ? await classify(session, rest) : await bytes(session, rest);
+  const result = await tasks[task](session, rest);
   console.log(JSON.stringify(result));
 }
 

@@ -1,0 +1,26 @@
+#pragma once
+// Writes a float variant of a Hugging Face checkpoint (pruned, distilled) back as a Hugging Face folder:
+// config.json, model.safetensors and the tokenizer files, loadable by transformers and by loadHfCheckpoint.
+// The variant's graph must be the decoder graph buildDecoder made (weights under their checkpoint names, linear
+// weights transposed as "<name>.T"); quantized variants have no float weights to write and are refused.
+
+#include "pipeline/common/Result.h"
+#include "pipeline/ir/DType.h"
+#include "pipeline/ir/Graph.h"
+
+#include <filesystem>
+
+namespace autoglm {
+
+struct HfExportOptions {
+    // Float keeps every output identical to the variant; BFloat16 / Float16 halve the files (rounded weights).
+    DType dtype = DType::Float;
+};
+
+// `originalFolder` is the checkpoint the variant was made from (its config and tokenizer are carried over;
+// intermediate_size follows FFN-neuron pruning when every layer kept the same number). `outFolder` must not
+// exist or be empty; it appears complete or not at all.
+Status exportHfCheckpoint(const Model& variant, const std::filesystem::path& originalFolder,
+                          const std::filesystem::path& outFolder, const HfExportOptions& options = {});
+
+} // namespace autoglm
