@@ -4,7 +4,9 @@
 
 #include "pipeline/common/AtomicFile.h"
 #include "pipeline/eval/Benchmark.h"
+#include "pipeline/common/ReadFile.h"
 #include "pipeline/io/Npy.h"
+#include "pipeline/llm/HfExport.h"
 #include "pipeline/model/ModelLoader.h"
 #include "pipeline/onnx/OnnxExport.h"
 #include "pipeline/onnx/OnnxImport.h"
@@ -18,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 namespace autoglm::cli {
@@ -140,6 +143,36 @@ void printComparison(const Measurement& before, const Measurement& after) {
                     after.metric->value, after.metric->value - before.metric->value);
 }
 
+struct HfExportRequest {
+    fs::path folder;
+    HfExportOptions options;
+};
+
+// --hf-folder, checked before any work: only a checkpoint's float variants can become a Hugging Face folder.
+Result<std::optional<HfExportRequest>> hfExportFrom(const ParsedArgs& args, bool checkpoint,
+                                                    const std::vector<CompressStage>& stages) {
+    if (!args.has("hf-folder"))
+        return std::optional<HfExportRequest>();
+    if (!checkpoint)
+        return Error{"--hf-folder needs a Hugging Face checkpoint folder as the model"};
+    for (const auto& stage : stages)
+        if (stage.kind == "quantize")
+            return Error{"--hf-folder holds float weights; a quantized variant cannot go into a Hugging Face "
+                         "folder (export it as ONNX with -o)"};
+    HfExportRequest request{args.value("hf-folder"), {}};
+    const std::string dtype = args.value("hf-dtype", "float32");
+    if (dtype == "bfloat16")
+        request.options.dtype = DType::BFloat16;
+    else if (dtype == "float16")
+        request.options.dtype = DType::Float16;
+    else if (dtype != "float32")
+        return Error{"--hf-dtype is '" + dtype + "'; expected float32, bfloat16 or float16"};
+    std::error_code ec;
+    if (fs::exists(request.folder, ec) && !(fs::is_directory(request.folder, ec) && fs::is_empty(request.folder, ec)))
+        return Error{"'" + request.folder.string() + "' already exists and is not an empty folder"};
+    return std::optional<HfExportRequest>(request);
+}
+
 int runCompress(const ParsedArgs& args) {
     if (!args.has("output"))
         return fail("compress needs -o OUT.onnx");
@@ -161,20 +194,22 @@ int runCompress(const ParsedArgs& args) {
     if (!model)
         return fail(model.message());
     // A checkpoint's tokenizer goes beside the output so that the file keeps its tokens (eval, generate).
+    std::error_code ec;
+    const bool checkpoint = fs::is_directory(model->sourcePath, ec);
     std::string tokenizer;
-    if (std::error_code ec;
-        fs::is_directory(model->sourcePath, ec) && fs::exists(model->sourcePath / "tokenizer.json", ec)) {
-        std::ifstream in(model->sourcePath / "tokenizer.json", std::ios::binary);
-        std::ostringstream bytes;
-        bytes << in.rdbuf();
-        tokenizer = bytes.str();
-        std::ifstream existing(folder / "tokenizer.json", std::ios::binary);
-        std::ostringstream old;
-        old << existing.rdbuf();
-        if (existing && old.str() != tokenizer)
+    if (checkpoint && fs::exists(model->sourcePath / "tokenizer.json", ec)) {
+        auto bytes = readFileBytes(model->sourcePath / "tokenizer.json");
+        if (!bytes)
+            return fail(bytes.message());
+        tokenizer = bytes.value();
+        auto existing = readFileBytes(folder / "tokenizer.json");
+        if (fs::exists(folder / "tokenizer.json", ec) && (!existing || existing.value() != tokenizer))
             return fail("'" + (folder / "tokenizer.json").string() +
                         "' belongs to another model; write the output to another folder");
     }
+    auto hf = hfExportFrom(args, checkpoint, stages.value());
+    if (!hf)
+        return fail(hf.message());
     auto calibration = calibrationFrom(args, model.value(), stages.value());
     if (!calibration)
         return fail(calibration.message());
@@ -204,6 +239,10 @@ int runCompress(const ParsedArgs& args) {
     if (!tokenizer.empty())
         if (auto copied = writeFileAtomically(folder / "tokenizer.json", tokenizer); !copied)
             return fail(copied.message());
+    if (hf->has_value())
+        if (auto exported = exportHfCheckpoint(compressed, model->sourcePath, hf->value().folder, hf->value().options);
+            !exported)
+            return fail("Hugging Face folder '" + hf->value().folder.string() + "': " + exported.message());
     // Everything below is measured on the file as written, read back, not on the in-memory graph.
     auto written = loadOnnx(output);
     if (!written)
@@ -227,6 +266,8 @@ int runCompress(const ParsedArgs& args) {
     std::cout << reportText;
     printComparison(before.value(), after.value());
     std::cout << "wrote " << output.string() << "\n";
+    if (hf->has_value())
+        std::cout << "wrote " << hf->value().folder.string() << " (Hugging Face folder)\n";
     return 0;
 }
 
@@ -249,6 +290,10 @@ Command compressCommand() {
                           {"eval-images", "X.npy", "evaluate top-1 before and after (with --eval-labels)"},
                           {"eval-labels", "Y.npy", "labels for --eval-images"},
                           {"eval-text", "FILE", "evaluate perplexity before and after"},
+                          {"hf-folder", "DIR", "also write a Hugging Face folder (config.json, model.safetensors, "
+                                               "tokenizer): float variants of a checkpoint, pruned or distilled"},
+                          {"hf-dtype", "T", "weights of --hf-folder: float32 (default, outputs identical), "
+                                            "bfloat16 or float16"},
                           {"no-bench", "", "skip the latency measurement"},
                           {"report", "FILE.json", "write the per-layer reports and the measurements"},
                           deviceOption(),

@@ -250,6 +250,36 @@ private Q_SLOTS:
         QVERIFY2(generated.err.contains("8 new tokens"), qPrintable(generated.err));
     }
 
+    // A pruned checkpoint also written as a Hugging Face folder that the CLI opens like the original.
+    void compressWritesAHuggingFaceFolder() {
+        requireFixtures();
+        QTemporaryDir dir;
+        const QString llama = kFixtures + "/tiny_llama";
+        const QString hf = dir.path() + "/llama_24";
+        const CliRun r = cli({"compress", llama, "-o", dir.path() + "/llama_24.onnx", "--prune", "2:4",
+                              "--hf-folder", hf, "--hf-dtype", "bfloat16", "--no-bench"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("(Hugging Face folder)"), qPrintable(r.out));
+        const CliRun info = cli({"info", hf, "--json"});
+        QVERIFY2(info.exitCode == 0, qPrintable(info.err));
+        const CliRun generated = cli({"generate", hf, "--prompt", "It is", "--max-new-tokens", "4"});
+        QVERIFY2(generated.exitCode == 0, qPrintable(generated.err));
+
+        const QString out = dir.path() + "/x.onnx";
+        expectOneLineError(cli({"compress", kFixtures + "/fashion_cnn.onnx", "-o", out, "--prune", "2:4",
+                                "--hf-folder", dir.path() + "/f"}),
+                           "needs a Hugging Face checkpoint");
+        expectOneLineError(cli({"compress", llama, "-o", out, "--prune", "2:4", "--hf-folder", dir.path() + "/g",
+                                "--hf-dtype", "int8"}),
+                           "expected float32, bfloat16 or float16");
+        expectOneLineError(cli({"compress", llama, "-o", out, "--prune", "2:4", "--hf-folder", hf}),
+                           "not an empty folder");
+        expectOneLineError(cli({"compress", llama, "-o", out, "--quantize", "w8a16", "--hf-folder",
+                                dir.path() + "/q", "--no-bench"}),
+                           "export it as ONNX");
+        QVERIFY(!QFileInfo::exists(dir.path() + "/q"));
+    }
+
     void compressBadInputGetsOneLineErrors() {
         requireFixtures();
         QTemporaryDir dir;

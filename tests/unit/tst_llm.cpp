@@ -13,6 +13,7 @@
 #include "pipeline/llm/Tokenizer.h"
 #include "pipeline/onnx/OnnxExport.h"
 
+#include <ATen/ATen.h>
 #include <QTemporaryDir>
 
 #include <nlohmann/json.hpp>
@@ -214,6 +215,73 @@ private Q_SLOTS:
             const auto c = compareTensors(ours->at(name), theirs->at(testutil::ortFileName(name)), 0, 1e-3);
             QVERIFY2(c.close, (std::string(name) + ": " + c.reason).c_str());
         }
+    }
+
+    // No Qwen2 checkpoint ships with the fixtures, so one is made from tiny_llama's weights with q/k/v biases
+    // (Qwen2's only difference for this graph; its config has no attention_bias field and o_proj no bias).
+    // Zero biases must compute exactly what tiny_llama does; random ones what Llama with attention_bias and a
+    // zero o_proj bias does. A missing bias is named.
+    void qwen2CheckpointImports() {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        auto weights = loadCheckpointWeights(kFixtures / "tiny_llama");
+        VERIFY_RESULT(weights);
+        auto config = readJson(kFixtures / "tiny_llama" / "config.json");
+        const int64_t kvWidth = config["num_key_value_heads"].get<int64_t>() * config["head_dim"].get<int64_t>();
+        const int64_t width = config["num_attention_heads"].get<int64_t>() * config["head_dim"].get<int64_t>();
+        auto writeFolder = [&](const fs::path& folder, const nlohmann::json& cfg,
+                               const std::map<std::string, TensorData>& tensors) {
+            fs::create_directory(folder);
+            std::ofstream(folder / "config.json") << cfg.dump(2);
+            if (auto saved = saveSafeTensors(tensors, folder / "model.safetensors"); !saved)
+                qFatal("%s", saved.message().c_str());
+        };
+        auto logits = [](const fs::path& folder) {
+            auto model = loadHfCheckpoint(folder);
+            if (!model)
+                qFatal("%s", model.message().c_str());
+            auto executor = Executor::create(model.value());
+            const at::Tensor ids = at::arange(24, at::kLong).mul(53).remainder(2048).unsqueeze(0);
+            return executor->run({{"input_ids", TensorData(ids)}}).value().at("logits").tensor().clone();
+        };
+
+        nlohmann::json qwen = config;
+        qwen["architectures"] = {"Qwen2ForCausalLM"};
+        qwen["model_type"] = "qwen2";
+        qwen.erase("attention_bias");
+        qwen.erase("mlp_bias");
+        at::manual_seed(3);
+        std::map<std::string, TensorData> zeroBias = weights.value(), randomBias = weights.value(),
+                                          llamaBias = weights.value();
+        for (int64_t l = 0; l < config["num_hidden_layers"].get<int64_t>(); ++l) {
+            const std::string p = "model.layers." + std::to_string(l) + ".self_attn.";
+            for (const auto& [proj, n] : std::vector<std::pair<std::string, int64_t>>{
+                     {"q_proj", width}, {"k_proj", kvWidth}, {"v_proj", kvWidth}}) {
+                zeroBias.insert_or_assign(p + proj + ".bias", TensorData(at::zeros({n}, at::kBFloat16)));
+                const TensorData random(at::randn({n}).mul(0.5).to(at::kBFloat16));
+                randomBias.insert_or_assign(p + proj + ".bias", random);
+                llamaBias.insert_or_assign(p + proj + ".bias", random);
+            }
+            llamaBias.insert_or_assign(p + "o_proj.bias",
+                                       TensorData(at::zeros({config["hidden_size"].get<int64_t>()}, at::kBFloat16)));
+        }
+        writeFolder(root / "qwen_zero", qwen, zeroBias);
+        QVERIFY(at::equal(logits(root / "qwen_zero"), logits(kFixtures / "tiny_llama")));
+
+        writeFolder(root / "qwen_random", qwen, randomBias);
+        nlohmann::json llamaWithBias = config;
+        llamaWithBias["attention_bias"] = true;
+        writeFolder(root / "llama_bias", llamaWithBias, llamaBias);
+        const at::Tensor a = logits(root / "qwen_random");
+        QVERIFY(!at::allclose(a, logits(kFixtures / "tiny_llama"), 1e-3, 1e-3));
+        QVERIFY(at::allclose(a, logits(root / "llama_bias"), 1e-5, 1e-5));
+
+        randomBias.erase("model.layers.2.self_attn.k_proj.bias");
+        writeFolder(root / "qwen_missing", qwen, randomBias);
+        VERIFY_ERROR_MENTIONS(loadHfCheckpoint(root / "qwen_missing"), "model.layers.2.self_attn.k_proj.bias");
+        qwen["use_sliding_window"] = true;
+        writeFolder(root / "qwen_sliding", qwen, zeroBias);
+        VERIFY_ERROR_MENTIONS(loadHfCheckpoint(root / "qwen_sliding"), "sliding");
     }
 
     void shapesThatDisagreeWithTheConfig() {
