@@ -7,6 +7,7 @@
 #include "pipeline/common/ReadFile.h"
 #include "pipeline/io/Npy.h"
 #include "pipeline/llm/HfExport.h"
+#include "pipeline/passes/Calibration.h"
 #include "pipeline/model/ModelLoader.h"
 #include "pipeline/onnx/OnnxExport.h"
 #include "pipeline/onnx/OnnxImport.h"
@@ -173,6 +174,49 @@ Result<std::optional<HfExportRequest>> hfExportFrom(const ParsedArgs& args, bool
     return std::optional<HfExportRequest>(request);
 }
 
+// --cached-output, checked before any work: the generation variant is the float model rebuilt with a key/value
+// cache, then given the same quantization; training after quantization (QAT) has no such replay.
+Result<std::optional<fs::path>> cachedOutputFrom(const ParsedArgs& args, bool checkpoint,
+                                                 const std::vector<CompressStage>& stages) {
+    if (!args.has("cached-output"))
+        return std::optional<fs::path>();
+    const fs::path file = args.value("cached-output");
+    if (!checkpoint)
+        return Error{"--cached-output needs a Hugging Face checkpoint folder as the model"};
+    if (file.extension() != ".onnx")
+        return Error{"the cached output '" + file.string() + "' must be an .onnx file"};
+    bool quantized = false;
+    for (const auto& stage : stages) {
+        quantized = quantized || stage.kind == "quantize";
+        if (quantized && stage.kind != "quantize")
+            return Error{"--cached-output: a " + stage.kind +
+                         " stage after quantization cannot be replayed on the generation variant; put it first"};
+    }
+    return std::optional<fs::path>(file);
+}
+
+// Rebuilds `floatModel` (the chain before its first quantize stage) with a key/value cache, runs the quantize
+// stages on it with the same calibration windows (empty caches), and writes it.
+Status writeCachedVariant(const Model& floatModel, const fs::path& checkpoint, const std::vector<CompressStage>& stages,
+                          const CalibrationSet& calibration, const fs::path& file) {
+    auto twin = cachedDecoderOf(floatModel, checkpoint);
+    if (!twin)
+        return twin.error();
+    auto cachedCalibration = withEmptyCaches(calibration, twin.value());
+    if (!cachedCalibration)
+        return cachedCalibration.error();
+    Model cached = twin.value();
+    for (const auto& stage : stages) {
+        if (stage.kind != "quantize")
+            continue;
+        auto result = runStage(stage, cached, StageData{twin.value(), cachedCalibration.value(), nullptr});
+        if (!result)
+            return result.error();
+        cached = std::move(result->model);
+    }
+    return saveOnnx(cached, file);
+}
+
 int runCompress(const ParsedArgs& args) {
     if (!args.has("output"))
         return fail("compress needs -o OUT.onnx");
@@ -210,6 +254,9 @@ int runCompress(const ParsedArgs& args) {
     auto hf = hfExportFrom(args, checkpoint, stages.value());
     if (!hf)
         return fail(hf.message());
+    auto cachedOutput = cachedOutputFrom(args, checkpoint, stages.value());
+    if (!cachedOutput)
+        return fail(cachedOutput.message());
     auto calibration = calibrationFrom(args, model.value(), stages.value());
     if (!calibration)
         return fail(calibration.message());
@@ -223,9 +270,15 @@ int runCompress(const ParsedArgs& args) {
         return fail(before.message());
 
     Model compressed = model.value();
+    Model floatModel = model.value(); // the chain before its first quantize stage
     nlohmann::json reports = nlohmann::json::array();
     std::string reportText;
+    bool quantized = false;
     for (const auto& stage : stages.value()) {
+        if (stage.kind == "quantize" && !quantized) {
+            floatModel = compressed;
+            quantized = true;
+        }
         const StageData data{model.value(), calibration.value(), training->has_value() ? &**training : nullptr};
         auto result = runStage(stage, compressed, data);
         if (!result)
@@ -239,6 +292,12 @@ int runCompress(const ParsedArgs& args) {
     if (!tokenizer.empty())
         if (auto copied = writeFileAtomically(folder / "tokenizer.json", tokenizer); !copied)
             return fail(copied.message());
+    if (cachedOutput->has_value()) {
+        if (auto written = writeCachedVariant(quantized ? floatModel : compressed, model->sourcePath,
+                                              stages.value(), calibration.value(), cachedOutput->value());
+            !written)
+            return fail("cached output '" + cachedOutput->value().string() + "': " + written.message());
+    }
     if (hf->has_value())
         if (auto exported = exportHfCheckpoint(compressed, model->sourcePath, hf->value().folder, hf->value().options);
             !exported)
@@ -266,6 +325,8 @@ int runCompress(const ParsedArgs& args) {
     std::cout << reportText;
     printComparison(before.value(), after.value());
     std::cout << "wrote " << output.string() << "\n";
+    if (cachedOutput->has_value())
+        std::cout << "wrote " << cachedOutput->value().string() << " (with past key/value inputs for generation)\n";
     if (hf->has_value())
         std::cout << "wrote " << hf->value().folder.string() << " (Hugging Face folder)\n";
     return 0;
@@ -290,6 +351,8 @@ Command compressCommand() {
                           {"eval-images", "X.npy", "evaluate top-1 before and after (with --eval-labels)"},
                           {"eval-labels", "Y.npy", "labels for --eval-images"},
                           {"eval-text", "FILE", "evaluate perplexity before and after"},
+                          {"cached-output", "FILE.onnx", "also write the generation variant of a checkpoint: "
+                                                         "past_*/present_* key/value inputs and outputs"},
                           {"hf-folder", "DIR", "also write a Hugging Face folder (config.json, model.safetensors, "
                                                "tokenizer): float variants of a checkpoint, pruned or distilled"},
                           {"hf-dtype", "T", "weights of --hf-folder: float32 (default, outputs identical), "

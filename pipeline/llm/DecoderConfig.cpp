@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <sstream>
 
 namespace autoglm {
 
@@ -56,11 +57,16 @@ void readRope(const json& j, DecoderConfig& c, const std::string& where) {
 } // namespace
 
 Result<DecoderConfig> loadDecoderConfig(const std::filesystem::path& file) {
-    const std::string where = file.string();
     std::ifstream in(file);
     if (!in)
-        return Error{"cannot open '" + where + "'"};
-    json j = json::parse(in, nullptr, false);
+        return Error{"cannot open '" + file.string() + "'"};
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parseDecoderConfig(text.str(), file.string());
+}
+
+Result<DecoderConfig> parseDecoderConfig(const std::string& text, const std::string& where) {
+    json j = json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object())
         return Error{where + " is not a JSON object"};
     try {

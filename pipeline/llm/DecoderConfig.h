@@ -44,5 +44,7 @@ struct DecoderConfig {
 };
 
 Result<DecoderConfig> loadDecoderConfig(const std::filesystem::path& configJson);
+// The same from the text of a config.json; `where` names it in errors.
+Result<DecoderConfig> parseDecoderConfig(const std::string& configJson, const std::string& where);
 
 } // namespace autoglm

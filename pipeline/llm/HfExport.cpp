@@ -4,6 +4,7 @@
 #include "pipeline/common/ReadFile.h"
 #include "pipeline/exec/TorchTypes.h"
 #include "pipeline/llm/DecoderBuilder.h"
+#include "pipeline/llm/DecoderConfig.h"
 #include "pipeline/llm/SafeTensors.h"
 
 #include <ATen/ATen.h>
@@ -99,8 +100,9 @@ Status copyIfPresent(const fs::path& from, const fs::path& to) {
     return writeFileAtomically(to, bytes.value());
 }
 
-Status writeFolder(const Model& variant, const fs::path& originalFolder, const fs::path& folder,
-                   const HfExportOptions& options) {
+} // namespace
+
+Result<VariantCheckpoint> variantCheckpoint(const Model& variant, const fs::path& originalFolder, DType dtype) {
     auto configText = readFileBytes(originalFolder / "config.json");
     if (!configText)
         return configText.error();
@@ -111,7 +113,7 @@ Status writeFolder(const Model& variant, const fs::path& originalFolder, const f
     if (!original)
         return original.error();
     const bool tied = config.value("tie_word_embeddings", false) && !original->count("lm_head.weight");
-    auto collected = collectWeights(variant, original.value(), tied, options.dtype);
+    auto collected = collectWeights(variant, original.value(), tied, dtype);
     if (!collected)
         return collected.error();
     auto inter = intermediateSize(collected->tensors, config.value("num_hidden_layers", int64_t(0)));
@@ -121,16 +123,25 @@ Status writeFolder(const Model& variant, const fs::path& originalFolder, const f
     config["intermediate_size"] = inter.value();
     if (collected->untied)
         config["tie_word_embeddings"] = false;
-    const std::string dtypeName = options.dtype == DType::Float      ? "float32"
-                                  : options.dtype == DType::BFloat16 ? "bfloat16"
-                                                                     : "float16";
+    const std::string dtypeName = dtype == DType::Float      ? "float32"
+                                  : dtype == DType::BFloat16 ? "bfloat16"
+                                                             : "float16";
     config["dtype"] = dtypeName;
     if (config.contains("torch_dtype"))
         config["torch_dtype"] = dtypeName;
+    return VariantCheckpoint{std::move(collected->tensors), config.dump(2) + "\n"};
+}
 
-    if (auto s = saveSafeTensors(collected->tensors, folder / "model.safetensors", {{"format", "pt"}}); !s)
+namespace {
+
+Status writeFolder(const Model& variant, const fs::path& originalFolder, const fs::path& folder,
+                   const HfExportOptions& options) {
+    auto checkpoint = variantCheckpoint(variant, originalFolder, options.dtype);
+    if (!checkpoint)
+        return checkpoint.error();
+    if (auto s = saveSafeTensors(checkpoint->tensors, folder / "model.safetensors", {{"format", "pt"}}); !s)
         return s;
-    if (auto s = writeFileAtomically(folder / "config.json", config.dump(2) + "\n"); !s)
+    if (auto s = writeFileAtomically(folder / "config.json", checkpoint->configJson); !s)
         return s;
     for (const char* file :
          {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"})
@@ -143,6 +154,21 @@ Status writeFolder(const Model& variant, const fs::path& originalFolder, const f
 }
 
 } // namespace
+
+Result<Model> cachedDecoderOf(const Model& variant, const fs::path& originalFolder) {
+    auto checkpoint = variantCheckpoint(variant, originalFolder, DType::Float);
+    if (!checkpoint)
+        return checkpoint.error();
+    auto config = parseDecoderConfig(checkpoint->configJson, (originalFolder / "config.json").string());
+    if (!config)
+        return config.error();
+    DecoderBuildOptions cached;
+    cached.kvCache = true;
+    auto model = buildDecoder(config.value(), checkpoint->tensors, originalFolder.string(), cached);
+    if (model)
+        model->sourcePath = originalFolder;
+    return model;
+}
 
 Status exportHfCheckpoint(const Model& variant, const fs::path& originalFolder, const fs::path& outFolder,
                           const HfExportOptions& options) {

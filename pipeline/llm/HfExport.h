@@ -9,6 +9,8 @@
 #include "pipeline/ir/Graph.h"
 
 #include <filesystem>
+#include <map>
+#include <string>
 
 namespace autoglm {
 
@@ -16,6 +18,19 @@ struct HfExportOptions {
     // Float keeps every output identical to the variant; BFloat16 / Float16 halve the files (rounded weights).
     DType dtype = DType::Float;
 };
+
+// The variant's float weights under their checkpoint names (linear weights transposed back, in `dtype`), and
+// the original config.json rewritten for them. Fails, naming the weight, for quantized or rewritten layers.
+struct VariantCheckpoint {
+    std::map<std::string, TensorData> tensors;
+    std::string configJson;
+};
+Result<VariantCheckpoint> variantCheckpoint(const Model& variant, const std::filesystem::path& originalFolder,
+                                            DType dtype = DType::Float);
+
+// The generation twin of a float variant: the same weights in the decoder built with a key/value cache
+// (past_* inputs, present_* outputs), which computes what the variant does when the past is empty.
+Result<Model> cachedDecoderOf(const Model& variant, const std::filesystem::path& originalFolder);
 
 // `originalFolder` is the checkpoint the variant was made from (its config and tokenizer are carried over;
 // intermediate_size follows FFN-neuron pruning when every layer kept the same number). `outFolder` must not

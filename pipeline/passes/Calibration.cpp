@@ -96,6 +96,21 @@ Result<CalibrationSet> calibrationFromText(const Model& model, const std::string
     return set;
 }
 
+Result<CalibrationSet> withEmptyCaches(const CalibrationSet& set, const Model& model) {
+    CalibrationSet out = set;
+    for (const auto& input : model.graph.feedInputs()) {
+        if (input.name.rfind("past_", 0) != 0)
+            continue;
+        if (!input.shape || input.shape->size() != 4 || !(*input.shape)[1].isFixed() || !(*input.shape)[3].isFixed())
+            return Error{"cache input '" + input.name + "' must be declared [batch, kv_heads, past, head_dim]"};
+        for (auto& batch : out.batches) {
+            const int64_t n = batch.begin()->second.shape().at(0);
+            batch[input.name] = TensorData(at::zeros({n, (*input.shape)[1].value, 0, (*input.shape)[3].value}));
+        }
+    }
+    return out;
+}
+
 CalibrationSet limitSamples(const CalibrationSet& set, int64_t samples) {
     CalibrationSet out;
     for (const auto& batch : set.batches) {

@@ -29,6 +29,11 @@ Result<CalibrationSet> calibrationFromImages(const Model& model, const TensorDat
 Result<CalibrationSet> calibrationFromText(const Model& model, const std::string& text, int64_t context,
                                            int64_t maxWindows, int64_t batch = 8);
 
+// The set with an empty key/value cache added to every batch for each past_* input of a decoder built with
+// one ([batch, kv_heads, 0, head_dim]), so that passes calibrate a generation decoder on the same windows as
+// its plain twin (an empty past computes what the plain decoder does).
+Result<CalibrationSet> withEmptyCaches(const CalibrationSet& set, const Model& model);
+
 // The first `samples` samples of a calibration set (its batches split along the first axis).
 CalibrationSet limitSamples(const CalibrationSet& set, int64_t samples);
 

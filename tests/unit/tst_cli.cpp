@@ -234,8 +234,9 @@ private Q_SLOTS:
         requireFixtures();
         QTemporaryDir dir;
         const QString out = dir.path() + "/llama_w8.onnx";
-        const CliRun r =
-            cli({"compress", kFixtures + "/tiny_llama", "-o", out, "--quantize", "w8a16", "--no-bench"});
+        const QString withPast = dir.path() + "/llama_w8_past.onnx";
+        const CliRun r = cli({"compress", kFixtures + "/tiny_llama", "-o", out, "--quantize", "w8a16",
+                              "--cached-output", withPast, "--no-bench"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         QVERIFY(fs::exists((dir.path() + "/tokenizer.json").toStdString()));
         const CliRun eval = cli({"eval", out, "--text", kFixtures + "/austen_calib.txt", "--json"});
@@ -248,6 +249,14 @@ private Q_SLOTS:
         QVERIFY2(generated.exitCode == 0, qPrintable(generated.err));
         QVERIFY2(generated.out.startsWith("It is a truth") && generated.out.size() > 16, qPrintable(generated.out));
         QVERIFY2(generated.err.contains("8 new tokens"), qPrintable(generated.err));
+        // Its generation variant (past/present key/value) continues the prompt the same way, one token per run.
+        const CliRun cached = cli({"generate", withPast, "--prompt", "It is a truth", "--max-new-tokens", "8"});
+        QVERIFY2(cached.exitCode == 0, qPrintable(cached.err));
+        QCOMPARE(cached.out, generated.out);
+        expectOneLineError(cli({"compress", kFixtures + "/tiny_llama", "-o", out, "--quantize", "w8a16", "--distill",
+                                "steps=1", "--train-text", kFixtures + "/austen_calib.txt", "--cached-output",
+                                withPast}),
+                           "cannot be replayed");
     }
 
     // A pruned checkpoint also written as a Hugging Face folder that the CLI opens like the original.
