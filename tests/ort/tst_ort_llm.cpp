@@ -10,6 +10,7 @@
 
 #include "pipeline/ir/TensorUtil.h"
 #include "pipeline/passes/Calibration.h"
+#include "pipeline/passes/distill/TrainingData.h"
 #include "pipeline/llm/DecoderBuilder.h"
 #include "pipeline/llm/Generation.h"
 #include "pipeline/llm/HfExport.h"
@@ -32,11 +33,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Validation windows ORT scores for the floors. The whole text is 483 windows; the first 160 (a third) keep
+// Validation windows ORT scores for the floors. The whole text is 483 windows; the first 96 (a fifth) keep
 // the suite inside its time and are scored for the original too, so every floor is a ratio measured the same
 // way. AUTOGLM_LONG_TESTS=1 scores the whole text.
+bool longTests() {
+    return qEnvironmentVariableIntValue("AUTOGLM_LONG_TESTS") == 1;
+}
+
 int64_t floorWindows() {
-    return qEnvironmentVariableIntValue("AUTOGLM_LONG_TESTS") == 1 ? 0 : 160;
+    return longTests() ? 0 : 96;
 }
 
 double cosineOf(const TensorData& a, const TensorData& b) {
@@ -126,11 +131,16 @@ double percentOver(double variant, double original) {
     return 100.0 * (variant / original - 1.0);
 }
 
-Model quantized(const Checkpoint& c, const QuantizeParams& p) {
+// Quantized once per fixture and parameters (the generation-variant test reuses the W4A16 GPTQ model).
+const Model& quantized(const Checkpoint& c, const QuantizeParams& p) {
+    static std::map<std::pair<const Checkpoint*, std::string>, Model> done;
+    const auto key = std::make_pair(&c, p.toJson().dump());
+    if (auto it = done.find(key); it != done.end())
+        return it->second;
     auto result = quantizeModel(c.model, p, &c.calibration);
     if (!result)
         qFatal("%s: %s", p.summary().c_str(), result.message().c_str());
-    return result->model;
+    return done.emplace(key, result->model).first->second;
 }
 
 QuantizeParams int4(const char* method) {
@@ -213,6 +223,36 @@ private Q_SLOTS:
         QVERIFY(std::min(gptq, awq) <= 6.0);
     }
 
+    // Issue floor: 2:4 SparseGPT reported, and with distillation <= +15 %. The lm_head stays dense (as in the
+    // SparseGPT paper: the head is not a block layer; pruning it costs 34 % instead of 22 % on tiny_llama).
+    // Distillation takes about nine minutes per fixture on two cores, so this runs only when asked for.
+    void twoFourSparseGptDistilled_data() { fixtures_data(); }
+    void twoFourSparseGptDistilled() {
+        if (!longTests())
+            QSKIP("about ten minutes per fixture on two cores; run with AUTOGLM_LONG_TESTS=1");
+        QFETCH(QString, fixture);
+        const Checkpoint& c = loaded(fixture);
+        PruneParams p;
+        p.pattern = "2:4";
+        p.method = "sparsegpt";
+        p.layers.keepLast = true;
+        auto sparse = pruneModel(c.model, p, &c.calibration);
+        VERIFY_RESULT(sparse);
+        const double before = judge(fixture, sparse->model, "24_sparsegpt");
+        auto training = trainingFromText(c.model, readText("austen_calib.txt"), 256, 1 << 20);
+        VERIFY_RESULT(training);
+        DistillParams d;
+        d.steps = 200;
+        d.batchSize = 8;
+        d.learningRate = 3e-4;
+        d.temperature = 1;
+        auto distilled = distillModel(sparse->model, c.model, d, training.value(), nullptr);
+        VERIFY_RESULT(distilled);
+        const double after = judge(fixture, distilled->model, "24_sparsegpt_distilled");
+        qInfo("%s 2:4 SparseGPT: %+.2f %%, distilled %+.2f %%", qPrintable(fixture), before, after);
+        QVERIFY(after <= 15.0);
+    }
+
     // The generation variant of a compressed model: the float weights rebuilt with a key/value cache and
     // quantized on the same calibration windows (empty caches). With an empty past it computes what the plain
     // variant does; ORT runs it on a real 12-token cache, matching our logits and present keys/values; greedy
@@ -221,7 +261,7 @@ private Q_SLOTS:
         const QString name = "tiny_llama";
         const Checkpoint& c = loaded(name);
         const QuantizeParams p = int4("gptq");
-        const Model plain = quantized(c, p);
+        const Model& plain = quantized(c, p);
         auto twin = cachedDecoderOf(c.model, kFixtures / name.toStdString());
         VERIFY_RESULT(twin);
         auto calibration = withEmptyCaches(c.calibration, twin.value());
