@@ -24,6 +24,7 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QProcess>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -36,6 +37,7 @@
 
 #include "GuiTestSupport.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -356,6 +358,35 @@ private Q_SLOTS:
         QVERIFY(!asked);
     }
 
+    // The real thing: a studio process with unsaved work is killed with SIGKILL (no destructor, no atexit) after
+    // its autosave timer fired; the next studio offers that work back.
+    void offersRecoveryAfterKill9() {
+        MainWindow(nullptr).autosave()->discard();
+        QProcess child;
+        child.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        child.start(QCoreApplication::applicationFilePath(), {"--autosave-child"});
+        QVERIFY(child.waitForStarted());
+        QElapsedTimer waited;
+        waited.start();
+        QByteArray said;
+        while (!said.contains("autosaved") && waited.elapsed() < 60000 && child.state() == QProcess::Running) {
+            child.waitForReadyRead(500);
+            said += child.readAllStandardOutput();
+        }
+        QVERIFY2(said.contains("autosaved"), said.constData());
+        child.kill(); // SIGKILL
+        QVERIFY(child.waitForFinished(10000));
+        QCOMPARE(child.exitStatus(), QProcess::CrashExit);
+
+        MainWindow next;
+        QVERIFY(next.autosave()->hasRecovery());
+        next.setRecoveryAnswer([] { return int(QMessageBox::Yes); });
+        QVERIFY(next.offerRecovery());
+        QVERIFY(next.document()->isDirty());
+        QCOMPARE(next.document()->model()->toSpec().toJson().dump(), QString(said.split('\n').first().mid(9)).toStdString());
+        next.autosave()->discard();
+    }
+
     void badFilesReportTheError() {
         QTemporaryDir dir;
         const QString bogus = dir.path() + "/broken.onnx";
@@ -369,5 +400,36 @@ private Q_SLOTS:
     }
 };
 
-QTEST_MAIN(StudioTest)
+// The child of offersRecoveryAfterKill9: opens the starter pipeline, edits it, prints "pipeline <json>" and,
+// once the autosave timer has written the copy, "autosaved"; then waits to be killed.
+int autosaveChild() {
+    QCoreApplication::setOrganizationName("Open-AutoGLM-tests");
+    QStandardPaths::setTestModeEnabled(true);
+    MainWindow window;
+    if (!window.openPipeline(QString(AUTOGLM_SOURCE_DIR) + "/resources/pipelines/fashion_starter.autoglm.json"))
+        return 2;
+    window.canvas()->appendStage("evaluate");
+    std::printf("pipeline %s\n", window.document()->model()->toSpec().toJson().dump().c_str());
+    std::fflush(stdout);
+    QTimer poll;
+    QObject::connect(&poll, &QTimer::timeout, [&] {
+        if (window.autosave()->hasRecovery()) {
+            std::printf("autosaved\n");
+            std::fflush(stdout);
+            poll.stop();
+        }
+    });
+    poll.start(100);
+    return QApplication::exec();
+}
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    app.setAttribute(Qt::AA_Use96Dpi, true); // as QTEST_MAIN does
+    if (argc > 1 && std::string(argv[1]) == "--autosave-child")
+        return autosaveChild();
+    StudioTest test;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&test, argc, argv);
+}
 #include "tst_studio.moc"
