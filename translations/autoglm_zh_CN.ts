@@ -4,6 +4,22 @@
 <context>
     <name>autoglm::StageSchema</name>
     <message>
+        <source>Hugging Face folder</source>
+        <translation>Hugging Face 文件夹</translation>
+    </message>
+    <message>
+        <source>Also write config.json, model.safetensors and the tokenizer beside the ONNX file (float variants of a checkpoint: pruned or distilled, not quantized)</source>
+        <translation>在 ONNX 文件旁另写 config.json、model.safetensors 和分词器（仅限检查点的浮点变体：剪枝或蒸馏后的，不含量化的）</translation>
+    </message>
+    <message>
+        <source>Folder weights</source>
+        <translation>文件夹中的权重</translation>
+    </message>
+    <message>
+        <source>float32 keeps the outputs identical; bfloat16 and float16 halve the files</source>
+        <translation>float32 保持输出完全一致；bfloat16 和 float16 使文件减半</translation>
+    </message>
+    <message>
         <source>Layer types</source>
         <translation>层类型</translation>
     </message>

@@ -176,7 +176,8 @@ Status exportHfCheckpoint(const Model& variant, const fs::path& originalFolder, 
         return Error{"a Hugging Face folder holds float32, bfloat16 or float16 weights, not " +
                      dtypeName(options.dtype)};
     std::error_code ec;
-    if (fs::exists(outFolder, ec) && !(fs::is_directory(outFolder, ec) && fs::is_empty(outFolder, ec)))
+    const bool occupied = fs::exists(outFolder, ec) && !(fs::is_directory(outFolder, ec) && fs::is_empty(outFolder, ec));
+    if (occupied && !(options.replace && fs::is_directory(outFolder, ec)))
         return Error{"'" + outFolder.string() + "' already exists and is not an empty folder"};
     const fs::path parent = outFolder.has_parent_path() ? outFolder.parent_path() : fs::path(".");
     if (!fs::is_directory(parent, ec))
@@ -194,10 +195,22 @@ Status exportHfCheckpoint(const Model& variant, const fs::path& originalFolder, 
         written = Error{e.what()};
     }
     if (written) {
-        fs::remove(outFolder, ec); // an empty folder the user made
+        // The old folder is moved aside, not deleted, until the new one is in place.
+        const fs::path old = parent / ("." + outFolder.filename().string() + ".old-" + std::to_string(::getpid()));
+        fs::remove_all(old, ec);
+        if (occupied)
+            fs::rename(outFolder, old, ec);
+        else
+            fs::remove(outFolder, ec); // an empty folder the user made
+        ec.clear();
         fs::rename(staging, outFolder, ec);
-        if (ec)
+        if (ec) {
             written = Error{"cannot move the export into '" + outFolder.string() + "': " + ec.message()};
+            if (occupied)
+                fs::rename(old, outFolder, ec);
+        } else {
+            fs::remove_all(old, ec);
+        }
     }
     if (!written)
         fs::remove_all(staging, ec);

@@ -17,6 +17,9 @@ namespace autoglm {
 struct HfExportOptions {
     // Float keeps every output identical to the variant; BFloat16 / Float16 halve the files (rounded weights).
     DType dtype = DType::Float;
+    // A folder already at the target is replaced once the new one is complete (a run's own output); else
+    // the target must not exist or be empty.
+    bool replace = false;
 };
 
 // The variant's float weights under their checkpoint names (linear weights transposed back, in `dtype`), and

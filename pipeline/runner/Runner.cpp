@@ -3,6 +3,7 @@
 #include "pipeline/common/AtomicFile.h"
 #include "pipeline/common/ReadFile.h"
 #include "pipeline/eval/Benchmark.h"
+#include "pipeline/llm/HfExport.h"
 #include "pipeline/model/ModelLoader.h"
 #include "pipeline/onnx/OnnxExport.h"
 #include "pipeline/onnx/OnnxImport.h"
@@ -263,6 +264,18 @@ Result<PassResult> PipelineRun::applyStage(const PlannedStage& stage, const Mode
             if (auto copied = writeFileAtomically(target.parent_path() / "tokenizer.json", m_tokenizer); !copied)
                 return copied.error();
         passed.report.notes.push_back("wrote " + stage.outputFile);
+        if (p.exporting.hfFolder) {
+            // model.onnx -> model_hf/, replacing what an earlier run wrote there.
+            const fs::path folder = target.parent_path() / (target.stem().string() + "_hf");
+            HfExportOptions hf;
+            hf.dtype = p.exporting.hfDtype == "bfloat16"  ? DType::BFloat16
+                       : p.exporting.hfDtype == "float16" ? DType::Float16
+                                                          : DType::Float;
+            hf.replace = true;
+            if (auto written = exportHfCheckpoint(input, m_original.sourcePath, folder, hf); !written)
+                return Error{"Hugging Face folder '" + folder.filename().string() + "': " + written.message()};
+            passed.report.notes.push_back("wrote " + folder.filename().string() + "/ (Hugging Face folder)");
+        }
     }
     return passed;
 }

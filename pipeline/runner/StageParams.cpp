@@ -13,6 +13,10 @@ nlohmann::json EvaluateParams::toJson() const {
     return j;
 }
 
+nlohmann::json ExportParams::toJson() const {
+    return {{"hf_folder", hfFolder}, {"hf_dtype", hfDtype}};
+}
+
 bool StageParams::needsCalibration() const {
     return kind == "prune" ? prune.needsCalibration() : kind == "quantize" && quantize.needsCalibration();
 }
@@ -40,6 +44,8 @@ nlohmann::json StageParams::toJson() const {
         return distill.toJson();
     if (kind == "evaluate")
         return evaluate.toJson();
+    if (kind == "export")
+        return exporting.toJson();
     return nlohmann::json::object();
 }
 
@@ -73,8 +79,12 @@ Result<StageParams> parseStageParams(const std::string& kind, const nlohmann::js
             return Error{path + ".samples is " + std::to_string(p.evaluate.samples) + " but must be 0 (all) or more"};
     } else if (kind == "export") {
         ParamsReader reader(params, path);
+        reader.read("hf_folder", p.exporting.hfFolder);
+        reader.read("hf_dtype", p.exporting.hfDtype);
         if (auto s = reader.finish(); !s)
             return s.error();
+        if (p.exporting.hfDtype != "float32" && p.exporting.hfDtype != "bfloat16" && p.exporting.hfDtype != "float16")
+            return Error{path + ".hf_dtype is '" + p.exporting.hfDtype + "' but must be one of: float32, bfloat16, float16"};
     } else {
         return Error{path + ": unknown stage kind '" + kind + "'"};
     }

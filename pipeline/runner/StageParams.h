@@ -1,6 +1,7 @@
 #pragma once
 // The typed parameters of one pipeline stage, read from its `params` JSON: the pass's own Params for prune,
-// quantize and distill; what to measure for evaluate; nothing for export. Torch-free.
+// quantize and distill; what to measure for evaluate; what to write besides the ONNX file for export.
+// Torch-free.
 
 #include "pipeline/common/Result.h"
 #include "pipeline/passes/distill/DistillParams.h"
@@ -21,12 +22,21 @@ struct EvaluateParams {
     nlohmann::json toJson() const;
 };
 
+// export: besides the ONNX file, a Hugging Face folder (checkpoints' float variants only).
+struct ExportParams {
+    bool hfFolder = false;
+    std::string hfDtype = "float32"; // float32, bfloat16 or float16
+
+    nlohmann::json toJson() const;
+};
+
 struct StageParams {
     std::string kind;
     PruneParams prune;
     QuantizeParams quantize;
     DistillParams distill;
     EvaluateParams evaluate;
+    ExportParams exporting;
 
     bool needsCalibration() const;
     int64_t calibrationSamples() const;

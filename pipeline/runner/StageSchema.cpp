@@ -238,6 +238,18 @@ std::vector<StageField> evaluateFields() {
     return f;
 }
 
+std::vector<StageField> exportFields() {
+    return {flag("hf_folder", QT_TRANSLATE_NOOP("autoglm::StageSchema", "Hugging Face folder"),
+                 QT_TRANSLATE_NOOP("autoglm::StageSchema",
+                                   "Also write config.json, model.safetensors and the tokenizer beside the ONNX file "
+                                   "(float variants of a checkpoint: pruned or distilled, not quantized)")),
+            when(choice("hf_dtype", {"float32", "bfloat16", "float16"},
+                        QT_TRANSLATE_NOOP("autoglm::StageSchema", "Folder weights"),
+                        QT_TRANSLATE_NOOP("autoglm::StageSchema",
+                                          "float32 keeps the outputs identical; bfloat16 and float16 halve the files")),
+                 "hf_folder", {true})};
+}
+
 // Fills every field's default from the Params struct of its kind.
 std::vector<StageField> withDefaults(const std::string& kind, std::vector<StageField> fields) {
     json defaults;
@@ -272,7 +284,7 @@ const std::vector<StageField>& stageSchema(const std::string& kind) {
         {"quantize", withDefaults("quantize", quantizeFields())},
         {"distill", withDefaults("distill", distillFields())},
         {"evaluate", withDefaults("evaluate", evaluateFields())},
-        {"export", {}},
+        {"export", withDefaults("export", exportFields())},
     };
     static const std::vector<StageField> none;
     auto it = schemas.find(kind);

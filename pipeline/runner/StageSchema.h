@@ -43,8 +43,7 @@ struct StageField {
     bool applies(const nlohmann::json& completeParams) const;
 };
 
-// The fields of `kind`'s params, in the order a form shows them; empty for kinds without parameters (export)
-// and for unknown kinds.
+// The fields of `kind`'s params, in the order a form shows them; empty for unknown kinds.
 const std::vector<StageField>& stageSchema(const std::string& kind);
 const StageField* findStageField(const std::string& kind, const std::string& key);
 

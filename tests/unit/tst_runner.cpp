@@ -1,10 +1,13 @@
 // The pipeline runner: pipeline files (round trip, errors with JSON paths), sweep expansion, shared prefixes,
 // cancellation inside every stage kind, shards merged into the unsharded table, failures per branch, and the
 // dataset kinds — all on the real fixtures.
+#include "pipeline/llm/DecoderBuilder.h"
 #include "pipeline/onnx/OnnxImport.h"
 #include "pipeline/runner/Datasets.h"
 #include "pipeline/runner/PipelinePlan.h"
 #include "pipeline/runner/Runner.h"
+
+#include "TestSupport.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -420,6 +423,43 @@ private Q_SLOTS:
         QVERIFY(q.metrics.at("cosine") > 0.99);
         QVERIFY(q.peakActivationBytes > 0);
         QVERIFY(q.macs > results->original.macs / 2);
+    }
+
+    // An export stage with hf_folder writes <file>_hf/ beside the ONNX file for a checkpoint's float variant
+    // (replaced on the next run into the same folder); a quantized variant's folder fails its branch only.
+    void exportsHuggingFaceFolders() {
+        requireFixtures();
+        const json stages = json::array(
+            {{{"id", "sparse"}, {"kind", "prune"}, {"params", {{"pattern", "2:4"}}}},
+             {{"id", "out"}, {"kind", "export"}, {"after", "sparse"}, {"output", "llama_24.onnx"},
+              {"params", {{"hf_folder", true}}}},
+             {{"id", "q"}, {"kind", "quantize"}, {"params", {{"scheme", "w8a16"}}}},
+             {{"id", "q_out"}, {"kind", "export"}, {"after", "q"}, {"output", "llama_q.onnx"},
+              {"params", {{"hf_folder", true}, {"hf_dtype", "bfloat16"}}}}});
+        json j{{"format", "autoglm-pipeline"},
+               {"version", 1},
+               {"name", "hf"},
+               {"model", (kFixtures / "tiny_llama").string()},
+               {"datasets", {{"val", {{"kind", "text"}, {"path", (kFixtures / "austen_val.txt").string()}}}}},
+               {"stages", stages},
+               {"evaluation", {{"dataset", "val"}, {"samples", 2}, {"latency", false}}}};
+        QTemporaryDir dir;
+        const fs::path out = dir.path().toStdString();
+        for (int pass = 0; pass < 2; ++pass) {
+            auto results = run(specFrom(j), out);
+            QVERIFY2(results.ok(), results.ok() ? "" : results.message().c_str());
+            QCOMPARE(results->variant("out")->status, std::string("ok"));
+            const VariantResult* quantized = results->variant("q_out");
+            QCOMPARE(quantized->status, std::string("failed"));
+            QVERIFY2(quantized->error.find("export it as ONNX") != std::string::npos, quantized->error.c_str());
+            auto back = loadHfCheckpoint(out / "llama_24_hf");
+            QVERIFY2(back.ok(), back.ok() ? "" : back.message().c_str());
+            QVERIFY(!fs::exists(out / "llama_q_hf"));
+        }
+        for (const auto& entry : fs::directory_iterator(out))
+            QVERIFY2(entry.path().filename().string()[0] != '.', entry.path().string().c_str());
+        const auto bad = parseStageParams("export", {{"hf_dtype", "int4"}}, "stages[3].params");
+        VERIFY_ERROR_MENTIONS(bad, "stages[3].params.hf_dtype is 'int4'");
     }
 
     void imageFoldersAreDecodedAndResized() {
