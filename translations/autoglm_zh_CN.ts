@@ -381,6 +381,96 @@
     </message>
 </context>
 <context>
+    <name>autoglm::studio::GenerationJob</name>
+    <message>
+        <source>A generation is already going</source>
+        <translation>已有一个生成任务在进行</translation>
+    </message>
+    <message>
+        <source>Loading %1 and building it with a key/value cache…</source>
+        <translation>正在加载 %1 并以键值缓存构建…</translation>
+    </message>
+    <message>
+        <source>Loading %1…</source>
+        <translation>正在加载 %1…</translation>
+    </message>
+    <message>
+        <source>Cancelled before generating.</source>
+        <translation>在生成之前已取消。</translation>
+    </message>
+    <message>
+        <source>The prompt encodes to no tokens.</source>
+        <translation>提示词编码后没有任何 token。</translation>
+    </message>
+    <message>
+        <source>Generating (key/value cache)…</source>
+        <translation>正在生成（键值缓存）…</translation>
+    </message>
+    <message>
+        <source>Generating (the whole sequence per token)…</source>
+        <translation>正在生成（每个 token 重新运行整个序列）…</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::studio::GenerationPreviewController</name>
+    <message>
+        <source>Original</source>
+        <translation>原始模型</translation>
+    </message>
+    <message>
+        <source>Open a Hugging Face checkpoint folder (File ▸ Open Checkpoint Folder…) to compare its answers with a compressed variant&apos;s.</source>
+        <translation>打开一个 Hugging Face 检查点文件夹（文件 ▸ 打开检查点文件夹…），以便将它的回答与压缩变体的回答进行比较。</translation>
+    </message>
+    <message>
+        <source>The open model %1 is not a decoder language model (generation needs an input &apos;input_ids&apos; and an output &apos;logits&apos;). Open a Hugging Face checkpoint folder to preview generation.</source>
+        <translation>当前打开的模型 %1 不是解码器语言模型（生成需要输入 &apos;input_ids&apos; 和输出 &apos;logits&apos;）。请打开一个 Hugging Face 检查点文件夹来预览生成。</translation>
+    </message>
+    <message>
+        <source>The open model %1 has no tokenizer.json beside it (%2), so a prompt cannot be turned into tokens.</source>
+        <translation>当前打开的模型 %1 旁边没有 tokenizer.json（%2），因此无法把提示词转换为 token。</translation>
+    </message>
+    <message>
+        <source>Original — %1</source>
+        <translation>原始模型 — %1</translation>
+    </message>
+    <message>
+        <source>No run results yet. Run a pipeline with an Export stage after the variant&apos;s stages (Run ▸ Run Pipeline), then select the variant.</source>
+        <translation>还没有运行结果。请运行一个在变体各阶段之后带有导出阶段的流水线（运行 ▸ 运行流水线），然后选择该变体。</translation>
+    </message>
+    <message>
+        <source>Select a variant in the Variants table or on the trade-off plot to compare it with the original.</source>
+        <translation>请在变体表格或权衡图中选择一个变体，以便与原始模型比较。</translation>
+    </message>
+    <message>
+        <source>The original is the left pane already: select a compressed variant.</source>
+        <translation>原始模型已经显示在左侧窗格：请选择一个压缩变体。</translation>
+    </message>
+    <message>
+        <source>Variant %1 is not in the run results.</source>
+        <translation>变体 %1 不在运行结果中。</translation>
+    </message>
+    <message>
+        <source>Variant %1 did not complete (%2): there is no model to generate with.</source>
+        <translation>变体 %1 未完成（%2）：没有可用于生成的模型。</translation>
+    </message>
+    <message>
+        <source>Variant %1 has no exported file. Add an Export stage after this variant&apos;s stages and run the pipeline.</source>
+        <translation>变体 %1 没有导出的文件。请在该变体的各阶段之后添加一个导出阶段，然后运行流水线。</translation>
+    </message>
+    <message>
+        <source>The exported file %1 is missing: run the pipeline again.</source>
+        <translation>导出的文件 %1 不存在：请重新运行流水线。</translation>
+    </message>
+    <message>
+        <source>There is no tokenizer.json beside %1: export the variant from a Hugging Face checkpoint, whose tokenizer the run copies beside the file.</source>
+        <translation>%1 旁边没有 tokenizer.json：请从 Hugging Face 检查点导出该变体，运行时会把检查点的分词器复制到文件旁边。</translation>
+    </message>
+    <message>
+        <source>Variant</source>
+        <translation>变体</translation>
+    </message>
+</context>
+<context>
     <name>autoglm::studio::JobController</name>
     <message>
         <source>A run is already going</source>
@@ -719,6 +809,10 @@
         <source>&amp;Preferences…</source>
         <translation>首选项(&amp;P)…</translation>
     </message>
+    <message>
+        <source>Generation Preview</source>
+        <translation>生成预览</translation>
+    </message>
 </context>
 <context>
     <name>autoglm::widgets::DataPanel</name>
@@ -896,6 +990,107 @@
     <message>
         <source>%1 inputs drawn from the model&apos;s input shapes (seed %2); metrics compare with the original model</source>
         <translation>按模型输入形状生成 %1 个输入（种子 %2）；指标与原始模型比较</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::widgets::GenerationPreview</name>
+    <message>
+        <source>Generate</source>
+        <translation>生成</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Type a prompt for both models to continue</source>
+        <translation>输入一段提示词，由两个模型分别续写</translation>
+    </message>
+    <message>
+        <source>Stop after this many new tokens (the model&apos;s end token stops earlier)</source>
+        <translation>生成这么多新 token 后停止（模型的结束 token 会更早停止）</translation>
+    </message>
+    <message>
+        <source>Both models continue the prompt greedily, token by token (Ctrl+Enter)</source>
+        <translation>两个模型逐个 token 贪心续写提示词（Ctrl+Enter）</translation>
+    </message>
+    <message>
+        <source>Stop both generations; what was generated so far stays</source>
+        <translation>停止两边的生成；已生成的内容会保留</translation>
+    </message>
+    <message>
+        <source>Max new tokens</source>
+        <translation>最大新 token 数</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <source>Original</source>
+        <translation>原始模型</translation>
+    </message>
+    <message>
+        <source>Variant</source>
+        <translation>变体</translation>
+    </message>
+    <message>
+        <source>The continuation appears here as it is generated.</source>
+        <translation>续写内容会在生成时显示在这里。</translation>
+    </message>
+    <message>
+        <source>Generating… Cancel stops both sides.</source>
+        <translation>正在生成… 点击取消可停止两边。</translation>
+    </message>
+    <message>
+        <source>Type a prompt, then Generate (Ctrl+Enter).</source>
+        <translation>输入提示词，然后点击生成（Ctrl+Enter）。</translation>
+    </message>
+    <message>
+        <source>Ready: both models continue the same prompt greedily.</source>
+        <translation>就绪：两个模型将贪心续写同一段提示词。</translation>
+    </message>
+    <message>
+        <source>Prompt: %1 tokens in %2 ms · %3 new tokens at %4 tokens/s</source>
+        <translation>提示词：%1 个 token，用时 %2 毫秒 · %3 个新 token，%4 token/秒</translation>
+    </message>
+    <message>
+        <source>Cancelled. %1</source>
+        <translation>已取消。%1</translation>
+    </message>
+    <message>
+        <source>(Cancelled.)</source>
+        <translation>（已取消。）</translation>
+    </message>
+    <message>
+        <source>No comparison: one side did not generate.</source>
+        <translation>无法比较：有一侧没有生成。</translation>
+    </message>
+    <message>
+        <source>The continuations differ from the first token on (character %1, marked).</source>
+        <translation>两段续写从第一个 token 起就不同（第 %1 个字符，已标记）。</translation>
+    </message>
+    <message numerus="yes">
+        <source>The continuations first differ at token %1 (character %2, marked): the first %n token(s) agree.</source>
+        <translation>
+            <numerusform>两段续写首次在第 %1 个 token 处不同（第 %2 个字符，已标记）：前 %n 个 token 相同。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The texts agree so far, but the tokens first differ at token %1.</source>
+        <translation>目前文本相同，但 token 首次在第 %1 个处不同。</translation>
+    </message>
+    <message numerus="yes">
+        <source>The continuations are identical (%n token(s)).</source>
+        <translation>
+            <numerusform>两段续写完全相同（%n 个 token）。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Identical so far (%n token(s)).</source>
+        <translation>
+            <numerusform>目前相同（%n 个 token）。</numerusform>
+        </translation>
     </message>
 </context>
 <context>

@@ -2,10 +2,12 @@
 
 #include "Autosave.h"
 
+#include "GenerationPreviewController.h"
 #include "JobController.h"
 #include "ModelLoadJob.h"
 #include "pipeline/exec/Executor.h"
 #include "widgets/DataPanel.h"
+#include "widgets/GenerationPreview.h"
 #include "widgets/ModelInspector.h"
 #include "widgets/PipelineCanvas.h"
 #include "widgets/PipelineDocument.h"
@@ -58,8 +60,10 @@ MainWindow::MainWindow(QWidget* parent)
       m_form(new widgets::StageForm(m_document, this)), m_data(new widgets::DataPanel(m_document, this)),
       m_runPanel(new widgets::RunPanel(this)), m_variants(new widgets::VariantTableModel(this)),
       m_plot(new widgets::TradeoffPlot(this)), m_table(new widgets::VariantTable(m_variants, this)),
-      m_training(new widgets::TrainingPlot(this)), m_jobs(new JobController(this)), m_loadJob(new ModelLoadJob(this)),
-      m_busy(new QProgressBar(this)), m_status(new QLabel(this)) {
+      m_training(new widgets::TrainingPlot(this)), m_preview(new widgets::GenerationPreview(this)),
+      m_jobs(new JobController(this)),
+      m_previewController(new GenerationPreviewController(m_preview, m_variants, m_table, m_jobs, this)),
+      m_loadJob(new ModelLoadJob(this)), m_busy(new QProgressBar(this)), m_status(new QLabel(this)) {
     m_autosave = new Autosave(m_document, Autosave::defaultFolder(), kAutosaveIntervalMs, this);
     setAcceptDrops(true);
     resize(1400, 860);
@@ -85,6 +89,7 @@ MainWindow::MainWindow(QWidget* parent)
         m_busy->hide();
         m_currentModel = path;
         m_inspector->setSummary(summary);
+        m_previewController->setOriginalModel(path, summary);
         // The open pipeline compresses the model the user looks at (an undoable edit like any other).
         const std::string model = path.toStdString();
         if (m_document->model()->document().model != model)
@@ -154,11 +159,14 @@ void MainWindow::createDocks() {
     QDockWidget* plot = addDock(m_plot, tr("Trade-offs"), "tradeoffDock", Qt::BottomDockWidgetArea);
     QDockWidget* table = addDock(m_table, tr("Variants"), "variantDock", Qt::BottomDockWidgetArea);
     QDockWidget* training = addDock(m_training, tr("Training"), "trainingDock", Qt::BottomDockWidgetArea);
+    QDockWidget* preview = addDock(m_preview, tr("Generation Preview"), "generationDock", Qt::BottomDockWidgetArea);
     // Bottom row: the inspector, run and table share tabs on the left, the plots sit beside them.
     splitDockWidget(inspector, plot, Qt::Horizontal);
     tabifyDockWidget(inspector, run);
     tabifyDockWidget(run, table);
     tabifyDockWidget(plot, training);
+    // Beside the variant table's group, so that choosing a variant and reading its answer need no tab switch.
+    tabifyDockWidget(training, preview);
     inspector->raise();
     plot->raise();
     resizeDocks({canvas, form}, {900, 420}, Qt::Horizontal);

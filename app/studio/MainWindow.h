@@ -14,6 +14,7 @@ class QProgressBar;
 namespace autoglm::widgets {
 class ModelInspector;
 class DataPanel;
+class GenerationPreview;
 class PipelineCanvas;
 class PipelineDocument;
 class RunPanel;
@@ -27,6 +28,7 @@ class VariantTableModel;
 namespace autoglm::studio {
 
 class Autosave;
+class GenerationPreviewController;
 class JobController;
 class ModelLoadJob;
 
@@ -61,6 +63,9 @@ public:
     widgets::VariantTableModel* variants() const { return m_variants; }
     widgets::VariantTable* variantTable() const { return m_table; }
     widgets::TrainingPlot* trainingPlot() const { return m_training; }
+    // The side-by-side generation preview of the original and the selected variant.
+    widgets::GenerationPreview* generationPreview() const { return m_preview; }
+    GenerationPreviewController* previewController() const { return m_previewController; }
     // Exports of the last run; `file` chosen by a dialog when empty. False (after telling the user) when
     // nothing was written.
     bool exportChart(int axis, const QString& file = QString());
@@ -116,7 +121,9 @@ private:
     widgets::TradeoffPlot* m_plot;
     widgets::VariantTable* m_table;
     widgets::TrainingPlot* m_training;
+    widgets::GenerationPreview* m_preview;
     JobController* m_jobs;
+    GenerationPreviewController* m_previewController;
     QMenu* m_viewMenu = nullptr;
     std::function<int()> m_unsavedAnswer;
     std::function<int()> m_recoveryAnswer;

@@ -7,6 +7,7 @@
 #include "pipeline/exec/Executor.h"
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stop_token>
 #include <vector>
@@ -23,6 +24,35 @@ struct Generation {
     double promptMs = 0;         // the first run, over the whole prompt
     double decodeMs = 0;         // every later run
     double tokensPerSecond() const;
+};
+
+// One greedy generation advanced a token at a time, so that a caller can interleave several on one thread: the
+// studio's side-by-side preview steps the original and a variant in turn, and each step's time is that model's
+// own (two generations on two threads would share the cores and slow each other's figures down).
+class GreedyGenerator {
+public:
+    // Checks the prompt, the options and the executor's cache inputs; runs nothing yet.
+    static Result<GreedyGenerator> start(const Executor& executor, const std::vector<int64_t>& prompt,
+                                         const GenerationOptions& options);
+
+    GreedyGenerator(GreedyGenerator&&) noexcept;
+    GreedyGenerator& operator=(GreedyGenerator&&) noexcept;
+    ~GreedyGenerator();
+
+    // True once maxNewTokens were produced or the stop token was.
+    bool done() const;
+    // Runs the model once (over the prompt the first time) and returns the chosen token. A cancelled run returns
+    // the executor's error and leaves the generator as it was.
+    Result<int64_t> step(std::stop_token stop = {});
+    // What was produced so far, with the time spent.
+    const Generation& generation() const;
+    bool usesCache() const;
+
+    struct State;
+
+private:
+    explicit GreedyGenerator(std::unique_ptr<State> state);
+    std::unique_ptr<State> m_state;
 };
 
 // Called with each new token as soon as it is chosen (for streaming).

@@ -1,5 +1,6 @@
 // tokenizer.json tokenization: the fixtures' byte-level BPE against the ids and texts Hugging Face produced, round
 // trips, a SentencePiece-style file written inline, and broken or unsupported files.
+#include "pipeline/llm/TextGenerator.h"
 #include "pipeline/llm/Tokenizer.h"
 
 #include "TestSupport.h"
@@ -206,6 +207,42 @@ private Q_SLOTS:
         // A space before a word belongs to it: "a b" is "a" + "Ġb", and runs of spaces leave their last one.
         QCOMPARE(tok->encode("a b").size(), size_t(2));
         QCOMPARE(tok->decode(tok->encode("x     y")), std::string("x     y"));
+    }
+
+    // Streaming decode (TextStream): characters split over several byte-level tokens come out whole, once
+    // complete, and the pieces add up to the whole text.
+    void streamHoldsBackHalfCharacters() {
+        if (!fs::exists(kFixtures / "tiny_llama" / "tokenizer.json"))
+            QSKIP("fixture tokenizer.json not found");
+        auto tok = loadFixture("tiny_llama");
+        VERIFY_RESULT(tok);
+        const std::string text = "Emma \xe4\xb8\xad\xe6\x96\x87 caf\xc3\xa9 \xf0\x9f\x99\x82!"; // 中文 café 🙂
+        const std::vector<int32_t> ids = tok->encode(text);
+        QVERIFY(ids.size() > 10); // Austen's vocabulary has no such characters: they are single bytes
+        TextStream stream(tok.value());
+        std::string joined;
+        int held = 0;
+        for (int32_t id : ids) {
+            const std::string piece = stream.push(id);
+            held += piece.empty();
+            QVERIFY2(QString::fromUtf8(piece).toUtf8() == QByteArray::fromStdString(piece), piece.c_str());
+            joined += piece;
+        }
+        QVERIFY(held > 0);
+        joined += stream.finish();
+        QCOMPARE(joined, text);
+        QCOMPARE(stream.text(), text);
+
+        // A generation cut off inside a character hands out its bytes at the end, as they are.
+        const std::vector<int32_t> cutIds = tok->encode("a\xe4\xb8\xad");
+        QVERIFY(cutIds.size() >= 2);
+        const std::vector<int32_t> kept(cutIds.begin(), cutIds.end() - 1);
+        TextStream cut(tok.value());
+        std::string out;
+        for (int32_t id : kept)
+            out += cut.push(id);
+        QCOMPARE(out, std::string("a"));
+        QCOMPARE(cut.finish(), tok->decode(kept).substr(1));
     }
 
     void sentencePieceStyle() {
