@@ -539,6 +539,7 @@ std::string GraphConverter::location(const torch::jit::Node& n) const {
 
 InputGuess GraphConverter::guessInput(const torch::jit::Value* v) const {
     InputGuess guess;
+    bool tokenIds = false;
     std::vector<const torch::jit::Value*> frontier{v};
     // Follow the input through elementwise preprocessing ((x - mean) / std) to the first layer that reads it.
     for (int depth = 0; depth < 8 && !frontier.empty(); ++depth) {
@@ -561,6 +562,7 @@ InputGuess GraphConverter::guessInput(const torch::jit::Value* v) const {
                                                      });
                 if (indexArg || inIndexList) {
                     guess.dtype = DType::Int64;
+                    tokenIds = tokenIds || kind == "aten::embedding";
                 } else if (use.offset == 0 && (kind == "aten::_convolution" || kind == "aten::conv1d" ||
                                                kind == "aten::conv2d" || kind == "aten::conv3d")) {
                     auto w = constantAt(1);
@@ -597,10 +599,7 @@ InputGuess GraphConverter::guessInput(const torch::jit::Value* v) const {
         frontier = std::move(next);
     }
     // Token ids of a language model: [batch, sequence] unless something said otherwise.
-    if (guess.dtype == DType::Int64 && !guess.shape)
-        guess.shape = std::vector<Dim>{Dim{-1, "batch"}, Dim{-1, "sequence"}};
-    if (guess.dtype == DType::Int64 && guess.shape && guess.shape->size() == 2 && !(*guess.shape)[0].isFixed() &&
-        (*guess.shape)[0].symbol.empty())
+    if (tokenIds && (!guess.shape || guess.shape->size() == 2))
         guess.shape = std::vector<Dim>{Dim{-1, "batch"}, Dim{-1, "sequence"}};
     return guess;
 }

@@ -402,13 +402,24 @@ void registerShapeOps(HandlerTable& t) {
             return;
         }
         const int64_t axis = c.axisOf(x, c.constInt(c.in(n, 1), "dim"));
-        if (shape && (*shape)[static_cast<size_t>(axis)].isFixed() && (*shape)[static_cast<size_t>(axis)].value != 1) {
+        const Dim size = shape ? (*shape)[static_cast<size_t>(axis)] : Dim{};
+        if (size.isFixed() && size.value != 1) {
             c.bind(n.output(), x); // torch leaves dimensions other than 1 alone
             return;
         }
-        if (shape)
+        if (size.isFixed()) {
             shape->erase(shape->begin() + axis);
-        c.bindTensor(n.output(), c.emit1("Squeeze", {c.tensor(x), c.int64s({axis})}), c.dtypeOf(x), shape);
+            c.bindTensor(n.output(), c.emit1("Squeeze", {c.tensor(x), c.int64s({axis})}), c.dtypeOf(x), shape);
+            return;
+        }
+        // The size is only known at run time: drop the dimension from the shape when it is 1, then reshape.
+        const std::string dims = c.emit1("Shape", {c.tensor(x)});
+        const std::string positions =
+            c.emit1("Range", {c.scalar(0, DType::Int64), c.emit1("Size", {dims}), c.scalar(1, DType::Int64)});
+        const std::string drop = c.emit1("And", {c.emit1("Equal", {positions, c.scalar(static_cast<double>(axis), DType::Int64)}),
+                                                 c.emit1("Equal", {dims, c.scalar(1, DType::Int64)})});
+        const std::string kept = c.emit1("Compress", {dims, c.emit1("Not", {drop})}, {{"axis", intAttr(0)}});
+        c.bindTensor(n.output(), c.emit1("Reshape", {c.tensor(x), kept}), c.dtypeOf(x), std::nullopt);
     };
     t["aten::expand"] = [](GraphConverter& c, const Node& n) {
         const Sym& x = c.in(n, 0);

@@ -409,9 +409,17 @@ private Q_SLOTS:
                 const auto close = compareTensors(g, want[o], 1e-4, 1e-5);
                 QVERIFY2(close.close, (std::string(s.name) + " output " + std::to_string(o) + ": " + close.reason).c_str());
             }
-            // And the converted graph exports and reads back.
-            VERIFY_RESULT(saveOnnx(model.value(), tmp(std::string(s.name) + ".onnx")));
-            VERIFY_RESULT(loadOnnx(tmp(std::string(s.name) + ".onnx")));
+            // And the converted graph exports and reads back, when its inputs' ranks are known (ONNX requires a shape
+            // on graph inputs and outputs; nothing in "indexing" fixes the rank of x).
+            auto ranked = [](const std::vector<ValueInfo>& values) {
+                return std::all_of(values.begin(), values.end(), [](const ValueInfo& v) { return v.shape.has_value(); });
+            };
+            if (ranked(model->graph.inputs) && ranked(model->graph.outputs)) {
+                VERIFY_RESULT(saveOnnx(model.value(), tmp(std::string(s.name) + ".onnx")));
+                VERIFY_RESULT(loadOnnx(tmp(std::string(s.name) + ".onnx")));
+            } else {
+                QCOMPARE(std::string(s.name), std::string("indexing"));
+            }
         }
     }
 
