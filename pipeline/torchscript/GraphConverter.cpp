@@ -564,13 +564,15 @@ InputGuess GraphConverter::guessInput(const torch::jit::Value* v) const {
                     guess.dtype = DType::Int64;
                     tokenIds = tokenIds || kind == "aten::embedding";
                 } else if (use.offset == 0 && (kind == "aten::_convolution" || kind == "aten::conv1d" ||
-                                               kind == "aten::conv2d" || kind == "aten::conv3d")) {
+                                               kind == "aten::conv2d" || kind == "aten::conv3d" ||
+                                               kind == "aten::conv_transpose1d" || kind == "aten::conv_transpose2d")) {
                     auto w = constantAt(1);
                     if (!w || !w->isTensor() || guess.shape)
                         continue;
                     const at::Tensor weight = w->toTensor();
-                    const bool transposed = kind == "aten::_convolution" && constantAt(6) && constantAt(6)->isBool() &&
-                                            constantAt(6)->toBool();
+                    const bool transposed = (kind == "aten::_convolution" && constantAt(6) && constantAt(6)->isBool() &&
+                                             constantAt(6)->toBool()) ||
+                                            kind.rfind("aten::conv_transpose", 0) == 0;
                     const size_t groupsAt = kind == "aten::_convolution" ? 8 : 6;
                     const int64_t groups =
                         constantAt(groupsAt) && constantAt(groupsAt)->isInt() ? constantAt(groupsAt)->toInt() : 1;

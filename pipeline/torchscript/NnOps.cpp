@@ -120,6 +120,7 @@ void addmm(GraphConverter& c, const Node& n) {
 struct ConvArgs {
     size_t bias = 2, stride = 3, padding = 4, dilation = 5, groups = 6;
     std::optional<size_t> transposed, outputPadding;
+    bool alwaysTransposed = false; // conv_transpose1d/2d
 };
 
 void convolution(GraphConverter& c, const Node& n, const ConvArgs& at) {
@@ -128,7 +129,7 @@ void convolution(GraphConverter& c, const Node& n, const ConvArgs& at) {
     const Sym& b = c.in(n, at.bias);
     const at::Tensor weight = c.constTensor(w, "weight");
     const size_t spatial = static_cast<size_t>(weight.dim() - 2);
-    const bool transposed = at.transposed && c.constBool(c.in(n, *at.transposed), "transposed");
+    const bool transposed = at.alwaysTransposed || (at.transposed && c.constBool(c.in(n, *at.transposed), "transposed"));
     const int64_t groups = c.constInt(c.in(n, at.groups), "groups");
     const auto stride = perSpatial(c.constInts(c.in(n, at.stride), "stride"), spatial, "stride");
     const auto dilation = perSpatial(c.constInts(c.in(n, at.dilation), "dilation"), spatial, "dilation");
@@ -449,6 +450,16 @@ void registerNnOps(HandlerTable& t) {
     t["aten::conv1d"] = [](GraphConverter& c, const Node& n) { convolution(c, n, ConvArgs{}); };
     t["aten::conv2d"] = t["aten::conv1d"];
     t["aten::conv3d"] = t["aten::conv1d"];
+    // conv_transpose*d(input, weight, bias, stride, padding, output_padding, groups, dilation)
+    t["aten::conv_transpose1d"] = [](GraphConverter& c, const Node& n) {
+        ConvArgs at;
+        at.outputPadding = 5;
+        at.groups = 6;
+        at.dilation = 7;
+        at.alwaysTransposed = true;
+        convolution(c, n, at);
+    };
+    t["aten::conv_transpose2d"] = t["aten::conv_transpose1d"];
     t["aten::batch_norm"] = batchNorm;
     t["aten::layer_norm"] = layerNorm;
     t["aten::group_norm"] = groupNorm;

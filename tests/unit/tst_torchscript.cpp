@@ -199,6 +199,31 @@ def forward(self, x, idx):
 )",
                    {},
                    {{"x", randomTensor({3, 6}, 31)}, {"idx", makeTensor(DType::Int64, {2}, {2, 0})}}});
+    out.push_back({"misc",
+                   R"(
+def forward(self, x):
+    y = torch.conv1d(x, self.w, None, [1], 'same')
+    y = torch.instance_norm(y, self.g, self.b, None, None, True, 0.1, 1e-5, False)
+    y = torch.leaky_relu(y, 0.2) + torch.hardswish(y) + torch.relu6(y)
+    n = y.size(0)
+    L = y.size(2)
+    r = torch.arange(1, L * 2 + 1, 2).to(y.dtype) / (L / 2)
+    y = y + r
+    a = y.unbind(1)[0]
+    b = y.narrow(1, 1, 2)
+    c = torch.constant_pad_nd(b, [1, 2], 0.5)
+    e = a.unsqueeze(1).expand(n, 3, L)
+    f = torch.cumsum(y, 2) + torch.amax(y, [1], True)
+    g = torch.gather(y, 2, torch.zeros([n, 4, 1]).long())
+    h = torch.full([2, 3], 1.5).triu(1)
+    t = torch.conv_transpose1d(b, self.wt, None, [2], [1], [1])
+    return c, e, f, g, h, y.transpose(0, 2).flatten(0, 1), t
+)",
+                   {{"w", randomTensor({4, 2, 4}, 41, 0.5)},
+                    {"g", randomTensor({4}, 42)},
+                    {"b", randomTensor({4}, 43)},
+                    {"wt", randomTensor({2, 3, 3}, 44, 0.5)}},
+                   {{"x", randomTensor({2, 2, 9}, 45)}}});
     return out;
 }
 
