@@ -167,6 +167,8 @@ bool convertNumberOp(GraphConverter& c, const torch::jit::Node& n);
 // True when the node's TorchScript result is a number (int, float, bool) rather than a tensor.
 bool returnsNumber(const torch::jit::Node& n);
 
+// "input.3" -> "input": TorchScript makes debug names unique with ".N".
+std::string stripUniqueSuffix(std::string name);
 // A constant tensor's name taken from the frozen module ("self.blocks.0.fc.weight" -> "blocks.0.fc.weight").
 std::string paramName(const torch::jit::Value* v);
 
