@@ -163,7 +163,7 @@ private Q_SLOTS:
         const QString images = kFixtures + "/fashion_calib_images.npy", labels = kFixtures + "/fashion_calib_labels.npy";
         for (const QStringList& args :
              {QStringList{"info", pt}, QStringList{"eval", pt, "--images", images, "--labels", labels},
-              QStringList{"bench", pt, "--iters", "1"}, QStringList{"compress", pt, "-o", dir.path() + "/x.onnx"},
+              QStringList{"bench", pt, "--iters", "1"}, QStringList{"compress", pt, "--quantize", "w8a16", "-o", dir.path() + "/x.onnx"},
               QStringList{"run-model", pt, "--output-dir", dir.path()}})
             expectOneLineError(cli(args), "--trust-torchscript");
         const CliRun info = cli({"info", pt, "--trust-torchscript", "--json"});
