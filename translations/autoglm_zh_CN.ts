@@ -502,6 +502,18 @@
         <translation>无法打开 %1</translation>
     </message>
     <message>
+        <source>Did not open %1</source>
+        <translation>未打开 %1</translation>
+    </message>
+    <message>
+        <source>Open TorchScript model?</source>
+        <translation>打开 TorchScript 模型？</translation>
+    </message>
+    <message>
+        <source>%1 is a TorchScript archive. Loading it runs code stored in the file, with your permissions. Open it only if you trust where it comes from.</source>
+        <translation>%1 是 TorchScript 归档。加载它会以您的权限运行文件中存储的代码。仅在您信任其来源时才打开它。</translation>
+    </message>
+    <message>
         <source>Could not open model</source>
         <translation>无法打开模型</translation>
     </message>
@@ -562,8 +574,8 @@
         <translation>打开模型</translation>
     </message>
     <message>
-        <source>Models (*.onnx config.json *.safetensors);;All files (*)</source>
-        <translation>模型 (*.onnx config.json *.safetensors);;所有文件 (*)</translation>
+        <source>Models (*.onnx *.pt *.pth config.json *.safetensors);;All files (*)</source>
+        <translation>模型 (*.onnx *.pt *.pth config.json *.safetensors);;所有文件 (*)</translation>
     </message>
     <message>
         <source>Set source model</source>
@@ -710,8 +722,8 @@
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <source>Open-AutoGLM Studio 0.1: inspect ONNX models and Hugging Face checkpoints, and build prune, quantize and distill pipelines that the autoglm command runs.</source>
-        <translation>Open-AutoGLM Studio 0.1：检查 ONNX 模型和 Hugging Face 检查点，并构建由 autoglm 命令运行的剪枝、量化和蒸馏流水线。</translation>
+        <source>Open-AutoGLM Studio 0.1: inspect ONNX models, TorchScript archives and Hugging Face checkpoints, and build prune, quantize and distill pipelines that the autoglm command runs.</source>
+        <translation>Open-AutoGLM Studio 0.1：检查 ONNX 模型、TorchScript 归档和 Hugging Face 检查点，并构建由 autoglm 命令运行的剪枝、量化和蒸馏流水线。</translation>
     </message>
     <message>
         <source>Data</source>

@@ -22,7 +22,7 @@ int runBench(const ParsedArgs& args) {
         if (!*r)
             return fail(r->message());
     setComputeThreads(static_cast<int>(threads.value()));
-    auto model = loadModel(args.positional[0]);
+    auto model = loadModelArg(args, args.positional[0]);
     if (!model)
         return fail(model.message());
     auto executor = Executor::create(model.value(), executorOptions(args));
@@ -81,6 +81,7 @@ Command benchCommand() {
               {"warmup", "N", "untimed warm-up iterations (default 5)"},
               {"profile", "", "also time each op type (a second set of runs)"},
               deviceOption(),
+              trustTorchScriptOption(),
               {"json", "", "print JSON"}}},
             runBench};
 }

@@ -1,5 +1,7 @@
 #include "Commands.h"
 
+#include "pipeline/torchscript/TorchScriptImport.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -15,6 +17,25 @@ ExecutorOptions executorOptions(const ParsedArgs& args) {
     ExecutorOptions options;
     options.device = args.value("device", "cpu");
     return options;
+}
+
+OptionSpec trustTorchScriptOption() {
+    return {"trust-torchscript", "", "allow TorchScript (.pt/.pth) models, which run code they carry when loaded"};
+}
+
+Status checkTorchScriptTrust(const ParsedArgs& args, const std::filesystem::path& model) {
+    if (isTorchScriptFile(model) && !args.has("trust-torchscript"))
+        return Error{"'" + model.string() + "' is a TorchScript archive, which runs code it carries when it is "
+                     "loaded: pass --trust-torchscript to load it (only for files from a source you trust)"};
+    return Ok{};
+}
+
+Result<Model> loadModelArg(const ParsedArgs& args, const std::filesystem::path& model) {
+    if (auto trusted = checkTorchScriptTrust(args, model); !trusted)
+        return trusted.error();
+    ModelLoadOptions options;
+    options.trustTorchScript = args.has("trust-torchscript");
+    return loadModel(model, options);
 }
 
 int fail(const std::string& message) {

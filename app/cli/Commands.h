@@ -5,6 +5,9 @@
 #include "CommandLine.h"
 
 #include "pipeline/exec/Executor.h"
+#include "pipeline/model/ModelLoader.h"
+
+#include <filesystem>
 
 #include <functional>
 #include <string>
@@ -31,6 +34,14 @@ Command sensitivityCommand();
 // The --device option every running command takes ("cpu" or "cuda").
 OptionSpec deviceOption();
 ExecutorOptions executorOptions(const ParsedArgs& args);
+
+// --trust-torchscript, taken by every command that opens a model: TorchScript archives run code they carry
+// when loaded, so one is opened only when the user says so.
+OptionSpec trustTorchScriptOption();
+// Refuses a TorchScript file when the flag is missing, with a message naming the flag.
+Status checkTorchScriptTrust(const ParsedArgs& args, const std::filesystem::path& model);
+// loadModel with the command's --trust-torchscript.
+Result<Model> loadModelArg(const ParsedArgs& args, const std::filesystem::path& model);
 
 // Prints "autoglm: error: <message>" to stderr and returns 1.
 int fail(const std::string& message);

@@ -234,7 +234,7 @@ int runCompress(const ParsedArgs& args) {
     if (!task)
         return fail(task.message());
     const fs::path source = args.positional[0];
-    auto model = loadModel(source);
+    auto model = loadModelArg(args, source);
     if (!model)
         return fail(model.message());
     // A checkpoint's tokenizer goes beside the output so that the file keeps its tokens (eval, generate).
@@ -360,6 +360,7 @@ Command compressCommand() {
                           {"no-bench", "", "skip the latency measurement"},
                           {"report", "FILE.json", "write the per-layer reports and the measurements"},
                           deviceOption(),
+                          trustTorchScriptOption(),
                           {"json", "", "print JSON instead of tables"}})
                      options.push_back(std::move(o));
                  return options;

@@ -97,7 +97,7 @@ int evalText(const Executor& executor, const ParsedArgs& args) {
 int runEval(const ParsedArgs& args) {
     if (args.has("images") == args.has("text"))
         return fail("give either --images X.npy --labels Y.npy or --text FILE");
-    auto model = loadModel(args.positional[0]);
+    auto model = loadModelArg(args, args.positional[0]);
     if (!model)
         return fail(model.message());
     auto executor = Executor::create(model.value(), executorOptions(args));
@@ -120,6 +120,7 @@ Command evalCommand() {
               {"context", "T", "tokens (bytes) per window for perplexity (default 256)"},
               {"batch", "N", "images (default 100) or windows (default 8) per run"},
               deviceOption(),
+              trustTorchScriptOption(),
               {"json", "", "print JSON"}}},
             runEval};
 }

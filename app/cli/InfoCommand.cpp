@@ -98,7 +98,7 @@ int runInfo(const ParsedArgs& args) {
     auto shapes = parseShapes(args.all("shape"));
     if (!shapes)
         return fail(shapes.message());
-    auto model = loadModel(args.positional[0]);
+    auto model = loadModelArg(args, args.positional[0]);
     if (!model)
         return fail(model.message());
     SummaryOptions options;
@@ -119,7 +119,8 @@ Command infoCommand() {
              "Show a model's inputs, outputs, opset, op histogram, parameters, weight bytes and per-layer MACs.",
              {{"json", "", "print JSON instead of text"},
               {"shape", "NAME=D1,D2,...", "input shape used to count MACs (symbolic dims default to 1)", true},
-              {"all", "", "list every node, not only layers with weights or MACs"}}},
+              {"all", "", "list every node, not only layers with weights or MACs"},
+              trustTorchScriptOption()}},
             runInfo};
 }
 

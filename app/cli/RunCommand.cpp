@@ -137,6 +137,9 @@ int runRun(const ParsedArgs& args) {
     auto spec = loadPipelineFile(file);
     if (!spec)
         return fail(spec.message());
+    if (auto trusted = checkTorchScriptTrust(args, spec->resolve(spec->model)); !trusted)
+        return fail(trusted.message());
+    options.trustTorchScript = args.has("trust-torchscript");
     std::string stem = file.filename().string();
     if (const auto at = stem.find(".autoglm.json"); at != std::string::npos)
         stem = stem.substr(0, at);
@@ -198,6 +201,7 @@ Command runCommand() {
               {"shard", "I/N", "run only every N-th variant starting at I (cluster job arrays; join with merge)"},
               {"threads", "T", "compute threads (default: one per core)"},
               deviceOption(),
+              trustTorchScriptOption(),
               {"plan", "", "print the variants this shard would run, and stop"},
               {"json", "", "print the results as JSON"}}},
             runRun};

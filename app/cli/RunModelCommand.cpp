@@ -23,7 +23,7 @@ std::string fileNameFor(const std::string& valueName) {
 int runModel(const ParsedArgs& args) {
     if (!args.has("output-dir"))
         return fail("--output-dir DIR is required");
-    auto model = loadModel(args.positional[0]);
+    auto model = loadModelArg(args, args.positional[0]);
     if (!model)
         return fail(model.message());
     TensorMap inputs;
@@ -65,7 +65,8 @@ Command runModelCommand() {
              "Run a model on .npy inputs and write every output as DIR/NAME.npy.",
              {{"input", "NAME=FILE.npy", "value for the model input NAME", true},
               {"output-dir", "DIR", "where the outputs are written (created if missing)"},
-              deviceOption()}},
+              deviceOption(),
+              trustTorchScriptOption()}},
             runModel};
 }
 

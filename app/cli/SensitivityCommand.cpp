@@ -26,7 +26,7 @@ int runSensitivity(const ParsedArgs& args) {
     auto spec = specFromArgs(args);
     if (!spec)
         return fail(spec.message());
-    auto model = loadModel(args.positional[0]);
+    auto model = loadModelArg(args, args.positional[0]);
     if (!model)
         return fail(model.message());
     auto data = loadDataset(spec.value(), *spec->dataset("eval"), model.value());
@@ -89,7 +89,8 @@ Command sensitivityCommand() {
                                                  {"prune-sparsity", "S", "share pruned in the pruning probe (0.5)"},
                                                  {"group", "N", "INT4 group size (default 128)"},
                                                  {"csv", "FILE", "write the table as CSV"},
-                                                 {"json", "", "print JSON"}};
+                                                 {"json", "", "print JSON"},
+                                                 trustTorchScriptOption()};
                  for (auto& o : dataOptions())
                      if (o.name.rfind("eval-", 0) == 0)
                          options.push_back(std::move(o));

@@ -35,6 +35,7 @@ Result<TuneOptions> optionsFromArgs(const ParsedArgs& args, const PipelineSpec& 
         if (!*r)
             return r->error();
     o.threads = static_cast<int>(threads.value());
+    o.trustTorchScript = args.has("trust-torchscript");
     o.distillSteps = steps.value();
     o.groupSize = group.value();
     o.searchSamples = search.value();
@@ -77,6 +78,8 @@ int runTune(const ParsedArgs& args) {
     auto spec = specFromArgs(args);
     if (!spec)
         return fail(spec.message());
+    if (auto trusted = checkTorchScriptTrust(args, spec->resolve(spec->model)); !trusted)
+        return fail(trusted.message());
     auto options = optionsFromArgs(args, spec.value());
     if (!options)
         return fail(options.message());
@@ -145,7 +148,8 @@ Command tuneCommand() {
                      {"group", "N", "INT4 group size (default 128)"},
                      {"threads", "T", "compute threads (default: one per core)"},
                      {"out", "DIR", "output folder (default tune-results)", false, 'o'},
-                     {"json", "", "print tune.json instead of tables"}};
+                     {"json", "", "print tune.json instead of tables"},
+                     trustTorchScriptOption()};
                  for (auto& o : dataOptions())
                      options.push_back(std::move(o));
                  return options;

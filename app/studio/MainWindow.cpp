@@ -6,6 +6,7 @@
 #include "JobController.h"
 #include "ModelLoadJob.h"
 #include "pipeline/exec/Executor.h"
+#include "pipeline/torchscript/TorchScriptImport.h"
 #include "widgets/DataPanel.h"
 #include "widgets/GenerationPreview.h"
 #include "widgets/ModelInspector.h"
@@ -308,8 +309,12 @@ bool MainWindow::runPipeline() {
     const widgets::StudioSettings settings = widgets::StudioSettings::load();
     options.threads = settings.runThreads();
     options.device = settings.device.toStdString();
+    const PipelineSpec spec = m_document->model()->toSpec();
+    // A TorchScript model runs only when the user allowed it in this session (openModel asked).
+    options.trustTorchScript = m_trustedTorchScript.contains(
+        QFileInfo(QString::fromStdString(spec.resolve(spec.model).string())).absoluteFilePath());
     m_variants->clear();
-    const QString error = m_jobs->start(m_document->model()->toSpec(), options);
+    const QString error = m_jobs->start(spec, options);
     if (!error.isEmpty()) {
         showError(tr("The run could not start"), error);
         Q_EMIT runFailed(error);
@@ -496,20 +501,47 @@ void MainWindow::createMenus() {
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About"), this, [this] {
         QMessageBox::about(this, tr("About Open-AutoGLM Studio"),
-                           tr("Open-AutoGLM Studio 0.1: inspect ONNX models and Hugging Face checkpoints, and "
-                              "build prune, quantize and distill pipelines that the autoglm command runs."));
+                           tr("Open-AutoGLM Studio 0.1: inspect ONNX models, TorchScript archives and Hugging Face "
+                              "checkpoints, and build prune, quantize and distill pipelines that the autoglm command "
+                              "runs."));
     });
 }
 
 void MainWindow::showOpenDialog() {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open Model"), QString(),
-                                                      tr("Models (*.onnx config.json *.safetensors);;All files (*)"));
+                                                      tr("Models (*.onnx *.pt *.pth config.json *.safetensors);;All files (*)"));
     if (!path.isEmpty())
         openModel(path);
 }
 
 void MainWindow::openModel(const QString& path) {
-    m_loadJob->start(QFileInfo(path).absoluteFilePath());
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    const bool torchScript = isTorchScriptFile(absolute.toStdString());
+    if (torchScript && !confirmTorchScript(absolute)) {
+        m_status->setText(tr("Did not open %1").arg(QFileInfo(path).fileName()));
+        Q_EMIT modelDeclined(absolute);
+        return;
+    }
+    m_loadJob->start(absolute, torchScript);
+}
+
+bool MainWindow::confirmTorchScript(const QString& path) {
+    if (m_trustedTorchScript.contains(path))
+        return true;
+    int answer = QMessageBox::No;
+    if (m_torchScriptAnswer)
+        answer = m_torchScriptAnswer(path);
+    else if (QApplication::platformName() != "offscreen") // offscreen nobody could answer a modal box
+        answer = QMessageBox::question(
+            this, tr("Open TorchScript model?"),
+            tr("%1 is a TorchScript archive. Loading it runs code stored in the file, with your permissions. "
+               "Open it only if you trust where it comes from.")
+                .arg(QFileInfo(path).fileName()),
+            QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+    if (answer != QMessageBox::Yes)
+        return false;
+    m_trustedTorchScript.insert(path);
+    return true;
 }
 
 bool MainWindow::isModelFile(const QString& path) {

@@ -2,6 +2,7 @@
 // The studio's main window: wiring only. Views live in widgets/, work runs in jobs on worker threads.
 
 #include <QMainWindow>
+#include <QSet>
 #include <QStringList>
 
 #include <functional>
@@ -81,11 +82,19 @@ public:
     // answer a test sets) and loads it. True when work was recovered.
     bool offerRecovery();
     void setRecoveryAnswer(std::function<int()> answer) { m_recoveryAnswer = std::move(answer); }
+    // TorchScript archives run code they carry when loaded: openModel asks before loading one (QMessageBox::Yes
+    // or No, or the answer a test sets; offscreen with no answer set, no) unless it was allowed earlier in this
+    // session. Pipelines whose model was allowed run with it.
+    void setTorchScriptAnswer(std::function<int(const QString& path)> answer) {
+        m_torchScriptAnswer = std::move(answer);
+    }
     Autosave* autosave() const { return m_autosave; }
 
 Q_SIGNALS:
     void modelShown(const QString& path);
     void modelFailed(const QString& path, const QString& message);
+    // The user declined to load a TorchScript archive.
+    void modelDeclined(const QString& path);
     void pipelineFailed(const QString& path, const QString& message);
     void runEnded(const QString& status);
     void runFailed(const QString& message);
@@ -110,6 +119,7 @@ private:
     void addRecentFile(const QString& path);
     void rebuildRecentMenu();
     static bool isModelFile(const QString& path);
+    bool confirmTorchScript(const QString& path);
 
     widgets::ModelInspector* m_inspector;
     widgets::PipelineDocument* m_document;
@@ -127,6 +137,8 @@ private:
     QMenu* m_viewMenu = nullptr;
     std::function<int()> m_unsavedAnswer;
     std::function<int()> m_recoveryAnswer;
+    std::function<int(const QString&)> m_torchScriptAnswer;
+    QSet<QString> m_trustedTorchScript; // absolute paths the user allowed in this session
     Autosave* m_autosave;
     ModelLoadJob* m_loadJob;
     QMenu* m_recentMenu = nullptr;

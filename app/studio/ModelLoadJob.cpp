@@ -23,7 +23,7 @@ void ModelLoadJob::cancel() {
     m_watcher = nullptr; // the old watcher deletes itself when its worker ends
 }
 
-void ModelLoadJob::start(const QString& path) {
+void ModelLoadJob::start(const QString& path, bool trustTorchScript) {
     cancel();
     const quint64 generation = m_generation;
     auto* watcher = new QFutureWatcher<Outcome>(this);
@@ -40,11 +40,13 @@ void ModelLoadJob::start(const QString& path) {
             Q_EMIT failed(outcome.path, outcome.error);
     });
     Q_EMIT started(path);
-    watcher->setFuture(QtConcurrent::run([path]() {
+    watcher->setFuture(QtConcurrent::run([path, trustTorchScript]() {
         Outcome outcome;
         outcome.path = path;
         try {
-            auto model = loadModel(path.toStdString());
+            ModelLoadOptions options;
+            options.trustTorchScript = trustTorchScript;
+            auto model = loadModel(path.toStdString(), options);
             if (!model) {
                 outcome.error = QString::fromStdString(model.message());
                 return outcome;

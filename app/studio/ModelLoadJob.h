@@ -17,7 +17,8 @@ public:
     explicit ModelLoadJob(QObject* parent = nullptr);
     ~ModelLoadJob() override;
 
-    void start(const QString& path);
+    // trustTorchScript: the user agreed to load a TorchScript archive (which runs code it carries).
+    void start(const QString& path, bool trustTorchScript = false);
     bool isRunning() const;
     // Abandons the job in flight: its result is dropped when it arrives, and neither signal is emitted.
     void cancel();

@@ -2,19 +2,22 @@
 
 #include "pipeline/llm/DecoderBuilder.h"
 #include "pipeline/onnx/OnnxImport.h"
+#include "pipeline/torchscript/TorchScriptImport.h"
 
 #include <algorithm>
 
 namespace autoglm {
 
-Result<Model> loadModel(const std::filesystem::path& file) {
+Result<Model> loadModel(const std::filesystem::path& file, const ModelLoadOptions& options) {
     std::string ext = file.extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (ext == ".pt" || ext == ".pth")
-        return Error{"'" + file.string() +
-                         "' is a TorchScript archive; TorchScript import is not available in this "
-                         "version: export the model to ONNX (torch.onnx.export) and open the .onnx file",
-                     true};
+    if (isTorchScriptFile(file)) {
+        if (!options.trustTorchScript)
+            return Error{"'" + file.string() +
+                         "' is a TorchScript archive: loading one runs code it carries, so it is opened only when "
+                         "you trust where it comes from (autoglm: --trust-torchscript; the studio asks first)"};
+        return loadTorchScript(file);
+    }
     // A Hugging Face checkpoint: its folder, its config.json, or one of its .safetensors files.
     std::error_code ec;
     if (std::filesystem::is_directory(file, ec))

@@ -1,6 +1,7 @@
 #pragma once
-// Opens a model by its kind: an ONNX file, or a Hugging Face checkpoint (its folder, config.json or a
-// .safetensors file in it). TorchScript .pt/.pth is refused with a message that says how to proceed.
+// Opens a model by its kind: an ONNX file, a Hugging Face checkpoint (its folder, config.json or a .safetensors
+// file in it), or a TorchScript archive (.pt/.pth). TorchScript can carry code that runs when it is loaded, so
+// it is opened only when the caller says the user trusts the file.
 
 #include "pipeline/common/Result.h"
 #include "pipeline/ir/Graph.h"
@@ -9,6 +10,11 @@
 
 namespace autoglm {
 
-Result<Model> loadModel(const std::filesystem::path& file);
+struct ModelLoadOptions {
+    // Load TorchScript archives (the CLI's --trust-torchscript, the studio's confirmation); refused otherwise.
+    bool trustTorchScript = false;
+};
+
+Result<Model> loadModel(const std::filesystem::path& file, const ModelLoadOptions& options = {});
 
 } // namespace autoglm

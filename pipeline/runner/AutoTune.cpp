@@ -126,7 +126,7 @@ std::vector<std::string> Tuner::leastSensitive(size_t k) const {
 }
 
 Status Tuner::sensitivity() {
-    auto model = loadModel(m_spec.resolve(m_spec.model));
+    auto model = loadModel(m_spec.resolve(m_spec.model), {m_options.trustTorchScript});
     if (!model)
         return Error{"model: " + model.message()};
     const DatasetSpec* d = m_spec.dataset(m_spec.evaluation.dataset);
@@ -207,6 +207,7 @@ Status Tuner::measure(size_t first, const EvaluationSpec& evaluation) {
     RunOptions options;
     options.threads = m_options.threads;
     options.outputDir = m_options.workDir;
+    options.trustTorchScript = m_options.trustTorchScript;
     options.writeResults = !m_options.workDir.empty();
     auto results = runPipeline(spec, options, m_onEvent, m_stop);
     if (!results)

@@ -36,6 +36,7 @@ struct TuneOptions {
     int64_t searchSamples = 0;
     std::filesystem::path workDir; // where candidates' results go while searching (empty: not written)
     int threads = 0;               // LibTorch intra-op threads (0: one per core)
+    bool trustTorchScript = false; // the pipeline's model may be a TorchScript archive (ModelLoadOptions)
 };
 
 struct TuneCandidate {

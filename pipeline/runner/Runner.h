@@ -52,6 +52,7 @@ struct RunOptions {
     std::string device = "cpu"; // cpu | cuda
     int threads = 0;            // LibTorch intra-op threads for the run (0: one per core)
     bool writeResults = true;   // results.json / results.csv in outputDir
+    bool trustTorchScript = false; // the pipeline's model may be a TorchScript archive (ModelLoadOptions)
 };
 
 // Errors before any stage runs (bad pipeline file, missing model or dataset, bad shard) are returned;

@@ -142,6 +142,39 @@ private Q_SLOTS:
         QCOMPARE(window.currentModel(), QFileInfo(kFashion).absoluteFilePath());
     }
 
+    // TorchScript carries code: the studio asks first, loads nothing on "no", and asks once per session.
+    void asksBeforeOpeningTorchScript() {
+        const QString pt = QString(AUTOGLM_FIXTURES) + "/fashion_cnn.pt";
+        if (!QFileInfo::exists(pt))
+            QSKIP("fixture missing");
+        MainWindow window;
+        window.show();
+        QSignalSpy shown(&window, &MainWindow::modelShown);
+        QSignalSpy declined(&window, &MainWindow::modelDeclined);
+        QStringList asked;
+        int answer = QMessageBox::No;
+        window.setTorchScriptAnswer([&](const QString& path) {
+            asked << path;
+            return answer;
+        });
+        window.openModel(pt);
+        QCOMPARE(declined.size(), 1);
+        QCOMPARE(asked, QStringList{QFileInfo(pt).absoluteFilePath()});
+        QTest::qWait(50);
+        QCOMPARE(shown.size(), 0);
+        QVERIFY(window.currentModel().isEmpty());
+
+        answer = QMessageBox::Yes;
+        QVERIFY(dropOnto(window, pt));
+        QVERIFY(shown.wait(60000));
+        QCOMPARE(window.currentModel(), QFileInfo(pt).absoluteFilePath());
+        QCOMPARE(window.inspector()->table()->model()->rowCount(), 26); // the same nodes as fashion_cnn.onnx
+        QVERIFY(window.inspector()->headerText().contains("image"));
+        window.openModel(pt); // allowed already in this session
+        QVERIFY(shown.wait(60000));
+        QCOMPARE(asked.size(), 2);
+    }
+
     void dropsACheckpointFolder() {
         const QString folder = QString(AUTOGLM_FIXTURES) + "/tiny_glm";
         if (!QFileInfo::exists(folder + "/config.json"))

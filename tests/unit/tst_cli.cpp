@@ -12,6 +12,7 @@
 #include <QtTest>
 
 #include <filesystem>
+#include <fstream>
 
 using namespace autoglm;
 namespace fs = std::filesystem;
@@ -150,6 +151,35 @@ private Q_SLOTS:
                                 "image=" + QString::fromStdString(wrong.string()), "--output-dir", dir.path()}),
                            "must have shape");
         expectOneLineError(cli({"eval", kFixtures + "/fashion_cnn.onnx"}), "either --images");
+    }
+
+    // TorchScript archives run code when loaded: every command that opens one wants --trust-torchscript.
+    void torchScriptNeedsTheTrustFlag() {
+        requireFixtures();
+        const QString pt = kFixtures + "/fashion_cnn.pt";
+        if (!fs::exists(pt.toStdString()))
+            QSKIP("fixture missing");
+        QTemporaryDir dir;
+        const QString images = kFixtures + "/fashion_calib_images.npy", labels = kFixtures + "/fashion_calib_labels.npy";
+        for (const QStringList& args :
+             {QStringList{"info", pt}, QStringList{"eval", pt, "--images", images, "--labels", labels},
+              QStringList{"bench", pt, "--iters", "1"}, QStringList{"compress", pt, "--quantize", "w8a16", "-o", dir.path() + "/x.onnx"},
+              QStringList{"run-model", pt, "--output-dir", dir.path()}})
+            expectOneLineError(cli(args), "--trust-torchscript");
+        const CliRun info = cli({"info", pt, "--trust-torchscript", "--json"});
+        QVERIFY2(info.exitCode == 0, qPrintable(info.err));
+        QVERIFY(info.out.contains("\"Conv\""));
+        const CliRun eval = cli({"eval", pt, "--trust-torchscript", "--images", images, "--labels", labels});
+        QVERIFY2(eval.exitCode == 0, qPrintable(eval.err));
+        QVERIFY(eval.out.contains("top-1"));
+        const CliRun compressed = cli({"compress", pt, "--trust-torchscript", "--quantize", "w8a16", "-o",
+                                       dir.path() + "/fashion_w8.onnx"});
+        QVERIFY2(compressed.exitCode == 0, qPrintable(compressed.err));
+        QVERIFY(cli({"info", dir.path() + "/fashion_w8.onnx"}).exitCode == 0);
+        // A pickle-only file: one line saying how to make TorchScript.
+        const QString state = dir.path() + "/state.pt";
+        std::ofstream(state.toStdString(), std::ios::binary) << "\x80\x02junk";
+        expectOneLineError(cli({"info", state, "--trust-torchscript"}), "torch.jit.trace");
     }
 
     void compressWritesAFileTheOtherCommandsRun() {

@@ -1,0 +1,25 @@
+#pragma once
+// TorchScript archives (what torch.jit.save writes, usually .pt / .pth) -> IR. The module's forward is loaded
+// with LibTorch, put in eval mode and frozen (parameters become constants, submodule calls are inlined), and its
+// graph is converted to standard ONNX ops, parameters becoming initializers: the result is the same kind of
+// Model an ONNX import gives, so the executor, every pass and the ONNX export work on it unchanged.
+//
+// Loading a TorchScript archive runs code the archive carries (its TorchScript methods, and LibTorch's
+// unpickler on its data): call it only for files the user has said they trust.
+
+#include "pipeline/common/Result.h"
+#include "pipeline/ir/Graph.h"
+
+#include <filesystem>
+
+namespace autoglm {
+
+// True for the extensions TorchScript archives are saved with (.pt, .pth, any case).
+bool isTorchScriptFile(const std::filesystem::path& file);
+
+// Errors name the file: a pickle-only torch.save file (with how to produce TorchScript instead), a truncated or
+// damaged archive, forward taking non-tensor arguments, and operations with no ONNX conversion (all of them
+// in one message, each with its source location; Error::unsupported is set).
+Result<Model> loadTorchScript(const std::filesystem::path& file);
+
+} // namespace autoglm
