@@ -162,12 +162,10 @@ Result<std::optional<HfExportRequest>> hfExportFrom(const ParsedArgs& args, bool
                          "folder (export it as ONNX with -o)"};
     HfExportRequest request{args.value("hf-folder"), {}};
     const std::string dtype = args.value("hf-dtype", "float32");
-    if (dtype == "bfloat16")
-        request.options.dtype = DType::BFloat16;
-    else if (dtype == "float16")
-        request.options.dtype = DType::Float16;
-    else if (dtype != "float32")
+    const auto type = hfWeightType(dtype);
+    if (!type)
         return Error{"--hf-dtype is '" + dtype + "'; expected float32, bfloat16 or float16"};
+    request.options.dtype = *type;
     std::error_code ec;
     if (fs::exists(request.folder, ec) && !(fs::is_directory(request.folder, ec) && fs::is_empty(request.folder, ec)))
         return Error{"'" + request.folder.string() + "' already exists and is not an empty folder"};

@@ -102,6 +102,20 @@ Status copyIfPresent(const fs::path& from, const fs::path& to) {
 
 } // namespace
 
+std::optional<DType> hfWeightType(const std::string& name) {
+    if (name == "float32")
+        return DType::Float;
+    if (name == "bfloat16")
+        return DType::BFloat16;
+    if (name == "float16")
+        return DType::Float16;
+    return std::nullopt;
+}
+
+std::string hfWeightTypeName(DType type) {
+    return type == DType::Float ? "float32" : type == DType::BFloat16 ? "bfloat16" : "float16";
+}
+
 Result<VariantCheckpoint> variantCheckpoint(const Model& variant, const fs::path& originalFolder, DType dtype) {
     auto configText = readFileBytes(originalFolder / "config.json");
     if (!configText)
@@ -123,9 +137,7 @@ Result<VariantCheckpoint> variantCheckpoint(const Model& variant, const fs::path
     config["intermediate_size"] = inter.value();
     if (collected->untied)
         config["tie_word_embeddings"] = false;
-    const std::string dtypeName = dtype == DType::Float      ? "float32"
-                                  : dtype == DType::BFloat16 ? "bfloat16"
-                                                             : "float16";
+    const std::string dtypeName = hfWeightTypeName(dtype);
     config["dtype"] = dtypeName;
     if (config.contains("torch_dtype"))
         config["torch_dtype"] = dtypeName;

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace autoglm {
@@ -34,6 +35,11 @@ Result<VariantCheckpoint> variantCheckpoint(const Model& variant, const std::fil
 // The generation twin of a float variant: the same weights in the decoder built with a key/value cache
 // (past_* inputs, present_* outputs), which computes what the variant does when the past is empty.
 Result<Model> cachedDecoderOf(const Model& variant, const std::filesystem::path& originalFolder);
+
+// The weight types a folder can hold, by the names configs use: "float32", "bfloat16", "float16" (nullopt
+// for any other); and back.
+std::optional<DType> hfWeightType(const std::string& name);
+std::string hfWeightTypeName(DType type);
 
 // `originalFolder` is the checkpoint the variant was made from (its config and tokenizer are carried over;
 // intermediate_size follows FFN-neuron pruning when every layer kept the same number). `outFolder` must not

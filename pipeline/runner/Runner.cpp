@@ -268,9 +268,7 @@ Result<PassResult> PipelineRun::applyStage(const PlannedStage& stage, const Mode
             // model.onnx -> model_hf/, replacing what an earlier run wrote there.
             const fs::path folder = target.parent_path() / (target.stem().string() + "_hf");
             HfExportOptions hf;
-            hf.dtype = p.exporting.hfDtype == "bfloat16"  ? DType::BFloat16
-                       : p.exporting.hfDtype == "float16" ? DType::Float16
-                                                          : DType::Float;
+            hf.dtype = hfWeightType(p.exporting.hfDtype).value(); // validated when the file was read
             hf.replace = true;
             if (auto written = exportHfCheckpoint(input, m_original.sourcePath, folder, hf); !written)
                 return Error{"Hugging Face folder '" + folder.filename().string() + "': " + written.message()};

@@ -1,5 +1,6 @@
 #include "pipeline/runner/StageParams.h"
 
+#include "pipeline/llm/HfExport.h"
 #include "pipeline/passes/ParamsJson.h"
 
 namespace autoglm {
@@ -83,7 +84,7 @@ Result<StageParams> parseStageParams(const std::string& kind, const nlohmann::js
         reader.read("hf_dtype", p.exporting.hfDtype);
         if (auto s = reader.finish(); !s)
             return s.error();
-        if (p.exporting.hfDtype != "float32" && p.exporting.hfDtype != "bfloat16" && p.exporting.hfDtype != "float16")
+        if (!hfWeightType(p.exporting.hfDtype))
             return Error{path + ".hf_dtype is '" + p.exporting.hfDtype + "' but must be one of: float32, bfloat16, float16"};
     } else {
         return Error{path + ": unknown stage kind '" + kind + "'"};
