@@ -81,7 +81,7 @@ Command benchCommand() {
               {"warmup", "N", "untimed warm-up iterations (default 5)"},
               {"profile", "", "also time each op type (a second set of runs)"},
               deviceOption(),
-              trustTorchScriptOption(),
+              trustTorchScriptOption(), inputShapeOption(),
               {"json", "", "print JSON"}}},
             runBench};
 }

@@ -23,6 +23,25 @@ OptionSpec trustTorchScriptOption() {
     return {"trust-torchscript", "", "allow TorchScript (.pt/.pth) models, which run code they carry when loaded"};
 }
 
+OptionSpec inputShapeOption() {
+    return {"input-shape", "NAME[:TYPE]=D0,D1,...",
+            "declare an input's shape, e.g. image=batch,1,28,28 (numbers fix sizes, names keep them symbolic) and, "
+            "for a TorchScript input that is not float32, its type (mask:bool=batch,1,5,5); archives record neither",
+            true};
+}
+
+Result<InputShapes> inputShapesArg(const ParsedArgs& args) {
+    InputShapes shapes;
+    for (const std::string& text : args.all("input-shape")) {
+        auto parsed = parseInputShape(text);
+        if (!parsed)
+            return Error{"--input-shape: " + parsed.message()};
+        if (!shapes.emplace(parsed->first, parsed->second).second)
+            return Error{"--input-shape: input '" + parsed->first + "' is given twice"};
+    }
+    return shapes;
+}
+
 Status checkTorchScriptTrust(const ParsedArgs& args, const std::filesystem::path& model) {
     if (isTorchScriptFile(model) && !args.has("trust-torchscript"))
         return Error{"'" + model.string() + "' is a TorchScript archive, which runs code it carries when it is "
@@ -35,6 +54,10 @@ Result<Model> loadModelArg(const ParsedArgs& args, const std::filesystem::path& 
         return trusted.error();
     ModelLoadOptions options;
     options.trustTorchScript = args.has("trust-torchscript");
+    auto shapes = inputShapesArg(args);
+    if (!shapes)
+        return shapes.error();
+    options.inputShapes = shapes.value();
     return loadModel(model, options);
 }
 

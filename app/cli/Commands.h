@@ -21,6 +21,7 @@ struct Command {
 };
 
 Command infoCommand();
+Command convertCommand();
 Command runModelCommand();
 Command evalCommand();
 Command benchCommand();
@@ -38,6 +39,9 @@ ExecutorOptions executorOptions(const ParsedArgs& args);
 // --trust-torchscript, taken by every command that opens a model: TorchScript archives run code they carry
 // when loaded, so one is opened only when the user says so.
 OptionSpec trustTorchScriptOption();
+// --input-shape NAME=D0,D1,... (repeatable): shapes declared on the model's inputs (ModelLoadOptions).
+OptionSpec inputShapeOption();
+Result<InputShapes> inputShapesArg(const ParsedArgs& args);
 // Refuses a TorchScript file when the flag is missing, with a message naming the flag.
 Status checkTorchScriptTrust(const ParsedArgs& args, const std::filesystem::path& model);
 // loadModel with the command's --trust-torchscript.

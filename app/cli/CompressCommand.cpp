@@ -358,7 +358,7 @@ Command compressCommand() {
                           {"no-bench", "", "skip the latency measurement"},
                           {"report", "FILE.json", "write the per-layer reports and the measurements"},
                           deviceOption(),
-                          trustTorchScriptOption(),
+                          trustTorchScriptOption(), inputShapeOption(),
                           {"json", "", "print JSON instead of tables"}})
                      options.push_back(std::move(o));
                  return options;

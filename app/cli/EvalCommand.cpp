@@ -120,7 +120,7 @@ Command evalCommand() {
               {"context", "T", "tokens (bytes) per window for perplexity (default 256)"},
               {"batch", "N", "images (default 100) or windows (default 8) per run"},
               deviceOption(),
-              trustTorchScriptOption(),
+              trustTorchScriptOption(), inputShapeOption(),
               {"json", "", "print JSON"}}},
             runEval};
 }

@@ -12,31 +12,6 @@
 namespace autoglm::cli {
 namespace {
 
-Result<std::map<std::string, std::vector<int64_t>>> parseShapes(const std::vector<std::string>& specs) {
-    std::map<std::string, std::vector<int64_t>> shapes;
-    for (const auto& spec : specs) {
-        const auto eq = spec.find('=');
-        if (eq == std::string::npos || eq == 0)
-            return Error{"--shape expects NAME=D1,D2,..., got '" + spec + "'"};
-        std::vector<int64_t> dims;
-        std::stringstream list(spec.substr(eq + 1));
-        std::string item;
-        while (std::getline(list, item, ',')) {
-            try {
-                size_t used = 0;
-                const long long d = std::stoll(item, &used);
-                if (used != item.size() || d < 0)
-                    throw std::invalid_argument(item);
-                dims.push_back(d);
-            } catch (const std::exception&) {
-                return Error{"--shape " + spec + ": '" + item + "' is not a dimension"};
-            }
-        }
-        shapes[spec.substr(0, eq)] = dims;
-    }
-    return shapes;
-}
-
 nlohmann::json toJson(const ModelSummary& s) {
     nlohmann::json j;
     j["source"] = s.source;
@@ -95,15 +70,11 @@ void printText(const ModelSummary& s, bool allNodes) {
 }
 
 int runInfo(const ParsedArgs& args) {
-    auto shapes = parseShapes(args.all("shape"));
-    if (!shapes)
-        return fail(shapes.message());
+    // MACs are counted at the declared input shapes (--input-shape), symbolic sizes taken as 1.
     auto model = loadModelArg(args, args.positional[0]);
     if (!model)
         return fail(model.message());
-    SummaryOptions options;
-    options.inputShapes = shapes.value();
-    const ModelSummary summary = summarizeModel(model.value(), options);
+    const ModelSummary summary = summarizeModel(model.value());
     if (args.has("json"))
         std::cout << toJson(summary).dump(2) << "\n";
     else
@@ -118,9 +89,8 @@ Command infoCommand() {
              "MODEL",
              "Show a model's inputs, outputs, opset, op histogram, parameters, weight bytes and per-layer MACs.",
              {{"json", "", "print JSON instead of text"},
-              {"shape", "NAME=D1,D2,...", "input shape used to count MACs (symbolic dims default to 1)", true},
               {"all", "", "list every node, not only layers with weights or MACs"},
-              trustTorchScriptOption()}},
+              trustTorchScriptOption(), inputShapeOption()}},
             runInfo};
 }
 

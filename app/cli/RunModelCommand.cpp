@@ -66,7 +66,7 @@ Command runModelCommand() {
              {{"input", "NAME=FILE.npy", "value for the model input NAME", true},
               {"output-dir", "DIR", "where the outputs are written (created if missing)"},
               deviceOption(),
-              trustTorchScriptOption()}},
+              trustTorchScriptOption(), inputShapeOption()}},
             runModel};
 }
 

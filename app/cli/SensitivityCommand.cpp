@@ -90,7 +90,7 @@ Command sensitivityCommand() {
                                                  {"group", "N", "INT4 group size (default 128)"},
                                                  {"csv", "FILE", "write the table as CSV"},
                                                  {"json", "", "print JSON"},
-                                                 trustTorchScriptOption()};
+                                                 trustTorchScriptOption(), inputShapeOption()};
                  for (auto& o : dataOptions())
                      if (o.name.rfind("eval-", 0) == 0)
                          options.push_back(std::move(o));

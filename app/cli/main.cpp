@@ -11,8 +11,8 @@ using namespace autoglm::cli;
 namespace {
 
 std::vector<Command> commands() {
-    return {infoCommand(), runModelCommand(), evalCommand(), benchCommand(), generateCommand(), compressCommand(),
-            runCommand(),  mergeCommand(),   tuneCommand(),    sensitivityCommand()};
+    return {infoCommand(), convertCommand(), runModelCommand(), evalCommand(),  benchCommand(),      generateCommand(),
+            compressCommand(), runCommand(), mergeCommand(),    tuneCommand(), sensitivityCommand()};
 }
 
 void printUsage() {

@@ -5,6 +5,7 @@
 
 #include "pipeline/common/Result.h"
 #include "pipeline/ir/Graph.h"
+#include "pipeline/model/InputShapes.h"
 
 #include <filesystem>
 
@@ -13,6 +14,9 @@ namespace autoglm {
 struct ModelLoadOptions {
     // Load TorchScript archives (the CLI's --trust-torchscript, the studio's confirmation); refused otherwise.
     bool trustTorchScript = false;
+    // Shapes declared on the model's inputs (see InputShapes.h): a TorchScript conversion folds sizes with
+    // them; for other models they must agree with what the file declares.
+    InputShapes inputShapes;
 };
 
 Result<Model> loadModel(const std::filesystem::path& file, const ModelLoadOptions& options = {});

@@ -202,9 +202,21 @@ Status checkOpsetImports(const Model& model) {
 }
 
 // The whole model as one ModelProto, tensors inline.
+// ONNX requires the rank of every graph input (onnx::checker: "Field 'shape' of 'type' is required"); a
+// converted TorchScript model can have inputs nothing fixed the rank of. Said here in terms the user can act on.
+Status checkRanksKnown(const Graph& graph) {
+    for (const ValueInfo& in : graph.feedInputs())
+        if (!in.shape)
+            return Error{"input '" + in.name + "' has no known rank, and ONNX needs one on a model's inputs: declare "
+                         "its shape (autoglm --input-shape " + in.name + "=D0,D1,..., input_shapes in a pipeline file)"};
+    return Ok{};
+}
+
 Status buildProto(const Model& model, onnx::ModelProto& proto) {
     if (auto valid = model.graph.validate(); !valid)
         return valid;
+    if (auto ranked = checkRanksKnown(model.graph); !ranked)
+        return ranked;
     if (auto imported = checkOpsetImports(model); !imported)
         return imported;
     try {

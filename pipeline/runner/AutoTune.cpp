@@ -126,7 +126,7 @@ std::vector<std::string> Tuner::leastSensitive(size_t k) const {
 }
 
 Status Tuner::sensitivity() {
-    auto model = loadModel(m_spec.resolve(m_spec.model), {m_options.trustTorchScript});
+    auto model = loadModel(m_spec.resolve(m_spec.model), {m_options.trustTorchScript, m_spec.inputShapes});
     if (!model)
         return Error{"model: " + model.message()};
     const DatasetSpec* d = m_spec.dataset(m_spec.evaluation.dataset);

@@ -12,6 +12,38 @@
 namespace autoglm {
 namespace {
 
+// ["batch", 1, 28, 28]: numbers fix sizes, names keep them symbolic; {"dtype": "bool", "shape": [...]} also
+// declares the element type.
+Result<DeclaredInput> readInputShape(const std::string& path, const nlohmann::json& value) {
+    DeclaredInput declared;
+    nlohmann::json shape = value;
+    if (value.is_object()) {
+        for (const auto& [key, _] : value.items())
+            if (key != "dtype" && key != "shape")
+                return Error{path + "." + key + ": unknown field (known: dtype, shape)"};
+        const auto type = value.contains("dtype") && value["dtype"].is_string()
+                              ? dtypeFromName(value["dtype"].get<std::string>()) : std::nullopt;
+        if (!type || *type == DType::Undefined)
+            return Error{path + ".dtype: expected an element type (float32, float16, int64, int32, bool, ...), got " +
+                         (value.contains("dtype") ? value["dtype"].dump() : "nothing")};
+        declared.dtype = *type;
+        shape = value.value("shape", nlohmann::json());
+    }
+    if (!shape.is_array())
+        return Error{path + ": expected a list of sizes and names, e.g. [\"batch\", 1, 28, 28], got " + shape.dump()};
+    std::vector<Dim>& dims = declared.dims;
+    for (size_t i = 0; i < shape.size(); ++i) {
+        const nlohmann::json& d = shape[i];
+        if (d.is_number_integer() && d.get<int64_t>() >= 0)
+            dims.push_back(Dim{d.get<int64_t>(), {}});
+        else if (d.is_string() && !d.get<std::string>().empty())
+            dims.push_back(Dim{-1, d.get<std::string>()});
+        else
+            return Error{path + "[" + std::to_string(i) + "]: expected a non-negative size or a name, got " + d.dump()};
+    }
+    return declared;
+}
+
 namespace fs = std::filesystem;
 
 bool validId(const std::string& id) {
@@ -272,6 +304,17 @@ nlohmann::json PipelineSpec::toJson() const {
     if (!description.empty())
         j["description"] = description;
     j["model"] = model;
+    if (!inputShapes.empty()) {
+        j["input_shapes"] = nlohmann::json::object();
+        for (const auto& [input, declared] : inputShapes) {
+            nlohmann::json shape = nlohmann::json::array();
+            for (const Dim& d : declared.dims)
+                shape.push_back(d.isFixed() ? nlohmann::json(d.value) : nlohmann::json(d.symbol));
+            j["input_shapes"][input] = declared.dtype == DType::Undefined
+                                           ? shape
+                                           : nlohmann::json{{"dtype", dtypeName(declared.dtype)}, {"shape", shape}};
+        }
+    }
     j["seed"] = seed;
     j["datasets"] = nlohmann::json::object();
     for (const auto& d : datasets)
@@ -321,6 +364,16 @@ Result<PipelineSpec> PipelineSpec::parse(const nlohmann::json& json, const fs::p
     r.read("name", spec.name);
     r.read("description", spec.description);
     r.read("model", spec.model);
+    r.nested("input_shapes", [&](ParamsReader& inner) {
+        for (const auto& [input, value] : json.at("input_shapes").items()) {
+            nlohmann::json shape;
+            inner.readAny(input.c_str(), shape);
+            if (auto dims = readInputShape(inner.pathOf(input), shape); !dims && error.empty())
+                error = dims.message();
+            else if (dims)
+                spec.inputShapes[input] = dims.value();
+        }
+    });
     r.read("seed", spec.seed);
     r.nested("datasets", [&](ParamsReader& inner) {
         for (const auto& [id, value] : json.at("datasets").items()) {

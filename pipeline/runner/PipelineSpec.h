@@ -5,6 +5,7 @@
 // run`) and the studio's canvas read and write this same form. Torch-free: widgets include it.
 
 #include "pipeline/common/Result.h"
+#include "pipeline/model/InputShapes.h"
 
 #include <nlohmann/json.hpp>
 
@@ -87,6 +88,7 @@ struct PipelineSpec {
     std::string name;
     std::string description;
     std::string model; // as written: relative paths are relative to baseDir
+    InputShapes inputShapes; // "input_shapes": declared on the model's inputs when it is loaded
     int64_t seed = 0;
     std::vector<DatasetSpec> datasets;
     std::vector<StageSpec> stages;

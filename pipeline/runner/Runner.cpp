@@ -184,7 +184,7 @@ Status PipelineRun::prepare() {
     m_rows.assign(m_mine.size(), std::nullopt);
 
     const fs::path source = m_spec.resolve(m_spec.model);
-    auto model = loadModel(source, {m_options.trustTorchScript});
+    auto model = loadModel(source, {m_options.trustTorchScript, m_spec.inputShapes});
     if (!model)
         return Error{"model: " + model.message()};
     m_original = std::move(model.value());

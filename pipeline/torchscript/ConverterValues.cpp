@@ -505,7 +505,9 @@ int64_t GraphConverter::axisOf(const Sym& s, int64_t dim) const {
 int64_t GraphConverter::requireRank(const Sym& s, const char* what) const {
     if (auto r = s.rank())
         return *r;
-    throw UnsupportedError(std::string("the rank of '") + what + "' is not known when the model is loaded");
+    throw UnsupportedError(std::string("the rank of '") + what + "' is not known when the model is loaded: declare "
+                           "forward's input shapes (autoglm --input-shape NAME=D0,D1,..., input_shapes in a "
+                           "pipeline file)");
 }
 
 std::string GraphConverter::location(const torch::jit::Node& n) const {

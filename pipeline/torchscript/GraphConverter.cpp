@@ -93,6 +93,38 @@ InputGuess GraphConverter::guessInput(const torch::jit::Value* v) const {
     return guess;
 }
 
+// forward's tensor arguments become the model's inputs, shaped as the user said or as their readers imply.
+void GraphConverter::declareInputs(const torch::jit::Graph& graph) {
+    std::set<std::string> shaped;
+    for (const torch::jit::Value* v : graph.inputs()) {
+        if (v->type()->cast<c10::ClassType>())
+            continue; // the module itself
+        InputGuess guess = guessInput(v);
+        const std::string argument = stripUniqueSuffix(v->hasDebugName() ? v->debugName() : "input");
+        const std::string name = freshName(argument);
+        if (auto given = m_inputShapes.find(argument); given != m_inputShapes.end()) {
+            auto combined = combineInputShape(argument, guess.shape, given->second.dims);
+            if (!combined)
+                throw AutoglmError(combined.message() + " (what forward's use of it implies)");
+            guess.shape = combined.value();
+            if (given->second.dtype != DType::Undefined)
+                guess.dtype = given->second.dtype;
+            shaped.insert(argument);
+        }
+        m_model.graph.inputs.push_back(ValueInfo{name, guess.dtype, guess.shape, {}});
+        bindTensor(v, name, guess.dtype, guess.shape);
+    }
+    for (const auto& [argument, declared] : m_inputShapes) {
+        if (shaped.count(argument))
+            continue;
+        std::string names;
+        for (const ValueInfo& in : m_model.graph.inputs)
+            names += (names.empty() ? "'" : ", '") + in.name + "'";
+        throw AutoglmError("a shape is given for input '" + argument + "', but forward has no such argument (its "
+                           "arguments: " + names + ")");
+    }
+}
+
 void GraphConverter::convertNode(const torch::jit::Node& n) {
     const std::string kind = n.kind().toQualString();
     const auto& table = handlers();
@@ -224,14 +256,7 @@ Model GraphConverter::convert(const torch::jit::Graph& graph) {
     m_model.opsets = {{"", 17}};
     m_model.producerName = "autoglm-torchscript-import";
     m_model.graph.name = "torchscript";
-    for (const torch::jit::Value* v : graph.inputs()) {
-        if (v->type()->cast<c10::ClassType>())
-            continue; // the module itself
-        const InputGuess guess = guessInput(v);
-        const std::string name = freshName(stripUniqueSuffix(v->hasDebugName() ? v->debugName() : "input"));
-        m_model.graph.inputs.push_back(ValueInfo{name, guess.dtype, guess.shape, {}});
-        bindTensor(v, name, guess.dtype, guess.shape);
-    }
+    declareInputs(graph);
     for (const torch::jit::Node* n : graph.nodes())
         convertNode(*n);
     if (!m_unsupported.empty()) {

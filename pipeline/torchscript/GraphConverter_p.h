@@ -8,6 +8,7 @@
 
 #include "pipeline/common/Result.h"
 #include "pipeline/ir/Graph.h"
+#include "pipeline/model/InputShapes.h"
 
 #include <ATen/ATen.h>
 #include <torch/csrc/jit/ir/ir.h>
@@ -62,7 +63,8 @@ struct InputGuess {
 
 class GraphConverter {
 public:
-    explicit GraphConverter(std::string source) : m_source(std::move(source)) {}
+    GraphConverter(std::string source, InputShapes inputShapes)
+        : m_source(std::move(source)), m_inputShapes(std::move(inputShapes)) {}
 
     // Converts `graph` (inputs after the module itself are forward's tensor arguments). Throws UnsupportedError
     // listing every operator that could not be converted, with its source location; AutoglmError for bad input.
@@ -133,7 +135,10 @@ private:
     std::string nodeName(const std::string& opType);
     void removeDeadNodes();
 
+    void declareInputs(const torch::jit::Graph& graph);
+
     std::string m_source;
+    InputShapes m_inputShapes;
     Model m_model;
     std::unordered_map<const torch::jit::Value*, Sym> m_syms;
     std::set<std::string> m_used;

@@ -373,17 +373,50 @@ void pool(GraphConverter& c, const Node& n, size_t spatial, bool isMax) {
     c.bindTensor(n.output(), c.emit1(isMax ? "MaxPool" : "AveragePool", {c.tensor(x)}, attrs), c.dtypeOf(x), shape);
 }
 
+// Grouped-query attention's keys and values, [..., Hkv, S, E] -> [..., Hkv·g, S, E] with each head repeated
+// g = Hq / Hkv times in a row (repeat_interleave on the head axis), as enable_gqa does.
+Sym repeatHeads(GraphConverter& c, const Sym& kv, const Sym& q, const char* what) {
+    const Shape qs = c.shapeOf(q), ks = c.shapeOf(kv);
+    if (!qs || !ks || qs->size() != ks->size() || qs->size() < 3)
+        throw UnsupportedError(std::string("enable_gqa needs the ranks of query and ") + what);
+    const Dim hq = (*qs)[qs->size() - 3], hkv = (*ks)[ks->size() - 3];
+    if (!hq.isFixed() || !hkv.isFixed() || hkv.value == 0 || hq.value % hkv.value != 0)
+        throw UnsupportedError(std::string("enable_gqa needs head counts of query and ") + what +
+                               " known when the model is loaded, the query's a multiple of the other's");
+    if (hq.value == hkv.value)
+        return kv;
+    const int64_t rank = static_cast<int64_t>(ks->size());
+    const int64_t group = hq.value / hkv.value;
+    // Unsqueeze a group axis after the heads, expand it, then merge heads and group.
+    const std::string unsqueezed = c.emit1("Unsqueeze", {c.tensor(kv), c.int64s({rank - 2})});
+    std::vector<int64_t> ones(static_cast<size_t>(rank + 1), 1);
+    ones[static_cast<size_t>(rank - 2)] = group;
+    const std::string expanded = c.emit1("Expand", {unsqueezed, c.int64s(ones)});
+    // Target shape: kv's own sizes with the head axis multiplied (read at run time: lengths may vary).
+    const std::string sizes = c.emit1("Shape", {c.tensor(kv)});
+    const std::string lead = c.emit1("Slice", {sizes, c.int64s({0}), c.int64s({rank - 3})});
+    const std::string tail = c.emit1("Slice", {sizes, c.int64s({rank - 2}), c.int64s({rank})});
+    const std::string target = c.emit1("Concat", {lead, c.int64s({hq.value}), tail}, {{"axis", intAttr(0)}});
+    std::vector<Dim> shape = *ks;
+    shape[static_cast<size_t>(rank - 3)] = hq;
+    Sym out;
+    out.kind = Sym::Kind::Tensor;
+    out.name = c.emit1("Reshape", {expanded, target});
+    out.dtype = c.dtypeOf(kv);
+    out.shape = shape;
+    return out;
+}
+
 // softmax(q kᵀ · scale + mask) v, with the causal mask built from the run-time lengths when they vary.
 void attention(GraphConverter& c, const Node& n) {
     const Sym& q = c.in(n, 0);
-    const Sym& k = c.in(n, 1);
-    const Sym& v = c.in(n, 2);
+    const bool gqa = n.inputs().size() > 7 && c.constBool(c.in(n, 7), "enable_gqa");
+    const Sym k = gqa ? repeatHeads(c, c.in(n, 1), q, "key") : c.in(n, 1);
+    const Sym v = gqa ? repeatHeads(c, c.in(n, 2), q, "value") : c.in(n, 2);
     const Sym* mask = n.inputs().size() > 3 ? &c.in(n, 3) : nullptr;
     if (n.inputs().size() > 4 && c.constDouble(c.in(n, 4), "dropout_p") != 0.0)
         throw UnsupportedError("attention dropout (save the model in eval mode with dropout_p=0)");
     const bool causal = n.inputs().size() > 5 && c.constBool(c.in(n, 5), "is_causal");
-    if (n.inputs().size() > 7 && c.constBool(c.in(n, 7), "enable_gqa"))
-        throw UnsupportedError("scaled_dot_product_attention with enable_gqa");
     const DType type = c.dtypeOf(q);
     const int64_t rank = c.requireRank(k, "key");
     if (rank < 2)

@@ -1,5 +1,7 @@
 #include "pipeline/torchscript/TorchScriptImport.h"
 
+#include "pipeline/exec/Executor.h"
+#include "pipeline/exec/TorchTypes.h"
 #include "pipeline/torchscript/GraphConverter_p.h"
 
 #include <caffe2/serialize/inline_container.h>
@@ -107,6 +109,32 @@ void simplify(std::shared_ptr<torch::jit::Graph>& graph) {
     torch::jit::EliminateDeadCode(graph);
 }
 
+// Outputs whose rank the conversion could not follow (an op that loses track of shapes) get it from one run on
+// zeros, every size left unnamed: ONNX needs the rank of a model's outputs. Only when every input has a shape.
+void fillOutputRanks(Model& model) {
+    const bool unknown = std::any_of(model.graph.outputs.begin(), model.graph.outputs.end(),
+                                     [](const ValueInfo& out) { return !out.shape; });
+    const auto inputs = model.graph.feedInputs();
+    if (!unknown || std::any_of(inputs.begin(), inputs.end(), [](const ValueInfo& in) { return !in.shape; }))
+        return;
+    auto executor = Executor::create(model);
+    if (!executor)
+        return;
+    TensorMap zeros;
+    for (const ValueInfo& in : inputs) {
+        std::vector<int64_t> dims;
+        for (const Dim& d : *in.shape)
+            dims.push_back(d.isFixed() ? d.value : 2);
+        zeros[in.name] = TensorData(at::zeros(dims, at::TensorOptions().dtype(torchType(in.dtype).value_or(at::kFloat))));
+    }
+    auto outputs = executor->run(zeros);
+    if (!outputs)
+        return; // the model fails on zeros: the rank stays unknown and export says so
+    for (ValueInfo& out : model.graph.outputs)
+        if (!out.shape && outputs->count(out.name))
+            out.shape = std::vector<Dim>(static_cast<size_t>(outputs->at(out.name).tensor().dim()));
+}
+
 } // namespace
 
 bool isTorchScriptFile(const fs::path& file) {
@@ -115,7 +143,7 @@ bool isTorchScriptFile(const fs::path& file) {
     return ext == ".pt" || ext == ".pth";
 }
 
-Result<Model> loadTorchScript(const fs::path& file) {
+Result<Model> loadTorchScript(const fs::path& file, const InputShapes& inputShapes) {
     const std::string name = file.string();
     std::error_code ec;
     if (!fs::is_regular_file(file, ec))
@@ -131,9 +159,10 @@ Result<Model> loadTorchScript(const fs::path& file) {
         torch::jit::Module frozen = torch::jit::freeze(module, c10::nullopt, /*optimize_numerics=*/true);
         std::shared_ptr<torch::jit::Graph> graph = frozen.get_method("forward").graph();
         simplify(graph);
-        torchscript::GraphConverter converter(name);
+        torchscript::GraphConverter converter(name, inputShapes);
         Model model = converter.convert(*graph);
         model.sourcePath = file;
+        fillOutputRanks(model);
         if (auto valid = model.graph.validate(); !valid)
             return Error{name + ": the converted graph is not valid: " + valid.message()};
         return model;

@@ -9,6 +9,7 @@
 
 #include "pipeline/common/Result.h"
 #include "pipeline/ir/Graph.h"
+#include "pipeline/model/InputShapes.h"
 
 #include <filesystem>
 
@@ -19,7 +20,9 @@ bool isTorchScriptFile(const std::filesystem::path& file);
 
 // Errors name the file: a pickle-only torch.save file (with how to produce TorchScript instead), a truncated or
 // damaged archive, forward taking non-tensor arguments, and operations with no ONNX conversion (all of them
-// in one message, each with its source location; Error::unsupported is set).
-Result<Model> loadTorchScript(const std::filesystem::path& file);
+// in one message, each with its source location; Error::unsupported is set). `inputShapes` declares forward's
+// inputs by argument name (the archive records none): sizes then fold at conversion, and without them an input
+// gets what its readers imply (a convolution fixes rank and channels) or, when nothing does, no shape at all.
+Result<Model> loadTorchScript(const std::filesystem::path& file, const InputShapes& inputShapes = {});
 
 } // namespace autoglm

@@ -27,7 +27,7 @@
 
 using namespace autoglm;
 using namespace autoglm::widgets;
-using Model = PipelineGraphModel;
+using GraphModel = PipelineGraphModel;
 
 using guitest::dropStage;
 
@@ -72,12 +72,12 @@ class PipelineEditorTest : public QObject {
 private Q_SLOTS:
     void buildsThroughTheModel() {
         PipelineDocument doc;
-        doc.edit("datasets", [](Model& m) {
+        doc.edit("datasets", [](GraphModel& m) {
             m.setModelPath("/models/fashion_cnn.onnx");
             m.setDatasets({calibrationData()});
             return true;
         });
-        Model* m = doc.model();
+        GraphModel* m = doc.model();
         const int prune = m->addStage("prune");
         const int quant = m->addStage("quantize", std::nullopt, prune);
         const int out = m->addStage("export", std::nullopt, quant);
@@ -97,7 +97,7 @@ private Q_SLOTS:
 
         // One parent each, no cycles, exports end a branch.
         QVERIFY(!m->connectionProblem(out, prune).isEmpty());
-        QVERIFY(!m->connectionProblem(prune, Model::kSourceNode).isEmpty());
+        QVERIFY(!m->connectionProblem(prune, GraphModel::kSourceNode).isEmpty());
         QVERIFY(m->connectionProblem(quant, prune).contains("cycle"));
         QVERIFY(m->connectStages(prune, quant2));
         QCOMPARE(m->parentNode(quant2), prune);
@@ -108,8 +108,8 @@ private Q_SLOTS:
         QVERIFY(!m->renameStage(quant, "source").isEmpty());
         QCOMPARE(m->toSpec().stage("quantize")->after, std::string("sparse"));
         QVERIFY(m->removeStage(prune));
-        QCOMPARE(m->parentNode(quant), Model::kSourceNode);
-        QCOMPARE(m->parentNode(quant2), Model::kSourceNode);
+        QCOMPARE(m->parentNode(quant), GraphModel::kSourceNode);
+        QCOMPARE(m->parentNode(quant2), GraphModel::kSourceNode);
         QVERIFY(m->toSpec().validate().ok());
     }
 
@@ -127,7 +127,7 @@ private Q_SLOTS:
         dropStage(view, "prune", QPointF(300, 0));
         QCOMPARE(doc.model()->nodes().size(), size_t(1));
         const int prune = doc.model()->nodes().front();
-        QCOMPARE(doc.model()->parentNode(prune), Model::kSourceNode);
+        QCOMPARE(doc.model()->parentNode(prune), GraphModel::kSourceNode);
         QCOMPARE(doc.model()->position(prune), QPointF(300 - StageNodeItem::kWidth / 2, -StageNodeItem::kHeight / 2));
         QCOMPARE(scene->selectedNodes(), std::vector<int>{prune});
 
@@ -140,14 +140,14 @@ private Q_SLOTS:
         // A second branch from the source, then re-connected by dragging from prune's output port onto it.
         dropStage(view, "evaluate", QPointF(300, 250));
         const int eval = doc.model()->nodes().back();
-        QCOMPARE(doc.model()->parentNode(eval), Model::kSourceNode);
+        QCOMPARE(doc.model()->parentNode(eval), GraphModel::kSourceNode);
         dragMouse(view, scene->nodeItem(prune)->outputPort(), centre(scene->nodeItem(eval)));
         QCOMPARE(doc.model()->parentNode(eval), prune);
         QCOMPARE(scene->connectionTo(eval)->parentNode(), prune);
 
         // A drag that would make a cycle is refused with the reason.
         dragMouse(view, scene->nodeItem(quant)->outputPort(), centre(scene->nodeItem(prune)));
-        QCOMPARE(doc.model()->parentNode(prune), Model::kSourceNode);
+        QCOMPARE(doc.model()->parentNode(prune), GraphModel::kSourceNode);
         QVERIFY(canvas.message().contains("cycle"));
 
         // Dragging a node's body moves it, one undo step.
@@ -167,9 +167,9 @@ private Q_SLOTS:
         QCOMPARE(doc.model()->nodes().size(), size_t(2));
 
         // The source cannot be deleted.
-        scene->selectNode(Model::kSourceNode);
+        scene->selectNode(GraphModel::kSourceNode);
         QTest::keyClick(view->viewport(), Qt::Key_Delete);
-        QVERIFY(scene->nodeItem(Model::kSourceNode));
+        QVERIFY(scene->nodeItem(GraphModel::kSourceNode));
 
         // Wheel zooms.
         const double zoom = view->zoom();
@@ -190,7 +190,7 @@ private Q_SLOTS:
         StageForm form(&doc);
         std::vector<std::string> states{specText(doc)};
         auto record = [&] { states.push_back(specText(doc)); };
-        doc.edit("data", [](Model& m) {
+        doc.edit("data", [](GraphModel& m) {
             m.setDatasets({calibrationData()});
             return true;
         });
@@ -200,7 +200,7 @@ private Q_SLOTS:
         canvas.scene()->selectNode(prune);
         const int quant = canvas.appendStage("quantize");
         record();
-        doc.edit("move", [&](Model& m) { return m.moveStage(quant, QPointF(500, 120)); });
+        doc.edit("move", [&](GraphModel& m) { return m.moveStage(quant, QPointF(500, 120)); });
         record();
         form.showNode(prune);
         auto* sparsity = qobject_cast<QLineEdit*>(form.editor("sparsity"));
@@ -403,14 +403,14 @@ private Q_SLOTS:
         local.id = "local";
         local.images = (dir.path() + "/data/images.npy").toStdString(); // inside the folder: written relative
         local.labels.clear();
-        doc.edit("setup", [&](Model& m) {
+        doc.edit("setup", [&](GraphModel& m) {
             m.setModelPath(model.toStdString());
             m.setDatasets({calibrationData(), local});
             return true;
         });
         QVERIFY(doc.isDirty());
         const int prune = doc.model()->addStage("prune");
-        doc.edit("p", [&](Model& m) { return m.setParams(prune, {{"pattern", "2:4"}}); });
+        doc.edit("p", [&](GraphModel& m) { return m.setParams(prune, {{"pattern", "2:4"}}); });
         const int quant = doc.model()->addStage("quantize", std::nullopt, prune);
         doc.model()->addStage("export", std::nullopt, quant);
         doc.model()->addStage("evaluate");

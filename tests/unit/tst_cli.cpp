@@ -66,7 +66,7 @@ private Q_SLOTS:
 
     void infoJson() {
         requireFixtures();
-        const CliRun r = cli({"info", kFixtures + "/fashion_cnn.onnx", "--json", "--shape", "image=1,1,28,28"});
+        const CliRun r = cli({"info", kFixtures + "/fashion_cnn.onnx", "--json", "--input-shape", "image=1,1,28,28"});
         QCOMPARE(r.exitCode, 0);
         const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
         QCOMPARE(j["opset"].toInt(), 13);
@@ -180,6 +180,45 @@ private Q_SLOTS:
         const QString state = dir.path() + "/state.pt";
         std::ofstream(state.toStdString(), std::ios::binary) << "\x80\x02junk";
         expectOneLineError(cli({"info", state, "--trust-torchscript"}), "torch.jit.trace");
+    }
+
+    // convert: a TorchScript archive as ONNX, with the input shapes the archive does not record.
+    void convertWritesTorchScriptAsOnnx() {
+        requireFixtures();
+        const QString pt = kFixtures + "/fashion_cnn.pt";
+        if (!fs::exists(pt.toStdString()))
+            QSKIP("fixture missing");
+        QTemporaryDir dir;
+        const QString out = dir.path() + "/fashion.onnx";
+        expectOneLineError(cli({"convert", pt, "-o", out}), "--trust-torchscript");
+        const CliRun info = cli({"info", pt, "--trust-torchscript", "--json"});
+        QVERIFY2(info.exitCode == 0, qPrintable(info.err));
+        const QString input = QJsonDocument::fromJson(info.out.toUtf8()).object()["inputs"].toArray()[0].toObject()["name"].toString();
+        const QString shape = input + "=batch,1,28,28";
+        const CliRun r = cli({"convert", pt, "--trust-torchscript", "--input-shape", shape, "-o", out});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("[batch,1,28,28]"), qPrintable(r.out));
+        const CliRun back = cli({"info", out, "--json"});
+        QVERIFY2(back.exitCode == 0, qPrintable(back.err));
+        QVERIFY2(back.out.contains("[batch,1,28,28]"), qPrintable(back.out));
+        // The ONNX file gives what the archive gives.
+        const CliRun evalPt = cli({"eval", pt, "--trust-torchscript", "--images", kFixtures + "/fashion_calib_images.npy",
+                                   "--labels", kFixtures + "/fashion_calib_labels.npy", "--json"});
+        const CliRun evalOnnx = cli({"eval", out, "--images", kFixtures + "/fashion_calib_images.npy", "--labels",
+                                     kFixtures + "/fashion_calib_labels.npy", "--json"});
+        QVERIFY2(evalPt.exitCode == 0 && evalOnnx.exitCode == 0, qPrintable(evalPt.err + evalOnnx.err));
+        const auto top1 = [](const CliRun& run) { return QJsonDocument::fromJson(run.out.toUtf8()).object()["top1"].toDouble(-1); };
+        QVERIFY(top1(evalPt) > 0.8);
+        QCOMPARE(top1(evalOnnx), top1(evalPt));
+        // Bad shapes: one line naming the problem, and no file.
+        const QString bad = dir.path() + "/bad.onnx";
+        expectOneLineError(cli({"convert", pt, "--trust-torchscript", "--input-shape",
+                                input + "=batch,1,28", "-o", bad}), "rank 4");
+        expectOneLineError(cli({"convert", pt, "--trust-torchscript", "--input-shape", "pixels=1,1,28,28", "-o", bad}),
+                           "forward has no such argument");
+        expectOneLineError(cli({"info", kFixtures + "/fashion_cnn.onnx", "--input-shape", "image=1,1,-28,28"}),
+                           "--input-shape: input shape 'image=1,1,-28,28': dimension 2");
+        QVERIFY(!fs::exists(bad.toStdString()));
     }
 
     void compressWritesAFileTheOtherCommandsRun() {

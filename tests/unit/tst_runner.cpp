@@ -116,6 +116,15 @@ private Q_SLOTS:
         auto again = PipelineSpec::fromJson(spec->toJson(), spec->baseDir);
         QVERIFY(again.ok());
         QCOMPARE(again->toJson().dump(), spec->toJson().dump());
+        // Declared input shapes survive the round trip, sizes as numbers and symbolic ones as names.
+        json shaped = spec->toJson();
+        shaped["input_shapes"] = json::parse(R"({"image": ["batch", 1, 28, 28], "mask": {"dtype": "bool", "shape": [1, 4]}})");
+        auto withShapes = PipelineSpec::fromJson(shaped, spec->baseDir);
+        QVERIFY2(withShapes.ok(), withShapes.ok() ? "" : withShapes.message().c_str());
+        QCOMPARE(withShapes->inputShapes.at("image").dims, (std::vector<Dim>{{-1, "batch"}, {1, {}}, {28, {}}, {28, {}}}));
+        QCOMPARE(withShapes->inputShapes.at("image").dtype, DType::Undefined);
+        QCOMPARE(withShapes->inputShapes.at("mask").dtype, DType::Bool);
+        QCOMPARE(withShapes->toJson()["input_shapes"].dump(), shaped["input_shapes"].dump());
 
         // Saved into another folder, relative paths are rewritten to point at the same files.
         QTemporaryDir dir;
@@ -179,6 +188,12 @@ private Q_SLOTS:
         QTest::newRow("dataset file") << R"({"datasets": {"d": {"kind": "images"}}})" << "datasets.d.images";
         QTest::newRow("dataset kind") << R"({"datasets": {"d": {"kind": "video", "path": "x"}}})"
                                       << "datasets.d.kind is 'video'";
+        QTest::newRow("input shape list") << R"({"input_shapes": {"image": "1x1x28x28"}})"
+                                          << "input_shapes.image: expected a list of sizes and names";
+        QTest::newRow("input shape size") << R"({"input_shapes": {"image": ["batch", -3, 28, 28]}})"
+                                          << "input_shapes.image[1]: expected a non-negative size or a name";
+        QTest::newRow("input dtype") << R"({"input_shapes": {"mask": {"dtype": "boolean", "shape": [1]}}})"
+                                     << "input_shapes.mask.dtype: expected an element type";
     }
 
     void errorsNameTheJsonPath() {

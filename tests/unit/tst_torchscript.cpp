@@ -115,6 +115,7 @@ struct Sample {
     std::string source;
     std::map<std::string, TensorData> params;
     std::vector<std::pair<std::string, TensorData>> inputs;
+    InputShapes shapes; // declared at load (what nothing in forward fixes)
 };
 
 std::vector<Sample> samples() {
@@ -224,6 +225,49 @@ def forward(self, x):
                     {"b", randomTensor({4}, 43)},
                     {"wt", randomTensor({2, 3, 3}, 44, 0.5)}},
                    {{"x", randomTensor({2, 2, 9}, 45)}}});
+    // scaled_dot_product_attention: nothing fixes the inputs' ranks, so their shapes are declared (sizes
+    // symbolic where the op allows). Value width 8 differs from the key width 4; L = 5 queries, S = 6 keys.
+    const auto dims = [](std::initializer_list<Dim> d) { return std::vector<Dim>(d); };
+    const Dim batch{-1, "batch"}, heads{3, {}}, keys{-1, "keys"};
+    out.push_back({"sdpa",
+                   R"(
+def forward(self, q, k, v, keep, bias):
+    a = torch.scaled_dot_product_attention(q, k, v)
+    b = torch.scaled_dot_product_attention(q, k, v, keep, 0.0, False, scale=0.3)
+    c = torch.scaled_dot_product_attention(q, k, v, bias)
+    d = torch.scaled_dot_product_attention(q, k, v, None, 0.0, True)
+    e = torch.scaled_dot_product_attention(q, k[:, :, :5], v[:, :, :5], is_causal=True, scale=0.5)
+    return a, b, c, d, e
+)",
+                   {},
+                   {{"q", randomTensor({2, 3, 5, 4}, 51)},
+                    {"k", randomTensor({2, 3, 6, 4}, 52)},
+                    {"v", randomTensor({2, 3, 6, 8}, 53)},
+                    {"keep", makeTensor(DType::Bool, {2, 1, 5, 6}, [] {
+                         std::vector<double> m(60);
+                         for (size_t i = 0; i < m.size(); ++i)
+                             m[i] = (i * 7 + 3) % 5 != 0 || i % 6 == 0; // every row keeps its first key
+                         return m;
+                     }())},
+                    {"bias", randomTensor({5, 6}, 54, 2.0)}},
+                   {{"q", dims({batch, heads, Dim{5, {}}, Dim{4, {}}})},
+                    {"k", dims({batch, heads, keys, Dim{4, {}}})},
+                    {"v", dims({batch, heads, keys, Dim{8, {}}})},
+                    {"keep", DeclaredInput(dims({batch, Dim{1, {}}, Dim{5, {}}, keys}), DType::Bool)},
+                    {"bias", dims({Dim{5, {}}, keys})}}});
+    // Grouped-query attention (Llama-style 4 query heads over 2 key/value heads), its head counts declared.
+    out.push_back({"sdpa_gqa",
+                   R"(
+def forward(self, q, k, v):
+    return torch.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
+)",
+                   {},
+                   {{"q", randomTensor({1, 4, 7, 8}, 61)},
+                    {"k", randomTensor({1, 2, 7, 8}, 62)},
+                    {"v", randomTensor({1, 2, 7, 8}, 63)}},
+                   {{"q", dims({batch, Dim{4, {}}, Dim{-1, "sequence"}, Dim{8, {}}})},
+                    {"k", dims({batch, Dim{2, {}}, Dim{-1, "sequence"}, Dim{8, {}}})},
+                    {"v", dims({batch, Dim{2, {}}, Dim{-1, "sequence"}, Dim{8, {}}})}}});
     return out;
 }
 
@@ -415,7 +459,7 @@ private Q_SLOTS:
             const fs::path file = tmp(std::string(s.name) + ".pt");
             const std::string saved = testutil::saveScriptModule(file, s.source, s.params);
             QVERIFY2(saved.empty(), saved.c_str());
-            auto model = loadTorchScript(file);
+            auto model = loadTorchScript(file, s.shapes);
             QVERIFY2(model.ok(), (std::string(s.name) + ": " + (model.ok() ? "" : model.message())).c_str());
             TensorMap feed;
             std::vector<TensorData> args;
@@ -434,18 +478,65 @@ private Q_SLOTS:
                 const auto close = compareTensors(g, want[o], 1e-4, 1e-5);
                 QVERIFY2(close.close, (std::string(s.name) + " output " + std::to_string(o) + ": " + close.reason).c_str());
             }
-            // And the converted graph exports and reads back, when its inputs' ranks are known (ONNX requires a shape
-            // on graph inputs and outputs; nothing in "indexing" fixes the rank of x).
-            auto ranked = [](const std::vector<ValueInfo>& values) {
-                return std::all_of(values.begin(), values.end(), [](const ValueInfo& v) { return v.shape.has_value(); });
-            };
-            if (ranked(model->graph.inputs) && ranked(model->graph.outputs)) {
-                VERIFY_RESULT(saveOnnx(model.value(), tmp(std::string(s.name) + ".onnx")));
-                VERIFY_RESULT(loadOnnx(tmp(std::string(s.name) + ".onnx")));
-            } else {
-                QCOMPARE(std::string(s.name), std::string("indexing"));
+            // And the converted graph exports, reads back and computes the same. ONNX requires the rank of graph
+            // inputs: nothing in "indexing" fixes the rank of x, so its export is refused until it is declared.
+            const fs::path onnx = tmp(std::string(s.name) + ".onnx");
+            if (std::string(s.name) == "indexing") {
+                VERIFY_ERROR_MENTIONS(saveOnnx(model.value(), onnx), "--input-shape x=D0,D1");
+                QVERIFY(!fs::exists(onnx));
+                model = loadTorchScript(file, {{"x", {Dim{-1, "batch"}, Dim{6, {}}}}, {"idx", {Dim{-1, "picks"}}}});
+                VERIFY_RESULT(model);
+            }
+            VERIFY_RESULT(saveOnnx(model.value(), onnx));
+            auto back = loadOnnx(onnx);
+            VERIFY_RESULT(back);
+            const auto again = run(back.value(), feed);
+            for (size_t o = 0; o < want.size(); ++o) {
+                const auto close = compareTensors(again.at(back->graph.outputs[o].name), want[o], 1e-4, 1e-5);
+                QVERIFY2(close.close, (std::string(s.name) + " exported output " + std::to_string(o) + ": " + close.reason).c_str());
             }
         }
+    }
+
+    // Declared input shapes fold into the conversion (a CNN's spatial sizes become numbers all the way to the
+    // logits) and are checked against what forward's use of the input implies.
+    void inputShapesAreDeclaredAndChecked() {
+        const fs::path file = kFixtures / "fashion_cnn.pt";
+        const Model plain = load(file);
+        const std::string input = plain.graph.inputs.at(0).name;
+        QCOMPARE(plain.graph.inputs[0].shapeString(), std::string("[batch,1,height,width]"));
+        auto shaped = loadTorchScript(file, {{input, {Dim{-1, "batch"}, Dim{1, {}}, Dim{28, {}}, Dim{28, {}}}}});
+        VERIFY_RESULT(shaped);
+        QCOMPARE(shaped->graph.inputs[0].shapeString(), std::string("[batch,1,28,28]"));
+        QCOMPARE(shaped->graph.outputs[0].shapeString(), std::string("[batch,10]"));
+        const TensorMap feed{{input, testImages(8)}};
+        QCOMPARE(maxAbsDiff(firstOutput(shaped.value(), run(shaped.value(), feed)), firstOutput(plain, run(plain, feed))), 0.0);
+        // What the convolution fixes (rank 4, one channel) is checked; unknown names list forward's arguments.
+        VERIFY_ERROR_MENTIONS(loadTorchScript(file, {{input, {Dim{1, {}}, Dim{28, {}}, Dim{28, {}}}}}), "rank 4");
+        VERIFY_ERROR_MENTIONS(loadTorchScript(file, {{input, {Dim{1, {}}, Dim{3, {}}, Dim{28, {}}, Dim{28, {}}}}}),
+                              "size 1 in dimension 1");
+        VERIFY_ERROR_MENTIONS(loadTorchScript(file, {{"pixels", {Dim{1, {}}}}}), "its arguments: '" + input + "'");
+        // The same through loadModel, and for an ONNX model (which must agree with what its file declares).
+        ModelLoadOptions options;
+        options.trustTorchScript = true;
+        options.inputShapes = {{input, {Dim{2, {}}, Dim{1, {}}, Dim{28, {}}, Dim{28, {}}}}};
+        auto viaLoader = loadModel(file, options);
+        VERIFY_RESULT(viaLoader);
+        QCOMPARE(viaLoader->graph.inputs[0].shapeString(), std::string("[2,1,28,28]"));
+        options.inputShapes = {{"image", {Dim{-1, "n"}, Dim{1, {}}, Dim{32, {}}, Dim{28, {}}}}};
+        VERIFY_ERROR_MENTIONS(loadModel(kFixtures / "fashion_cnn.onnx", options), "size 28 in dimension 2");
+        // The text form the CLI takes.
+        auto parsed = parseInputShape("image=batch,1,28,28");
+        VERIFY_RESULT(parsed);
+        QCOMPARE(formatDims(parsed->second.dims), std::string("batch,1,28,28"));
+        QCOMPARE(formatDims(parseInputShape("x=1x3x224x224")->second.dims), std::string("1,3,224,224"));
+        QCOMPARE(parseInputShape("mask:bool=batch,5")->second.dtype, DType::Bool);
+        VERIFY_ERROR_MENTIONS(parseInputShape("mask:boolean=5"), "'boolean' is not an element type");
+        // An ONNX model's element types are its own.
+        options.inputShapes = {{"image", DeclaredInput({Dim{-1, "n"}, Dim{1, {}}, Dim{28, {}}, Dim{28, {}}}, DType::Float16)}};
+        VERIFY_ERROR_MENTIONS(loadModel(kFixtures / "fashion_cnn.onnx", options), "holds float32");
+        VERIFY_ERROR_MENTIONS(parseInputShape("image=1,-1,28"), "dimension 1 is '-1'");
+        VERIFY_ERROR_MENTIONS(parseInputShape("1,28,28"), "expected NAME=D0,D1");
     }
 
     void unsupportedOpsAreListedTogetherWithTheirSource() {

@@ -7,6 +7,7 @@
 #include "pipeline/passes/distill/QatGraph_p.h"
 
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
 
 #include <cmath>
 #include <cstdio>
@@ -94,7 +95,7 @@ private:
             m_best[i] = m_weights[i].detach().clone();
     }
     void restoreBest() {
-        at::NoGradGuard noGrad;
+        c10::NoGradGuard noGrad;
         for (size_t i = 0; i < m_weights.size(); ++i)
             m_weights[i].copy_(m_best[i]);
     }
@@ -242,7 +243,7 @@ at::Tensor DistillRun::loss(const TensorMap& teacherOut, const TensorMap& studen
 }
 
 Validation DistillRun::validate() {
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     const int64_t n = m_validation.samples();
     double correct = 0, nll = 0, divergence = 0, rowsSeen = 0;
     for (int64_t start = 0; start < n; start += m_params.batchSize) {
@@ -367,7 +368,7 @@ Result<PassResult> DistillRun::run() {
         const TensorMap inputs = trainingFeed(index, generator);
         TensorMap teacherOut;
         {
-            at::NoGradGuard noGrad;
+            c10::NoGradGuard noGrad;
             auto t = m_teacherRun->run(inputs);
             if (!t)
                 return Error{"teacher: " + t.message()};

@@ -1,5 +1,7 @@
 #include "pipeline/passes/distill/Optimizer_p.h"
 
+#include <c10/core/GradMode.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -21,7 +23,7 @@ void AdamW::zeroGrad() {
 }
 
 void AdamW::step(double lr, double clip, const std::vector<at::Tensor>& masks) {
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     ++m_steps;
     double scale = 1.0;
     if (clip > 0) {
