@@ -825,6 +825,139 @@
         <source>Generation Preview</source>
         <translation>生成预览</translation>
     </message>
+    <message>
+        <source>Auto-tuning complete</source>
+        <translation>自动调优完成</translation>
+    </message>
+    <message>
+        <source>Nothing to tune</source>
+        <translation>没有可调优的内容</translation>
+    </message>
+    <message>
+        <source>Open a model first (File ▸ Open Model).</source>
+        <translation>请先打开一个模型（文件 ▸ 打开模型）。</translation>
+    </message>
+    <message>
+        <source>Auto-tuning could not start</source>
+        <translation>无法开始自动调优</translation>
+    </message>
+    <message>
+        <source>A pipeline run is going; wait for it or cancel it.</source>
+        <translation>有一个流水线正在运行；请等待它结束或取消它。</translation>
+    </message>
+    <message>
+        <source>Auto-tuning %1…</source>
+        <translation>正在自动调优 %1…</translation>
+    </message>
+    <message>
+        <source>&amp;Undo %1</source>
+        <translation>撤销 %1(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Redo %1</source>
+        <translation>重做 %1(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Analyze &amp;Sensitivity</source>
+        <translation>分析敏感度(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Auto-tune…</source>
+        <translation>自动调优(&amp;A)…</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::studio::SensitivityJob</name>
+    <message>
+        <source>A sensitivity analysis is already running</source>
+        <translation>已有一个敏感度分析正在运行</translation>
+    </message>
+    <message>
+        <source>Open a model first: the analysis probes the layers of the model on screen.</source>
+        <translation>请先打开一个模型：分析会逐层探测当前显示的模型。</translation>
+    </message>
+    <message>
+        <source>No data to judge the layers on: add an evaluation dataset in the Data panel (or open a pipeline that has one), then analyse again.</source>
+        <translation>没有可用于评判各层的数据：请在数据面板中添加评估数据集（或打开一个带有数据集的流水线），然后重新分析。</translation>
+    </message>
+    <message>
+        <source>Sensitivity analysis cancelled</source>
+        <translation>敏感度分析已取消</translation>
+    </message>
+    <message>
+        <source>Sensitivity analysis failed: %1</source>
+        <translation>敏感度分析失败：%1</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::studio::TuneController</name>
+    <message>
+        <source>Per-layer sensitivity</source>
+        <translation>逐层敏感度</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <source>Export the best</source>
+        <translation>导出最佳变体</translation>
+    </message>
+    <message>
+        <source>Auto-tuning is already running</source>
+        <translation>自动调优已在运行</translation>
+    </message>
+    <message>
+        <source>Auto-tuning %1 for the %2 within %3</source>
+        <translation>正在自动调优 %1，目标为%2，预算 %3</translation>
+    </message>
+    <message>
+        <source>lowest latency</source>
+        <translation>最低延迟</translation>
+    </message>
+    <message>
+        <source>smallest file</source>
+        <translation>最小文件</translation>
+    </message>
+    <message>
+        <source>Best within budget: %1 — %2; wrote %3</source>
+        <translation>预算内的最佳变体：%1 — %2；已写入 %3</translation>
+    </message>
+    <message>
+        <source>No candidate stays within the budget; the variant table shows how close each came</source>
+        <translation>没有候选在预算之内；变体表格显示了每个候选的接近程度</translation>
+    </message>
+    <message>
+        <source>Auto-tuning done</source>
+        <translation>自动调优完成</translation>
+    </message>
+    <message>
+        <source>The best variant is %1. Open %2 as the current pipeline?</source>
+        <translation>最佳变体是 %1。要将 %2 作为当前流水线打开吗？</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::studio::TuneJob</name>
+    <message>
+        <source>Auto-tuning is already running</source>
+        <translation>自动调优已在运行</translation>
+    </message>
+    <message>
+        <source>Choose an output folder</source>
+        <translation>请选择输出文件夹</translation>
+    </message>
+    <message>
+        <source>Auto-tuning cancelled; nothing was written</source>
+        <translation>自动调优已取消；未写入任何文件</translation>
+    </message>
+    <message>
+        <source>Auto-tuning failed: %1</source>
+        <translation>自动调优失败：%1</translation>
+    </message>
+    <message>
+        <source>no result</source>
+        <translation>没有结果</translation>
+    </message>
 </context>
 <context>
     <name>autoglm::widgets::DataPanel</name>
@@ -1139,6 +1272,54 @@
         <source>Bytes</source>
         <translation>字节</translation>
     </message>
+    <message>
+        <source>not run</source>
+        <translation>未运行</translation>
+    </message>
+    <message>
+        <source>%1 points</source>
+        <translation>%1 个百分点</translation>
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <source>Not analysed yet: Analyze sensitivity measures each layer alone at INT8, INT4 and 50% pruned</source>
+        <translation>尚未分析：“分析敏感度”会单独测量每一层在 INT8、INT4 和剪枝 50% 时的表现</translation>
+    </message>
+    <message>
+        <source>Not probed: %1</source>
+        <translation>未探测：%1</translation>
+    </message>
+    <message>
+        <source>Not probed: the layer has no weights to compress</source>
+        <translation>未探测：该层没有可压缩的权重</translation>
+    </message>
+    <message>
+        <source>Drop of %1 (baseline %2) when this layer alone changes; positive is worse:</source>
+        <translation>仅改变该层时 %1 的下降（基线 %2）；正值表示变差：</translation>
+    </message>
+    <message>
+        <source>INT8 weights: %1</source>
+        <translation>INT8 权重：%1</translation>
+    </message>
+    <message>
+        <source>INT4 weights: %1</source>
+        <translation>INT4 权重：%1</translation>
+    </message>
+    <message>
+        <source>%1% pruned: %2</source>
+        <translation>剪枝 %1%：%2</translation>
+    </message>
+    <message>
+        <source>The worst drop of the task metric when this layer alone gets INT8 or INT4 weights or is pruned (points of top-1/agreement, or percent of perplexity)</source>
+        <translation>仅该层使用 INT8 或 INT4 权重或被剪枝时任务指标的最大下降（top-1/一致率的百分点，或困惑度的百分比）</translation>
+    </message>
+    <message>
+        <source>Sensitivity</source>
+        <translation>敏感度</translation>
+    </message>
 </context>
 <context>
     <name>autoglm::widgets::ModelInspector</name>
@@ -1161,6 +1342,42 @@
     <message>
         <source>Drop an ONNX model or a Hugging Face checkpoint folder here, or use File ▸ Open.</source>
         <translation>将 ONNX 模型或 Hugging Face 检查点文件夹拖放到此处，或使用 文件 ▸ 打开。</translation>
+    </message>
+    <message>
+        <source>Analyze sensitivity</source>
+        <translation>分析敏感度</translation>
+    </message>
+    <message>
+        <source>Measure each layer alone at INT8, INT4 and 50% pruned on the pipeline&apos;s evaluation data, and colour the Sensitivity column by the drop</source>
+        <translation>在流水线的评估数据上单独测量每一层在 INT8、INT4 和剪枝 50% 时的表现，并按下降幅度为敏感度列着色</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Stop the analysis; nothing is shown from it</source>
+        <translation>停止分析；不会显示其任何结果</translation>
+    </message>
+    <message>
+        <source>Analysing sensitivity…</source>
+        <translation>正在分析敏感度…</translation>
+    </message>
+    <message>
+        <source>Analysing sensitivity: %1</source>
+        <translation>正在分析敏感度：%1</translation>
+    </message>
+    <message>
+        <source>Sensitivity on %1 (baseline %2): the worst of INT8, INT4 and pruning per layer, in %3</source>
+        <translation>基于 %1 的敏感度（基线 %2）：每层取 INT8、INT4 和剪枝中最差的一项，单位为%3</translation>
+    </message>
+    <message>
+        <source>points</source>
+        <translation>百分点</translation>
+    </message>
+    <message>
+        <source>percent</source>
+        <translation>百分比</translation>
     </message>
 </context>
 <context>
@@ -1533,10 +1750,6 @@
         <source>Theme</source>
         <translation>主题</translation>
     </message>
-    <message>
-        <source>Language and theme apply when the studio starts next.</source>
-        <translation>语言和主题将在下次启动时生效。</translation>
-    </message>
 </context>
 <context>
     <name>autoglm::widgets::StageForm</name>
@@ -1823,6 +2036,101 @@
     <message>
         <source>Validation</source>
         <translation>验证</translation>
+    </message>
+</context>
+<context>
+    <name>autoglm::widgets::TuneDialog</name>
+    <message>
+        <source>Auto-tune</source>
+        <translation>自动调优</translation>
+    </message>
+    <message>
+        <source>Smallest file</source>
+        <translation>最小文件</translation>
+    </message>
+    <message>
+        <source>Lowest latency</source>
+        <translation>最低延迟</translation>
+    </message>
+    <message>
+        <source>The largest drop of the task metric you accept against the original</source>
+        <translation>相对原始模型，您可接受的任务指标最大下降</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source>Enables GPTQ for 4-bit weights and static INT8 activations for latency</source>
+        <translation>启用 4 位权重的 GPTQ，以及面向延迟的静态 INT8 激活</translation>
+    </message>
+    <message>
+        <source>Channel-pruned candidates are distilled on it</source>
+        <translation>通道剪枝的候选会在其上蒸馏</translation>
+    </message>
+    <message>
+        <source>as the pipeline evaluates</source>
+        <translation>与流水线的评估相同</translation>
+    </message>
+    <message>
+        <source>Images or windows per candidate while searching; the best are measured again on the pipeline&apos;s whole evaluation</source>
+        <translation>搜索时每个候选使用的图像或窗口数；最佳候选会在流水线的完整评估上重新测量</translation>
+    </message>
+    <message>
+        <source>Try removing channels (10%, 20%, 30%)</source>
+        <translation>尝试移除通道（10%、20%、30%）</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Objective</source>
+        <translation>目标</translation>
+    </message>
+    <message>
+        <source>Accuracy budget</source>
+        <translation>精度预算</translation>
+    </message>
+    <message>
+        <source>Evaluation data</source>
+        <translation>评估数据</translation>
+    </message>
+    <message>
+        <source>Calibration data</source>
+        <translation>校准数据</translation>
+    </message>
+    <message>
+        <source>Training data</source>
+        <translation>训练数据</translation>
+    </message>
+    <message>
+        <source>Search samples</source>
+        <translation>搜索样本数</translation>
+    </message>
+    <message>
+        <source>Output folder</source>
+        <translation>输出文件夹</translation>
+    </message>
+    <message>
+        <source>Auto-tune Output Folder</source>
+        <translation>自动调优输出文件夹</translation>
+    </message>
+    <message>
+        <source>The pipeline has no data: add an evaluation dataset in the Data panel first.</source>
+        <translation>流水线没有数据：请先在数据面板中添加评估数据集。</translation>
+    </message>
+    <message>
+        <source>Choose an output folder.</source>
+        <translation>请选择输出文件夹。</translation>
+    </message>
+    <message>
+        <source>% of perplexity</source>
+        <translation>% 困惑度</translation>
+    </message>
+    <message>
+        <source>points of top-1 / agreement</source>
+        <translation>top-1 / 一致率的百分点</translation>
     </message>
 </context>
 <context>

@@ -3,6 +3,7 @@
 #include "widgets/PipelineDocument.h"
 
 #include <QComboBox>
+#include <QEvent>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QFutureWatcher>
@@ -43,9 +44,18 @@ DataPanel::DataPanel(PipelineDocument* document, QWidget* parent)
     : QWidget(parent), m_document(document), m_list(new QListWidget(this)), m_form(new QFormLayout),
       m_message(new QLabel(this)), m_summary(new QLabel(this)), m_thumbnails(new QListWidget(this)),
       m_text(new QPlainTextEdit(this)) {
-    auto* add = new QPushButton(tr("Add"), this);
-    add->setToolTip(tr("Add a dataset: .npy images and labels, an image folder, a text file, or synthetic inputs"));
-    auto* remove = new QPushButton(tr("Remove"), this);
+    // Every text is set by a function kept for a language change (retranslate).
+    auto translated = [this](std::function<void()> setTexts) {
+        setTexts();
+        m_retranslators.push_back(std::move(setTexts));
+    };
+    auto* add = new QPushButton(this);
+    auto* remove = new QPushButton(this);
+    translated([add, remove] {
+        add->setText(tr("Add"));
+        add->setToolTip(tr("Add a dataset: .npy images and labels, an image folder, a text file, or synthetic inputs"));
+        remove->setText(tr("Remove"));
+    });
     connect(add, &QPushButton::clicked, this, [this] { addDataset(); });
     connect(remove, &QPushButton::clicked, this, &DataPanel::removeCurrent);
     auto* buttons = new QHBoxLayout;
@@ -57,43 +67,59 @@ DataPanel::DataPanel(PipelineDocument* document, QWidget* parent)
     leftLayout->addWidget(m_list);
     leftLayout->addLayout(buttons);
 
-    auto line = [&](const std::string& name, const QString& label, const QString& tip, bool browsable) {
+    using Text = QString (*)();
+    auto line = [&](const std::string& name, Text label, Text tip, bool browsable) {
         auto* edit = new QLineEdit(this);
-        edit->setToolTip(tip);
         connect(edit, &QLineEdit::editingFinished, this, [this, name] { commit(name); });
         QWidget* field = edit;
+        QToolButton* pick = nullptr;
         if (browsable) {
             field = new QWidget(this);
             auto* row = new QHBoxLayout(field);
             row->setContentsMargins(0, 0, 0, 0);
             row->addWidget(edit, 1);
-            auto* pick = new QToolButton(field);
-            pick->setText(tr("…"));
-            pick->setToolTip(tr("Choose"));
+            pick = new QToolButton(field);
             connect(pick, &QToolButton::clicked, this, [this, name] { browse(name); });
             row->addWidget(pick);
         }
-        m_form->addRow(label, field);
+        auto* caption = new QLabel(this);
+        m_form->addRow(caption, field);
+        translated([edit, pick, caption, label, tip] {
+            caption->setText(label());
+            edit->setToolTip(tip());
+            if (pick) {
+                pick->setText(tr("…"));
+                pick->setToolTip(tr("Choose"));
+            }
+        });
         m_fields[name] = edit;
         m_rows[name] = field;
     };
-    line("id", tr("Id"), tr("How stages and the evaluation name this dataset"), false);
+    line("id", [] { return tr("Id"); }, [] { return tr("How stages and the evaluation name this dataset"); }, false);
     auto* kind = new QComboBox(this);
     for (const std::string& k : datasetKinds())
         kind->addItem(QString::fromStdString(k), QString::fromStdString(k));
-    kind->setToolTip(tr("images: .npy arrays; image-folder: a sub-folder per class; text: a text file; synthetic: "
-                        "inputs drawn from the model's input shapes"));
     connect(kind, &QComboBox::activated, this, [this] { commit("kind"); });
-    m_form->addRow(tr("Kind"), kind);
+    auto* kindCaption = new QLabel(this);
+    m_form->addRow(kindCaption, kind);
+    translated([kind, kindCaption] {
+        kind->setToolTip(tr("images: .npy arrays; image-folder: a sub-folder per class; text: a text file; "
+                            "synthetic: inputs drawn from the model's input shapes"));
+        kindCaption->setText(tr("Kind"));
+    });
     m_fields["kind"] = kind;
     m_rows["kind"] = kind;
-    line("images", tr("Images (.npy)"), tr("Array of images [N, C, H, W]; uint8 pixels are scaled by 1/255"), true);
-    line("labels", tr("Labels (.npy)"), tr("Class of each image [N] (optional)"), true);
-    line("path", tr("Path"), tr("The text file, or the folder with one sub-folder of images per class"), true);
-    line("samples", tr("Samples"), tr("Images or windows used at most; 0: all"), false);
-    line("scale", tr("Pixel scale"), tr("Factor applied to pixels; 0: 1/255 for uint8, else 1"), false);
-    line("context", tr("Context"), tr("Tokens per window (text) or sequence length (synthetic)"), false);
-    line("seed", tr("Seed"), tr("Seed of the synthetic inputs"), false);
+    line("images", [] { return tr("Images (.npy)"); },
+         [] { return tr("Array of images [N, C, H, W]; uint8 pixels are scaled by 1/255"); }, true);
+    line("labels", [] { return tr("Labels (.npy)"); }, [] { return tr("Class of each image [N] (optional)"); }, true);
+    line("path", [] { return tr("Path"); },
+         [] { return tr("The text file, or the folder with one sub-folder of images per class"); }, true);
+    line("samples", [] { return tr("Samples"); }, [] { return tr("Images or windows used at most; 0: all"); }, false);
+    line("scale", [] { return tr("Pixel scale"); },
+         [] { return tr("Factor applied to pixels; 0: 1/255 for uint8, else 1"); }, false);
+    line("context", [] { return tr("Context"); },
+         [] { return tr("Tokens per window (text) or sequence length (synthetic)"); }, false);
+    line("seed", [] { return tr("Seed"); }, [] { return tr("Seed of the synthetic inputs"); }, false);
     m_message->setWordWrap(true);
     m_message->setStyleSheet("color: #c03030;");
     m_message->hide();
@@ -323,6 +349,15 @@ void DataPanel::browse(const std::string& field) {
         return;
     static_cast<QLineEdit*>(m_fields[field])->setText(chosen);
     commit(field);
+}
+
+void DataPanel::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::LanguageChange) {
+        for (const auto& setTexts : m_retranslators)
+            setTexts();
+        startPreview(); // its summary line is written in the language in force
+    }
+    QWidget::changeEvent(event);
 }
 
 void DataPanel::startPreview() {

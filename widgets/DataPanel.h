@@ -8,7 +8,9 @@
 
 #include <QWidget>
 
+#include <functional>
 #include <map>
+#include <vector>
 
 class QComboBox;
 class QFormLayout;
@@ -44,6 +46,9 @@ public:
 Q_SIGNALS:
     void previewShown(const QString& id);
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
     void reload();
     void showCurrent();
@@ -63,6 +68,7 @@ private:
     QPlainTextEdit* m_text;
     quint64 m_previewGeneration = 0;
     bool m_refreshing = false;
+    std::vector<std::function<void()>> m_retranslators;
 };
 
 } // namespace autoglm::widgets

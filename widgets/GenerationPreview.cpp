@@ -2,6 +2,7 @@
 
 #include "widgets/GenerationPane.h"
 
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPlainTextEdit>
@@ -44,23 +45,20 @@ template <class Sequence> int firstDifference(const Sequence& a, const Sequence&
 
 GenerationPreview::GenerationPreview(QWidget* parent)
     : QWidget(parent), m_prompt(new QPlainTextEdit(this)), m_maxTokens(new QSpinBox(this)),
-      m_generate(new QPushButton(tr("Generate"), this)), m_cancel(new QPushButton(tr("Cancel"), this)),
+      m_generate(new QPushButton(this)), m_cancel(new QPushButton(this)),
       m_state(new QLabel(this)), m_comparison(new QLabel(this)) {
-    m_prompt->setPlaceholderText(tr("Type a prompt for both models to continue"));
     m_prompt->setTabChangesFocus(true);
     m_prompt->setMaximumHeight(m_prompt->fontMetrics().lineSpacing() * 4 + 12);
     m_maxTokens->setRange(1, kMaxNewTokens);
     m_maxTokens->setValue(kDefaultNewTokens);
-    m_maxTokens->setToolTip(tr("Stop after this many new tokens (the model's end token stops earlier)"));
-    m_generate->setToolTip(tr("Both models continue the prompt greedily, token by token (Ctrl+Enter)"));
-    m_cancel->setToolTip(tr("Stop both generations; what was generated so far stays"));
     m_state->setWordWrap(true);
     m_state->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_comparison->setWordWrap(true);
     m_comparison->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
     auto* controls = new QHBoxLayout;
-    controls->addWidget(new QLabel(tr("Max new tokens"), this));
+    m_maxLabel = new QLabel(this);
+    controls->addWidget(m_maxLabel);
     controls->addWidget(m_maxTokens);
     controls->addWidget(m_generate);
     controls->addWidget(m_cancel);
@@ -94,8 +92,28 @@ GenerationPreview::GenerationPreview(QWidget* parent)
         updateButtons();
         updateState();
     });
+    retranslateUi();
     applySide(Original, tr("Original"), QString());
     applySide(Variant, tr("Variant"), QString());
+}
+
+void GenerationPreview::retranslateUi() {
+    // The sides' titles and reasons come from the studio's controller, which writes them again itself.
+    m_generate->setText(tr("Generate"));
+    m_cancel->setText(tr("Cancel"));
+    m_prompt->setPlaceholderText(tr("Type a prompt for both models to continue"));
+    m_maxTokens->setToolTip(tr("Stop after this many new tokens (the model's end token stops earlier)"));
+    m_generate->setToolTip(tr("Both models continue the prompt greedily, token by token (Ctrl+Enter)"));
+    m_cancel->setToolTip(tr("Stop both generations; what was generated so far stays"));
+    m_maxLabel->setText(tr("Max new tokens"));
+}
+
+void GenerationPreview::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::LanguageChange) {
+        retranslateUi();
+        updateState();
+    }
+    QWidget::changeEvent(event);
 }
 
 QString GenerationPreview::prompt() const {

@@ -65,7 +65,11 @@ Q_SIGNALS:
     void generateRequested(const QString& prompt, int maxNewTokens);
     void cancelRequested();
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
+    void retranslateUi();
     struct Pending {
         bool set = false;
         QString title;
@@ -82,6 +86,7 @@ private:
     QPushButton* m_generate;
     QPushButton* m_cancel;
     QLabel* m_state;
+    QLabel* m_maxLabel = nullptr;
     QLabel* m_comparison;
     std::array<GenerationPane*, 2> m_panes{};
     std::array<QString, 2> m_problem;

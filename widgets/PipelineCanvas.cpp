@@ -7,6 +7,8 @@
 #include "widgets/StageNodeItem.h"
 #include "widgets/StagePalette.h"
 
+#include <QAction>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QSplitter>
@@ -19,14 +21,12 @@ PipelineCanvas::PipelineCanvas(PipelineDocument* document, QWidget* parent)
     : QWidget(parent), m_document(document), m_scene(new PipelineScene(document, this)),
       m_view(new PipelineView(m_scene, this)), m_palette(new StagePalette(this)), m_message(new QLabel(this)) {
     auto* tools = new QToolBar(this);
-    tools->addAction(tr("Auto-layout"), this, &PipelineCanvas::autoLayout)
-        ->setToolTip(tr("Place the stages by depth from the source"));
-    tools->addAction(tr("Zoom in"), this, [this] { m_view->setZoom(m_view->zoom() * 1.25); });
-    tools->addAction(tr("Zoom out"), this, [this] { m_view->setZoom(m_view->zoom() / 1.25); });
-    tools->addAction(tr("Fit"), m_view, &PipelineView::fitAll)->setToolTip(tr("Show the whole pipeline"));
+    m_layout = tools->addAction(QString(), this, &PipelineCanvas::autoLayout);
+    m_zoomIn = tools->addAction(QString(), this, [this] { m_view->setZoom(m_view->zoom() * 1.25); });
+    m_zoomOut = tools->addAction(QString(), this, [this] { m_view->setZoom(m_view->zoom() / 1.25); });
+    m_fit = tools->addAction(QString(), m_view, &PipelineView::fitAll);
     tools->addSeparator();
-    tools->addAction(tr("Delete"), m_scene, &PipelineScene::removeSelected)
-        ->setToolTip(tr("Delete the selected stages (Delete key); their children then read their parent"));
+    m_delete = tools->addAction(QString(), m_scene, &PipelineScene::removeSelected);
 
     m_palette->setMaximumWidth(150);
     auto* split = new QSplitter(this);
@@ -49,6 +49,27 @@ PipelineCanvas::PipelineCanvas(PipelineDocument* document, QWidget* parent)
         m_message->show();
     });
     connect(document->model(), &PipelineGraphModel::changed, m_message, &QLabel::hide);
+    retranslateUi();
+}
+
+void PipelineCanvas::retranslateUi() {
+    m_layout->setText(tr("Auto-layout"));
+    m_layout->setToolTip(tr("Place the stages by depth from the source"));
+    m_zoomIn->setText(tr("Zoom in"));
+    m_zoomOut->setText(tr("Zoom out"));
+    m_fit->setText(tr("Fit"));
+    m_fit->setToolTip(tr("Show the whole pipeline"));
+    m_delete->setText(tr("Delete"));
+    m_delete->setToolTip(tr("Delete the selected stages (Delete key); their children then read their parent"));
+}
+
+void PipelineCanvas::changeEvent(QEvent* event) {
+    // The scene is no widget and hears no language change: its node texts are written again from here.
+    if (event->type() == QEvent::LanguageChange) {
+        retranslateUi();
+        m_scene->retranslate();
+    }
+    QWidget::changeEvent(event);
 }
 
 QString PipelineCanvas::message() const {

@@ -4,6 +4,7 @@
 
 #include <QWidget>
 
+class QAction;
 class QLabel;
 
 namespace autoglm::widgets {
@@ -31,12 +32,22 @@ public:
 Q_SIGNALS:
     void nodeSelected(int node);
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
+    void retranslateUi();
+
     PipelineDocument* m_document;
     PipelineScene* m_scene;
     PipelineView* m_view;
     StagePalette* m_palette;
     QLabel* m_message;
+    QAction* m_layout;
+    QAction* m_zoomIn;
+    QAction* m_zoomOut;
+    QAction* m_fit;
+    QAction* m_delete;
 };
 
 } // namespace autoglm::widgets

@@ -255,6 +255,11 @@ void PipelineScene::removeNodeItem(int node) {
     }
 }
 
+void PipelineScene::retranslate() {
+    for (const auto& [node, item] : m_nodes)
+        refreshText(node);
+}
+
 void PipelineScene::refreshText(int node) {
     StageNodeItem* item = nodeItem(node);
     if (!item)

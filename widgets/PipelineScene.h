@@ -20,6 +20,8 @@ class PipelineScene : public QGraphicsScene {
     Q_OBJECT
 
 public:
+    // Writes every node's texts again (after a language change).
+    void retranslate();
     explicit PipelineScene(PipelineDocument* document, QObject* parent = nullptr);
     ~PipelineScene() override;
 

@@ -2,6 +2,7 @@
 
 #include "widgets/StageKinds.h"
 
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -31,12 +32,10 @@ QString duration(qint64 ms) {
 } // namespace
 
 RunPanel::RunPanel(QWidget* parent)
-    : QWidget(parent), m_run(new QPushButton(tr("Run"), this)), m_cancel(new QPushButton(tr("Cancel"), this)),
+    : QWidget(parent), m_run(new QPushButton(this)), m_cancel(new QPushButton(this)),
       m_blocker(new QLabel(this)), m_overall(new QProgressBar(this)), m_elapsed(new QLabel(this)),
       m_remaining(new QLabel(this)), m_stages(new QTreeWidget(this)), m_log(new QPlainTextEdit(this)),
       m_clock(new QTimer(this)) {
-    m_run->setToolTip(tr("Run the pipeline: every variant is built, measured and plotted as it finishes"));
-    m_cancel->setToolTip(tr("Stop after the current step; the variants measured so far are kept"));
     m_blocker->setWordWrap(true);
     m_blocker->setStyleSheet("color: #b07000;");
     auto* top = new QHBoxLayout;
@@ -47,7 +46,6 @@ RunPanel::RunPanel(QWidget* parent)
     top->addWidget(m_remaining);
 
     m_stages->setColumnCount(3);
-    m_stages->setHeaderLabels({tr("Stage"), tr("Progress"), tr("Status")});
     m_stages->setRootIsDecorated(false);
     m_stages->header()->setSectionResizeMode(StatusColumn, QHeaderView::Stretch);
     m_log->setReadOnly(true);
@@ -69,10 +67,35 @@ RunPanel::RunPanel(QWidget* parent)
         log(tr("Cancelling…"));
         Q_EMIT cancelRequested();
     });
+    m_blocker->hide();
+    retranslateUi();
+    updateButtons();
+}
+
+void RunPanel::retranslateUi() {
+    m_run->setText(tr("Run"));
+    m_cancel->setText(tr("Cancel"));
+    m_run->setToolTip(tr("Run the pipeline: every variant is built, measured and plotted as it finishes"));
+    m_cancel->setToolTip(tr("Stop after the current step; the variants measured so far are kept"));
+    m_stages->setHeaderLabels({tr("Stage"), tr("Progress"), tr("Status")});
     m_elapsed->setToolTip(tr("Elapsed"));
     m_remaining->setToolTip(tr("Estimated time left"));
-    m_blocker->hide();
-    updateButtons();
+    for (const auto& [stage, item] : m_rows)
+        item->setText(StageColumn, stageName(stage, m_kinds[stage]));
+    if (m_since.isValid())
+        tick();
+}
+
+void RunPanel::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::LanguageChange)
+        retranslateUi();
+    QWidget::changeEvent(event);
+}
+
+QString RunPanel::stageName(const QString& stage, const QString& kind) {
+    const QString name = kind == "measure" ? tr("Measure the original") : stage;
+    return kind.isEmpty() || kind == "measure" ? name
+                                               : QString("%1 (%2)").arg(name, stageKindName(kind.toStdString()));
 }
 
 int RunPanel::stageValue(const QString& stage) const {
@@ -115,10 +138,8 @@ QTreeWidgetItem* RunPanel::row(const QString& stage, const QString& kind) {
     if (auto it = m_rows.find(stage); it != m_rows.end())
         return it->second;
     auto* item = new QTreeWidgetItem(m_stages);
-    const QString name = kind == "measure" ? tr("Measure the original") : stage;
-    item->setText(StageColumn, kind.isEmpty() || kind == "measure"
-                                   ? name
-                                   : QString("%1 (%2)").arg(name, stageKindName(kind.toStdString())));
+    m_kinds[stage] = kind;
+    item->setText(StageColumn, stageName(stage, kind));
     auto* bar = new QProgressBar(m_stages);
     bar->setRange(0, 100);
     bar->setValue(0);
@@ -135,6 +156,7 @@ void RunPanel::setStatus(const QString& stage, const QString& status) {
 void RunPanel::planned(const QStringList& stages, const QStringList& kinds, int variants) {
     m_stages->clear();
     m_rows.clear();
+    m_kinds.clear();
     m_log->clear();
     for (qsizetype i = 0; i < stages.size(); ++i)
         row(stages[i], kinds.value(i));

@@ -52,7 +52,12 @@ Q_SIGNALS:
     void runRequested();
     void cancelRequested();
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
+    void retranslateUi();
+    static QString stageName(const QString& stage, const QString& kind);
     QTreeWidgetItem* row(const QString& stage, const QString& kind = QString());
     void setStatus(const QString& stage, const QString& status);
     void tick();
@@ -69,6 +74,7 @@ private:
     QTimer* m_clock;
     QElapsedTimer m_since;
     std::map<QString, QTreeWidgetItem*> m_rows;
+    std::map<QString, QString> m_kinds; // stage -> kind, so that a row's name can be written again
     double m_fraction = 0;
     bool m_running = false;
     QString m_blockerText;

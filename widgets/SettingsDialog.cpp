@@ -41,14 +41,11 @@ SettingsDialog::SettingsDialog(const StudioSettings& s, bool cuda, QWidget* pare
     form->addRow(tr("Device"), m_device);
     form->addRow(tr("Language"), m_language);
     form->addRow(tr("Theme"), m_theme);
-    auto* note = new QLabel(tr("Language and theme apply when the studio starts next."), this);
-    note->setWordWrap(true);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
-    layout->addWidget(note);
     layout->addWidget(buttons);
 }
 

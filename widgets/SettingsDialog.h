@@ -1,6 +1,5 @@
 #pragma once
-// Preferences: threads and device of runs, language and theme (the last two apply at the next start, when
-// the translator and palette are installed).
+// Preferences: threads and device of runs, language and theme (the window applies the last two at once).
 
 #include "widgets/StudioSettings.h"
 

@@ -7,6 +7,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QCoreApplication>
+#include <QEvent>
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -114,6 +115,14 @@ QString StageForm::problem() const {
 void StageForm::showMessage(const QString& message) {
     m_message->setText(message);
     m_message->setVisible(!message.isEmpty());
+}
+
+void StageForm::changeEvent(QEvent* event) {
+    // Every label and tooltip is written when the form is built, so it is built again — queued, because the
+    // language change is still being delivered to the children a rebuild deletes.
+    if (event->type() == QEvent::LanguageChange)
+        QMetaObject::invokeMethod(this, [this] { rebuild(); }, Qt::QueuedConnection);
+    QWidget::changeEvent(event);
 }
 
 void StageForm::rebuild() {

@@ -41,6 +41,9 @@ public:
     // The pipeline's first problem when it concerns this node (e.g. a missing calibration dataset).
     QString problem() const;
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
     void rebuild();
     void refresh();

@@ -3,6 +3,7 @@
 #include "pipeline/runner/PipelineSpec.h"
 #include "widgets/StageKinds.h"
 
+#include <QEvent>
 #include <QMimeData>
 #include <QPainter>
 #include <QPixmap>
@@ -26,12 +27,27 @@ StagePalette::StagePalette(QWidget* parent) : QListWidget(parent) {
     setDragDropMode(QAbstractItemView::DragOnly);
     setSelectionMode(QAbstractItemView::SingleSelection);
     for (const std::string& kind : stageKinds()) {
-        auto* item = new QListWidgetItem(swatch(stageKindColor(kind)), stageKindName(kind), this);
+        auto* item = new QListWidgetItem(swatch(stageKindColor(kind)), QString(), this);
         item->setData(Qt::UserRole, QString::fromStdString(kind));
-        item->setToolTip(stageKindDescription(kind) + "\n" + tr("Drag onto the canvas, or double-click to add"));
     }
+    retranslateUi();
     connect(this, &QListWidget::itemActivated, this,
             [this](QListWidgetItem* item) { Q_EMIT kindActivated(kindOf(item)); });
+}
+
+void StagePalette::retranslateUi() {
+    for (int i = 0; i < count(); ++i) {
+        QListWidgetItem* it = item(i);
+        const std::string kind = kindOf(it);
+        it->setText(stageKindName(kind));
+        it->setToolTip(stageKindDescription(kind) + "\n" + tr("Drag onto the canvas, or double-click to add"));
+    }
+}
+
+void StagePalette::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::LanguageChange)
+        retranslateUi();
+    QListWidget::changeEvent(event);
 }
 
 std::string StagePalette::kindOf(const QListWidgetItem* item) {

@@ -20,6 +20,10 @@ Q_SIGNALS:
 protected:
     QStringList mimeTypes() const override;
     QMimeData* mimeData(const QList<QListWidgetItem*>& items) const override;
+    void changeEvent(QEvent* event) override;
+
+private:
+    void retranslateUi();
 };
 
 } // namespace autoglm::widgets

@@ -1,6 +1,9 @@
 #include "widgets/StudioSettings.h"
 
 #include <QApplication>
+#include <QLocale>
+#include <QPointer>
+#include <QTranslator>
 #include <QPalette>
 #include <QSettings>
 #include <QStyle>
@@ -33,9 +36,64 @@ int StudioSettings::runThreads() const {
     return threads > 0 ? threads : std::max(1, QThread::idealThreadCount() - 1);
 }
 
+namespace {
+// The platform's look, kept from before the studio changed it, so that "system" can return to it live.
+struct SystemLook {
+    QString style;
+    QPalette palette;
+};
+const SystemLook& systemLook() {
+    static const SystemLook look{QApplication::style()->name(), QApplication::palette()};
+    return look;
+}
+QPointer<QTranslator>& installedTranslator() {
+    static QPointer<QTranslator> translator;
+    return translator;
+}
+QString& languageInForce() {
+    static QString language = "en";
+    return language;
+}
+} // namespace
+
+bool applyLanguage(const QString& language) {
+    QPointer<QTranslator>& installed = installedTranslator();
+    if (installed) {
+        QApplication::removeTranslator(installed);
+        delete installed;
+    }
+    languageInForce() = "en";
+    const QLocale locale = language.isEmpty() ? QLocale() : QLocale(language);
+    if (language == "en" || locale.language() == QLocale::English)
+        return true; // the source language needs no translator; removing the old one sent LanguageChange
+
+    auto* translator = new QTranslator(qApp);
+    if (!translator->load(locale, "autoglm", "_", ":/i18n")) {
+        delete translator;
+        return false;
+    }
+    QApplication::installTranslator(translator);
+    installed = translator;
+    languageInForce() = locale.name();
+    return true;
+}
+
+QString currentLanguage() {
+    return languageInForce();
+}
+
 void applyTheme(const QString& theme) {
-    if (theme == "system")
+    const SystemLook& system = systemLook();
+    static bool changed = false; // the platform's look is only restored when the studio replaced it
+    if (theme == "system") {
+        if (changed) {
+            QApplication::setStyle(QStyleFactory::create(system.style));
+            QApplication::setPalette(system.palette);
+            changed = false;
+        }
         return;
+    }
+    changed = true;
     QApplication::setStyle(QStyleFactory::create("Fusion"));
     QPalette p;
     if (theme == "dark") {

@@ -1,6 +1,9 @@
 #include "widgets/TradeoffPlot.h"
 
+#include "widgets/PlotTheme.h"
 #include "widgets/QCustomPlotInclude.h"
+
+#include <QEvent>
 
 #include <QFile>
 #include <QFileInfo>
@@ -19,6 +22,10 @@ constexpr double kPickRadius = 10; // pixels
 double xOf(const VariantResult& v, TradeoffPlot::Axis axis) {
     return axis == TradeoffPlot::Latency ? v.latencyMedianMs : double(v.fileBytes) / 1024.0;
 }
+// The graphs of each plot, in the order the constructor adds them.
+constexpr int kVariantsGraph = 0;
+constexpr int kFrontGraph = 1;
+constexpr int kOriginalGraph = 2;
 } // namespace
 
 TradeoffPlot::TradeoffPlot(QWidget* parent) : QWidget(parent) {
@@ -28,20 +35,15 @@ TradeoffPlot::TradeoffPlot(QWidget* parent) : QWidget(parent) {
         auto* plot = new QCustomPlot(this);
         m_plots[axis] = plot;
         plot->setMinimumSize(260, 200);
-        plot->xAxis->setLabel(axis == Latency ? tr("Latency (ms)") : tr("File size (KB)"));
-        plot->yAxis->setLabel(tr("Metric"));
         QCPGraph* variants = plot->addGraph();
         variants->setLineStyle(QCPGraph::lsNone);
         variants->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, QColor(0x3c, 0x6e, 0xc0), 8));
-        variants->setName(tr("Variants"));
         QCPGraph* front = plot->addGraph();
         front->setPen(QPen(QColor(0xe0, 0x80, 0x20), 2));
         front->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QColor(0xe0, 0x80, 0x20), 11));
-        front->setName(tr("Pareto front"));
         QCPGraph* original = plot->addGraph();
         original->setLineStyle(QCPGraph::lsNone);
         original->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssStar, QPen(Qt::black, 2), Qt::NoBrush, 14));
-        original->setName(tr("Original"));
         QCPGraph* selected = plot->addGraph();
         selected->setLineStyle(QCPGraph::lsNone);
         selected->setScatterStyle(
@@ -64,6 +66,38 @@ TradeoffPlot::TradeoffPlot(QWidget* parent) : QWidget(parent) {
             }
         });
     }
+    retranslateUi();
+    applyPalette();
+}
+
+void TradeoffPlot::retranslateUi() {
+    for (Axis axis : {Latency, Size}) {
+        QCustomPlot* plot = m_plots[axis];
+        plot->xAxis->setLabel(axis == Latency ? tr("Latency (ms)") : tr("File size (KB)"));
+        plot->yAxis->setLabel(tr("Metric"));
+        plot->graph(kVariantsGraph)->setName(tr("Variants"));
+        plot->graph(kFrontGraph)->setName(tr("Pareto front"));
+        plot->graph(kOriginalGraph)->setName(tr("Original"));
+        rebuild(axis); // the points' tooltips
+    }
+}
+
+void TradeoffPlot::applyPalette() {
+    for (QCustomPlot* plot : m_plots) {
+        // The original's star in the text colour: black would vanish on a dark background.
+        QCPScatterStyle star = plot->graph(kOriginalGraph)->scatterStyle();
+        star.setPen(QPen(palette().color(QPalette::Text), 2));
+        plot->graph(kOriginalGraph)->setScatterStyle(star);
+        applyPlotPalette(plot, palette());
+    }
+}
+
+void TradeoffPlot::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::LanguageChange)
+        retranslateUi();
+    else if (event->type() == QEvent::PaletteChange)
+        applyPalette();
+    QWidget::changeEvent(event);
 }
 
 void TradeoffPlot::clear() {

@@ -41,7 +41,12 @@ public Q_SLOTS:
 Q_SIGNALS:
     void variantSelected(const QString& id);
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
+    void retranslateUi();
+    void applyPalette();
     struct Point {
         QString id;
         double x = 0;

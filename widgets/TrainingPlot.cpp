@@ -1,6 +1,9 @@
 #include "widgets/TrainingPlot.h"
 
+#include "widgets/PlotTheme.h"
 #include "widgets/QCustomPlotInclude.h"
+
+#include <QEvent>
 
 #include <QVBoxLayout>
 
@@ -11,15 +14,29 @@ const QList<QColor> kColours{QColor(0x3c, 0x6e, 0xc0), QColor(0xe0, 0x80, 0x20),
 }
 
 TrainingPlot::TrainingPlot(QWidget* parent) : QWidget(parent), m_plot(new QCustomPlot(this)) {
-    m_plot->xAxis->setLabel(tr("Step"));
-    m_plot->yAxis->setLabel(tr("Loss"));
-    m_plot->yAxis2->setLabel(tr("Validation"));
     m_plot->yAxis2->setVisible(true);
+    retranslateUi();
+    applyPlotPalette(m_plot, palette());
     m_plot->legend->setVisible(true);
     m_plot->setMinimumSize(260, 200);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_plot);
+}
+
+void TrainingPlot::retranslateUi() {
+    m_plot->xAxis->setLabel(tr("Step"));
+    m_plot->yAxis->setLabel(tr("Loss"));
+    m_plot->yAxis2->setLabel(tr("Validation"));
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void TrainingPlot::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::LanguageChange)
+        retranslateUi();
+    else if (event->type() == QEvent::PaletteChange)
+        applyPlotPalette(m_plot, palette());
+    QWidget::changeEvent(event);
 }
 
 QCPGraph* TrainingPlot::curve(const QString& stage, const QString& metric) {

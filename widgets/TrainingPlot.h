@@ -27,7 +27,11 @@ public Q_SLOTS:
     // A training step's figures: "step" is the x value; "lr" is not drawn.
     void addMetrics(const QString& stage, const QVariantMap& metrics);
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
+    void retranslateUi();
     QCPGraph* curve(const QString& stage, const QString& metric);
 
     QCustomPlot* m_plot;

@@ -2,6 +2,7 @@
 
 #include "widgets/VariantTableModel.h"
 
+#include <QEvent>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QSortFilterProxyModel>
@@ -44,6 +45,12 @@ void VariantTable::selectVariant(const QString& id) {
     const QModelIndex at = m_proxy->mapFromSource(m_model->index(row, 0));
     m_view->setCurrentIndex(at);
     m_view->scrollTo(at);
+}
+
+void VariantTable::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::LanguageChange)
+        m_model->retranslate();
+    QWidget::changeEvent(event);
 }
 
 } // namespace autoglm::widgets

@@ -26,6 +26,9 @@ public Q_SLOTS:
 Q_SIGNALS:
     void variantSelected(const QString& id);
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
     VariantTableModel* m_model;
     QSortFilterProxyModel* m_proxy;

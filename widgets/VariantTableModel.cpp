@@ -64,6 +64,12 @@ const VariantResult* VariantTableModel::row(int r) const {
     return r >= 0 && size_t(r) < m_results.variants.size() ? &m_results.variants[size_t(r)] : nullptr;
 }
 
+void VariantTableModel::retranslate() {
+    Q_EMIT headerDataChanged(Qt::Horizontal, 0, ColumnCount - 1);
+    if (rowCount() > 0)
+        Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+}
+
 int VariantTableModel::rowOf(const QString& id) const {
     for (int r = 0; r < rowCount(); ++r)
         if (QString::fromStdString(row(r)->id) == id)

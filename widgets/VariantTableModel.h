@@ -39,6 +39,8 @@ public:
     void addVariant(const VariantResult& variant);
     const RunResults& results() const { return m_results; }
     int rowOf(const QString& id) const;
+    // Headers and cells are asked for again (after a language change).
+    void retranslate();
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;

@@ -32,10 +32,7 @@ GenerationPreviewController::GenerationPreviewController(widgets::GenerationPrev
                                                          QObject* parent)
     : QObject(parent), m_view(view), m_variants(variants), m_table(table), m_runs(runs),
       m_job(new GenerationJob(this)) {
-    m_view->setSide(GenerationPreview::Original, tr("Original"),
-                    tr("Open a Hugging Face checkpoint folder (File ▸ Open Checkpoint Folder…) to compare its "
-                       "answers with a compressed variant's."));
-    refreshVariant();
+    retranslate();
     connect(m_variants, &widgets::VariantTableModel::resultsChanged, this,
             &GenerationPreviewController::refreshVariant);
     connect(m_table, &widgets::VariantTable::variantSelected, this, &GenerationPreviewController::refreshVariant);
@@ -54,6 +51,7 @@ void GenerationPreviewController::setOriginalModel(const QString& path, const Mo
     if (path != m_original)
         m_job->releaseModels(); // the old model's memory is not kept for a comparison that cannot come back
     m_original = path;
+    m_summary = summary;
     const TextModelFiles files = textModelFiles(path.toStdString());
     const QString name = QFileInfo(local(files.model)).fileName();
     QString problem;
@@ -66,6 +64,16 @@ void GenerationPreviewController::setOriginalModel(const QString& path, const Mo
                      "tokens.")
                       .arg(name, local(files.tokenizer));
     m_view->setSide(GenerationPreview::Original, tr("Original — %1").arg(name), problem);
+}
+
+void GenerationPreviewController::retranslate() {
+    if (m_summary)
+        setOriginalModel(m_original, *m_summary);
+    else
+        m_view->setSide(GenerationPreview::Original, tr("Original"),
+                        tr("Open a Hugging Face checkpoint folder (File ▸ Open Checkpoint Folder…) to compare its "
+                           "answers with a compressed variant's."));
+    refreshVariant();
 }
 
 void GenerationPreviewController::refreshVariant() {

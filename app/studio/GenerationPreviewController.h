@@ -11,6 +11,8 @@
 #include <QObject>
 #include <QString>
 
+#include <optional>
+
 namespace autoglm::widgets {
 class GenerationPreview;
 class VariantTable;
@@ -34,6 +36,8 @@ public:
     GenerationJob* job() const { return m_job; }
     // What the variant side would read (empty when it cannot answer).
     QString variantFile() const { return m_variantFile; }
+    // Writes the view's side titles and reasons again (after a language change).
+    void retranslate();
 
 private:
     void refreshVariant();
@@ -45,6 +49,7 @@ private:
     JobController* m_runs;
     GenerationJob* m_job;
     QString m_original;
+    std::optional<ModelSummary> m_summary; // of m_original, for writing its side again
     QString m_variantFile;
 };
 

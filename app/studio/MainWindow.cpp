@@ -5,6 +5,8 @@
 #include "GenerationPreviewController.h"
 #include "JobController.h"
 #include "ModelLoadJob.h"
+#include "SensitivityJob.h"
+#include "TuneController.h"
 #include "pipeline/exec/Executor.h"
 #include "pipeline/torchscript/TorchScriptImport.h"
 #include "widgets/DataPanel.h"
@@ -20,6 +22,7 @@
 #include "widgets/StageForm.h"
 #include "widgets/TradeoffPlot.h"
 #include "widgets/TrainingPlot.h"
+#include "widgets/TuneDialog.h"
 #include "widgets/VariantTable.h"
 #include "widgets/VariantTableModel.h"
 
@@ -49,8 +52,6 @@
 
 namespace autoglm::studio {
 namespace {
-constexpr int kMaxRecentFiles = 8;
-const char* kRecentKey = "recentFiles";
 // A crash loses at most this much unsaved work.
 constexpr int kAutosaveIntervalMs = 10000;
 } // namespace
@@ -64,12 +65,16 @@ MainWindow::MainWindow(QWidget* parent)
       m_training(new widgets::TrainingPlot(this)), m_preview(new widgets::GenerationPreview(this)),
       m_jobs(new JobController(this)),
       m_previewController(new GenerationPreviewController(m_preview, m_variants, m_table, m_jobs, this)),
-      m_loadJob(new ModelLoadJob(this)), m_busy(new QProgressBar(this)), m_status(new QLabel(this)) {
+      m_loadJob(new ModelLoadJob(this)), m_sensitivity(new SensitivityJob(this)),
+      m_tune(new TuneController(m_runPanel, m_variants, m_table, [this](const QString& f) { return openPipeline(f); },
+                                this)),
+      m_busy(new QProgressBar(this)), m_status(new QLabel(this)) {
     m_autosave = new Autosave(m_document, Autosave::defaultFolder(), kAutosaveIntervalMs, this);
     setAcceptDrops(true);
     resize(1400, 860);
     createDocks();
     connectRun();
+    connectAnalyses();
     connect(m_canvas, &widgets::PipelineCanvas::nodeSelected, m_form, &widgets::StageForm::showNode);
     connect(m_document, &widgets::PipelineDocument::dirtyChanged, this, &MainWindow::updateTitle);
     connect(m_document, &widgets::PipelineDocument::filePathChanged, this, &MainWindow::updateTitle);
@@ -136,8 +141,10 @@ bool MainWindow::offerRecovery() {
     return true;
 }
 
-QDockWidget* MainWindow::addDock(QWidget* widget, const QString& title, const QString& name, Qt::DockWidgetArea area) {
-    auto* dock = new QDockWidget(title, this);
+QDockWidget* MainWindow::addDock(QWidget* widget, std::function<QString()> title, const QString& name,
+                                 Qt::DockWidgetArea area) {
+    auto* dock = new QDockWidget(this);
+    translated([dock, title = std::move(title)] { dock->setWindowTitle(title()); });
     dock->setObjectName(name); // saveState needs names
     dock->setWidget(widget);
     addDockWidget(area, dock);
@@ -150,17 +157,17 @@ void MainWindow::createDocks() {
     auto* formScroll = new QScrollArea(this);
     formScroll->setWidgetResizable(true);
     formScroll->setWidget(m_form);
-    QDockWidget* canvas = addDock(m_canvas, tr("Pipeline"), "pipelineDock", Qt::LeftDockWidgetArea);
-    QDockWidget* form = addDock(formScroll, tr("Stage"), "stageDock", Qt::RightDockWidgetArea);
-    QDockWidget* data = addDock(m_data, tr("Data"), "dataDock", Qt::RightDockWidgetArea);
+    QDockWidget* canvas = addDock(m_canvas, [] { return tr("Pipeline"); }, "pipelineDock", Qt::LeftDockWidgetArea);
+    QDockWidget* form = addDock(formScroll, [] { return tr("Stage"); }, "stageDock", Qt::RightDockWidgetArea);
+    QDockWidget* data = addDock(m_data, [] { return tr("Data"); }, "dataDock", Qt::RightDockWidgetArea);
     tabifyDockWidget(form, data);
     form->raise();
-    QDockWidget* inspector = addDock(m_inspector, tr("Model inspector"), "inspectorDock", Qt::BottomDockWidgetArea);
-    QDockWidget* run = addDock(m_runPanel, tr("Run"), "runDock", Qt::BottomDockWidgetArea);
-    QDockWidget* plot = addDock(m_plot, tr("Trade-offs"), "tradeoffDock", Qt::BottomDockWidgetArea);
-    QDockWidget* table = addDock(m_table, tr("Variants"), "variantDock", Qt::BottomDockWidgetArea);
-    QDockWidget* training = addDock(m_training, tr("Training"), "trainingDock", Qt::BottomDockWidgetArea);
-    QDockWidget* preview = addDock(m_preview, tr("Generation Preview"), "generationDock", Qt::BottomDockWidgetArea);
+    QDockWidget* inspector = addDock(m_inspector, [] { return tr("Model inspector"); }, "inspectorDock", Qt::BottomDockWidgetArea);
+    QDockWidget* run = addDock(m_runPanel, [] { return tr("Run"); }, "runDock", Qt::BottomDockWidgetArea);
+    QDockWidget* plot = addDock(m_plot, [] { return tr("Trade-offs"); }, "tradeoffDock", Qt::BottomDockWidgetArea);
+    QDockWidget* table = addDock(m_table, [] { return tr("Variants"); }, "variantDock", Qt::BottomDockWidgetArea);
+    QDockWidget* training = addDock(m_training, [] { return tr("Training"); }, "trainingDock", Qt::BottomDockWidgetArea);
+    QDockWidget* preview = addDock(m_preview, [] { return tr("Generation Preview"); }, "generationDock", Qt::BottomDockWidgetArea);
     // Bottom row: the inspector, run and table share tabs on the left, the plots sit beside them.
     splitDockWidget(inspector, plot, Qt::Horizontal);
     tabifyDockWidget(inspector, run);
@@ -301,7 +308,7 @@ bool MainWindow::exportVariantModel(const QString& chosen) {
 }
 
 bool MainWindow::runPipeline() {
-    if (m_jobs->isRunning())
+    if (m_jobs->isRunning() || m_tune->isRunning())
         return false;
     RunOptions options;
     options.outputDir = runOutputDir().toStdString();
@@ -434,86 +441,6 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     }
 }
 
-void MainWindow::createMenus() {
-    QMenu* file = menuBar()->addMenu(tr("&File"));
-    file->addAction(tr("&New Pipeline"), this, &MainWindow::newPipeline)->setShortcut(QKeySequence::New);
-    file->addAction(tr("Open &Pipeline…"), this,
-                    [this] {
-                        const QString path = QFileDialog::getOpenFileName(
-                            this, tr("Open Pipeline"), QString(), tr("Pipelines (*.autoglm.json);;All files (*)"));
-                        if (!path.isEmpty())
-                            openPipeline(path);
-                    })
-        ->setShortcut(QKeySequence(tr("Ctrl+Shift+O")));
-    file->addAction(tr("&Save Pipeline"), this, &MainWindow::savePipeline)->setShortcut(QKeySequence::Save);
-    file->addAction(tr("Save Pipeline &As…"), this, [this] { savePipelineAs(); })->setShortcut(QKeySequence::SaveAs);
-    file->addSeparator();
-    QAction* open = file->addAction(tr("&Open Model…"), this, &MainWindow::showOpenDialog);
-    open->setShortcut(QKeySequence::Open);
-    file->addAction(tr("Open &Checkpoint Folder…"), this, [this] {
-        const QString folder = QFileDialog::getExistingDirectory(this, tr("Open Hugging Face Checkpoint Folder"));
-        if (!folder.isEmpty())
-            openModel(folder);
-    });
-    m_recentMenu = file->addMenu(tr("Open &Recent"));
-    rebuildRecentMenu();
-    file->addSeparator();
-    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
-    quit->setShortcut(QKeySequence::Quit);
-
-    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
-    QAction* undo = m_document->undoStack()->createUndoAction(this, tr("&Undo"));
-    undo->setShortcut(QKeySequence::Undo);
-    QAction* redo = m_document->undoStack()->createRedoAction(this, tr("&Redo"));
-    redo->setShortcut(QKeySequence::Redo);
-    edit->addAction(undo);
-    edit->addAction(redo);
-    edit->addSeparator();
-    edit->addAction(tr("&Preferences…"), this,
-                    [this] {
-                        widgets::SettingsDialog dialog(widgets::StudioSettings::load(), cudaAvailable(), this);
-                        if (dialog.exec() == QDialog::Accepted)
-                            dialog.settings().save();
-                    })
-        ->setShortcut(QKeySequence::Preferences);
-
-    QMenu* exports = menuBar()->addMenu(tr("E&xport"));
-    exports->addAction(tr("Accuracy vs &Latency Chart…"), this,
-                       [this] { exportChart(widgets::TradeoffPlot::Latency); });
-    exports->addAction(tr("Accuracy vs &Size Chart…"), this, [this] { exportChart(widgets::TradeoffPlot::Size); });
-    exports->addAction(tr("Variant &Table (CSV)…"), this, [this] { exportTable(); });
-    exports->addAction(tr("HTML &Report…"), this, [this] { exportReport(); });
-    exports->addAction(tr("Selected Variant as &ONNX…"), this, [this] { exportVariantModel(); });
-    // Exports need a run's results.
-    connect(exports, &QMenu::aboutToShow, this, [this, exports] {
-        for (QAction* a : exports->actions())
-            a->setEnabled(!m_variants->results().original.id.empty());
-    });
-
-    QMenu* run = menuBar()->addMenu(tr("&Run"));
-    run->addAction(tr("&Run Pipeline"), this, &MainWindow::runPipeline)->setShortcut(QKeySequence(tr("Ctrl+R")));
-    run->addAction(tr("&Cancel Run"), m_jobs, &JobController::cancel);
-
-    m_viewMenu = menuBar()->addMenu(tr("&View"));
-    for (QDockWidget* dock : findChildren<QDockWidget*>())
-        m_viewMenu->addAction(dock->toggleViewAction());
-
-    QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&About"), this, [this] {
-        QMessageBox::about(this, tr("About Open-AutoGLM Studio"),
-                           tr("Open-AutoGLM Studio 0.1: inspect ONNX models, TorchScript archives and Hugging Face "
-                              "checkpoints, and build prune, quantize and distill pipelines that the autoglm command "
-                              "runs."));
-    });
-}
-
-void MainWindow::showOpenDialog() {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open Model"), QString(),
-                                                      tr("Models (*.onnx *.pt *.pth config.json *.safetensors);;All files (*)"));
-    if (!path.isEmpty())
-        openModel(path);
-}
-
 void MainWindow::openModel(const QString& path) {
     const QString absolute = QFileInfo(path).absoluteFilePath();
     const bool torchScript = isTorchScriptFile(absolute.toStdString());
@@ -566,25 +493,6 @@ void MainWindow::dropEvent(QDropEvent* event) {
         return;
     event->acceptProposedAction();
     openPath(urls.front().toLocalFile());
-}
-
-void MainWindow::addRecentFile(const QString& path) {
-    QSettings settings;
-    QStringList recent = settings.value(kRecentKey).toStringList();
-    recent.removeAll(path);
-    recent.prepend(path);
-    while (recent.size() > kMaxRecentFiles)
-        recent.removeLast();
-    settings.setValue(kRecentKey, recent);
-    rebuildRecentMenu();
-}
-
-void MainWindow::rebuildRecentMenu() {
-    m_recentMenu->clear();
-    const QStringList recent = QSettings().value(kRecentKey).toStringList();
-    for (const QString& path : recent)
-        m_recentMenu->addAction(QFileInfo(path).fileName(), this, [this, path] { openPath(path); })->setToolTip(path);
-    m_recentMenu->setEnabled(!recent.isEmpty());
 }
 
 } // namespace autoglm::studio

@@ -6,7 +6,9 @@
 #include <QStringList>
 
 #include <functional>
+#include <vector>
 
+class QAction;
 class QDockWidget;
 class QLabel;
 class QMenu;
@@ -24,6 +26,8 @@ class TradeoffPlot;
 class TrainingPlot;
 class VariantTable;
 class VariantTableModel;
+struct StudioSettings;
+struct TuneRequest;
 } // namespace autoglm::widgets
 
 namespace autoglm::studio {
@@ -32,6 +36,8 @@ class Autosave;
 class GenerationPreviewController;
 class JobController;
 class ModelLoadJob;
+class SensitivityJob;
+class TuneController;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -89,6 +95,17 @@ public:
         m_torchScriptAnswer = std::move(answer);
     }
     Autosave* autosave() const { return m_autosave; }
+    // Saves the preferences and applies them at once: theme palette, and language (every view retranslates).
+    void applySettings(const widgets::StudioSettings& settings);
+    // The inspector's per-layer sensitivity of the open model, judged on the pipeline's evaluation data, on a
+    // worker. False when it could not start (the inspector says why: no model, no data).
+    bool analyzeSensitivity();
+    SensitivityJob* sensitivityJob() const { return m_sensitivity; }
+    // Run ▸ Auto-tune… without the dialog: searches the open pipeline's model on a worker. False when it could
+    // not start (the reason is shown).
+    bool autoTune(const widgets::TuneRequest& request);
+    TuneController* tuneController() const { return m_tune; }
+    QString tuneOutputDir() const;
 
 Q_SIGNALS:
     void modelShown(const QString& path);
@@ -98,17 +115,32 @@ Q_SIGNALS:
     void pipelineFailed(const QString& path, const QString& message);
     void runEnded(const QString& status);
     void runFailed(const QString& message);
+    // applied: the table is shown (false when it failed, was cancelled, or belongs to a model no longer open).
+    void sensitivityEnded(bool applied);
+    // "complete", "cancelled" or "failed".
+    void tuneEnded(const QString& status);
 
 protected:
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
     void closeEvent(QCloseEvent* event) override;
+    void changeEvent(QEvent* event) override;
 
 private:
     void createDocks();
     void connectRun();
     QString chooseFile(const QString& title, const QString& suggested, const QString& filter);
-    QDockWidget* addDock(QWidget* widget, const QString& title, const QString& name, Qt::DockWidgetArea area);
+    QDockWidget* addDock(QWidget* widget, std::function<QString()> title, const QString& name,
+                         Qt::DockWidgetArea area);
+    // Live retranslation: `setTexts` runs now and again on every language change.
+    void translated(std::function<void()> setTexts);
+    QAction* addMenuAction(QMenu* menu, std::function<QString()> text, std::function<void()> slot);
+    QMenu* addMenu(QMenu* parent, std::function<QString()> title);
+    void retranslateUi();
+    void updateUndoActions();
+    void connectAnalyses();
+    void showTuneDialog();
+    bool trusted(const QString& model) const;
     // True when the pipeline may be replaced: saved, discarded, or unchanged.
     bool maybeSave();
     void updateTitle();
@@ -141,6 +173,11 @@ private:
     QSet<QString> m_trustedTorchScript; // absolute paths the user allowed in this session
     Autosave* m_autosave;
     ModelLoadJob* m_loadJob;
+    SensitivityJob* m_sensitivity;
+    TuneController* m_tune;
+    std::vector<std::function<void()>> m_retranslators;
+    QAction* m_undo = nullptr;
+    QAction* m_redo = nullptr;
     QMenu* m_recentMenu = nullptr;
     QProgressBar* m_busy;
     QLabel* m_status;

@@ -7,8 +7,6 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QLibraryInfo>
-#include <QLocale>
-#include <QTranslator>
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
@@ -19,10 +17,7 @@ int main(int argc, char** argv) {
     const autoglm::widgets::StudioSettings settings = autoglm::widgets::StudioSettings::load();
     autoglm::widgets::applyTheme(settings.theme);
     // The language chosen in Preferences, else the system's (English, the source language, needs no file).
-    QTranslator translator;
-    const QLocale locale = settings.language.isEmpty() ? QLocale() : QLocale(settings.language);
-    if (settings.language != "en" && translator.load(locale, "autoglm", "_", ":/i18n"))
-        QApplication::installTranslator(&translator);
+    autoglm::widgets::applyLanguage(settings.language);
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QApplication::translate("main", "Compress models: inspect, prune, quantize."));
