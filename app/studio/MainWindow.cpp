@@ -360,7 +360,7 @@ bool MainWindow::maybeSave() {
     int answer = QMessageBox::Cancel;
     if (m_unsavedAnswer) {
         answer = m_unsavedAnswer();
-    } else {
+    } else if (QApplication::platformName() != "offscreen") { // offscreen nobody could answer: keep the work
         answer = QMessageBox::question(
             this, tr("Unsaved changes"),
             tr("The pipeline %1 has changes that are not saved. Save them?").arg(m_document->displayName()),
@@ -397,8 +397,10 @@ bool MainWindow::openPipeline(const QString& file) {
     m_canvas->view()->fitAll();
     addRecentFile(QFileInfo(file).absoluteFilePath());
     m_status->setText(tr("Opened pipeline %1").arg(QFileInfo(file).fileName()));
-    const QString model = QString::fromStdString(m_document->model()->document().model);
-    if (!model.isEmpty() && model != m_currentModel)
+    const PipelineSpec& pipeline = m_document->model()->document();
+    const QString model = QString::fromStdString(pipeline.model);
+    // The same model reloads when the pipeline declares its input shapes: the summary depends on them.
+    if (!model.isEmpty() && (model != m_currentModel || !pipeline.inputShapes.empty()))
         openModel(model);
     return true;
 }
@@ -449,7 +451,7 @@ void MainWindow::openModel(const QString& path) {
         Q_EMIT modelDeclined(absolute);
         return;
     }
-    m_loadJob->start(absolute, torchScript);
+    m_loadJob->start(absolute, torchScript, m_document->model()->document().inputShapesFor(absolute.toStdString()));
 }
 
 bool MainWindow::confirmTorchScript(const QString& path) {

@@ -23,7 +23,7 @@ void ModelLoadJob::cancel() {
     m_watcher = nullptr; // the old watcher deletes itself when its worker ends
 }
 
-void ModelLoadJob::start(const QString& path, bool trustTorchScript) {
+void ModelLoadJob::start(const QString& path, bool trustTorchScript, const InputShapes& inputShapes) {
     cancel();
     const quint64 generation = m_generation;
     auto* watcher = new QFutureWatcher<Outcome>(this);
@@ -40,12 +40,13 @@ void ModelLoadJob::start(const QString& path, bool trustTorchScript) {
             Q_EMIT failed(outcome.path, outcome.error);
     });
     Q_EMIT started(path);
-    watcher->setFuture(QtConcurrent::run([path, trustTorchScript]() {
+    watcher->setFuture(QtConcurrent::run([path, trustTorchScript, inputShapes]() {
         Outcome outcome;
         outcome.path = path;
         try {
             ModelLoadOptions options;
             options.trustTorchScript = trustTorchScript;
+            options.inputShapes = inputShapes;
             auto model = loadModel(path.toStdString(), options);
             if (!model) {
                 outcome.error = QString::fromStdString(model.message());

@@ -2,6 +2,7 @@
 // Loads and summarizes a model on a worker thread (parsing and the shape-inference run take far more than the
 // 50 ms the GUI thread may spend) and reports back through queued signals.
 
+#include "pipeline/model/InputShapes.h"
 #include "pipeline/model/ModelSummary.h"
 
 #include <QFutureWatcher>
@@ -18,7 +19,8 @@ public:
     ~ModelLoadJob() override;
 
     // trustTorchScript: the user agreed to load a TorchScript archive (which runs code it carries).
-    void start(const QString& path, bool trustTorchScript = false);
+    // inputShapes: what the open pipeline declares for this model's inputs (its input_shapes).
+    void start(const QString& path, bool trustTorchScript = false, const autoglm::InputShapes& inputShapes = {});
     bool isRunning() const;
     // Abandons the job in flight: its result is dropped when it arrives, and neither signal is emitted.
     void cancel();

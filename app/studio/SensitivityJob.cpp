@@ -65,7 +65,7 @@ QString SensitivityJob::start(const PipelineSpec& spec, const QString& model, bo
     m_thread = QThread::create([this, spec, dataset, model, trustTorchScript, threads, stop] {
         try {
             setComputeThreads(threads);
-            auto loaded = loadModel(model.toStdString(), {trustTorchScript});
+            auto loaded = loadModel(model.toStdString(), {trustTorchScript, spec.inputShapesFor(model.toStdString())});
             if (!loaded) {
                 m_error = QString::fromStdString(loaded.message());
                 return;

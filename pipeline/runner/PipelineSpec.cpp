@@ -299,6 +299,14 @@ const StageSpec* PipelineSpec::stage(const std::string& id) const {
     return it == stages.end() ? nullptr : &*it;
 }
 
+InputShapes PipelineSpec::inputShapesFor(const fs::path& modelFile) const {
+    if (model.empty() || inputShapes.empty())
+        return {};
+    std::error_code ec;
+    const bool same = fs::weakly_canonical(resolve(model), ec) == fs::weakly_canonical(modelFile, ec);
+    return same ? inputShapes : InputShapes{};
+}
+
 nlohmann::json PipelineSpec::toJson() const {
     nlohmann::json j{{"format", kPipelineFormat}, {"version", version}, {"name", name}};
     if (!description.empty())

@@ -100,6 +100,8 @@ struct PipelineSpec {
     std::filesystem::path resolve(const std::string& path) const;
     const DatasetSpec* dataset(const std::string& id) const;
     const StageSpec* stage(const std::string& id) const;
+    // inputShapes when `modelFile` is this pipeline's model (they belong to it alone), else none.
+    InputShapes inputShapesFor(const std::filesystem::path& modelFile) const;
 
     nlohmann::json toJson() const;
     // Reads the file's JSON; every error names its JSON path ("stages[2].params.sparsity: ..."). Checks

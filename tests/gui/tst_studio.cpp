@@ -173,6 +173,22 @@ private Q_SLOTS:
         window.openModel(pt); // allowed already in this session
         QVERIFY(shown.wait(60000));
         QCOMPARE(asked.size(), 2);
+        QVERIFY2(window.inspector()->headerText().contains("batch,1,height,width"), qPrintable(window.inspector()->headerText()));
+
+        // A pipeline on the archive declares its input shapes; the studio loads the model with them.
+        QTemporaryDir dir;
+        const QString file = dir.path() + "/pt.autoglm.json";
+        QFile out(file);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(QString(R"({"format": "autoglm-pipeline", "version": 1, "name": "pt", "model": "%1",
+                            "input_shapes": {"image": ["batch", 1, 28, 28]}, "datasets": {}, "stages": []})")
+                      .arg(pt).toUtf8());
+        out.close();
+        window.setUnsavedChangesAnswer([] { return int(QMessageBox::Discard); });
+        QVERIFY(window.openPipeline(file));
+        QVERIFY(shown.wait(60000));
+        QVERIFY2(window.inspector()->headerText().contains("batch,1,28,28"), qPrintable(window.inspector()->headerText()));
+        QCOMPARE(asked.size(), 2);
     }
 
     void dropsACheckpointFolder() {
