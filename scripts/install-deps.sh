@@ -6,9 +6,10 @@ set -euo pipefail
 packages=(cmake ninja-build g++ ccache pkg-config libopenblas0-openmp
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-svg-dev
   libqcustomplot-dev libqcustomplot2.1-qt6 libtorch-dev libonnx-dev libprotobuf-dev protobuf-compiler
-  nlohmann-json3-dev libstb-dev xvfb xauth fonts-dejavu-core dpkg-dev)
+  nlohmann-json3-dev libstb-dev zlib1g-dev xvfb xauth fonts-dejavu-core dpkg-dev)
 if [[ "${1:-}" == "--tests" ]]; then
-  packages+=(libonnx-testdata)
+  # Fashion-MNIST's 60,000 training images (IDX): the distillation data of the channel-pruning floor.
+  packages+=(libonnx-testdata dataset-fashion-mnist)
   # Debian's nodejs conflicts with the NodeSource build some machines ship: only install it when node is absent.
   command -v node >/dev/null || packages+=(nodejs npm)
 fi

@@ -64,16 +64,16 @@
         <translation>模式</translation>
     </message>
     <message>
-        <source>unstructured: any weights; N:M: at most N non-zeros in every M inputs; channels: whole channels removed</source>
-        <translation>unstructured：任意权重；N:M：每 M 个输入中至多 N 个非零；channels：移除整个通道</translation>
+        <source>unstructured: any weights; N:M: at most N non-zeros in every M inputs; channels: whole channels removed; heads: whole attention heads removed</source>
+        <translation>unstructured：任意权重；N:M：每 M 个输入中至多 N 个非零；channels：移除整个通道；heads：移除整个注意力头</translation>
     </message>
     <message>
         <source>Sparsity</source>
         <translation>稀疏度</translation>
     </message>
     <message>
-        <source>Share of the weights (or channels) removed</source>
-        <translation>被移除的权重（或通道）比例</translation>
+        <source>Share of the weights (or channels, or heads) removed</source>
+        <translation>被移除的权重（或通道、注意力头）比例</translation>
     </message>
     <message>
         <source>Method</source>
@@ -96,8 +96,8 @@
         <translation>通道准则</translation>
     </message>
     <message>
-        <source>Which channels go first: by weight norm or BatchNorm scale</source>
-        <translation>先移除哪些通道：按权重范数或 BatchNorm 缩放</translation>
+        <source>Which channels or heads go first: by weight norm or (channels) BatchNorm scale</source>
+        <translation>先移除哪些通道或注意力头：按权重范数或（通道）BatchNorm 缩放</translation>
     </message>
     <message>
         <source>SparseGPT damping</source>
@@ -1086,8 +1086,8 @@
         <translation>文本 (*.txt);;所有文件 (*)</translation>
     </message>
     <message>
-        <source>NumPy arrays (*.npy);;All files (*)</source>
-        <translation>NumPy 数组 (*.npy);;所有文件 (*)</translation>
+        <source>Arrays (*.npy *-ubyte *-ubyte.gz *.idx *.idx.gz);;All files (*)</source>
+        <translation>数组 (*.npy *-ubyte *-ubyte.gz *.idx *.idx.gz);;所有文件 (*)</translation>
     </message>
     <message>
         <source>Add the data the pipeline calibrates, trains and evaluates on.</source>

@@ -344,7 +344,7 @@ void DataPanel::browse(const std::string& field) {
     else
         chosen = QFileDialog::getOpenFileName(this, tr("Choose File"), QString(),
                                               field == "path" ? tr("Text (*.txt);;All files (*)")
-                                                              : tr("NumPy arrays (*.npy);;All files (*)"));
+                                                              : tr("Arrays (*.npy *-ubyte *-ubyte.gz *.idx *.idx.gz);;All files (*)"));
     if (chosen.isEmpty())
         return;
     static_cast<QLineEdit*>(m_fields[field])->setText(chosen);

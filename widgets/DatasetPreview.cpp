@@ -1,6 +1,6 @@
 #include "widgets/DatasetPreview.h"
 
-#include "pipeline/io/Npy.h"
+#include "pipeline/io/ArrayFile.h"
 #include "pipeline/ir/TensorUtil.h"
 
 #include <QCoreApplication>
@@ -61,7 +61,7 @@ QImage imageAt(const std::vector<double>& values, const std::vector<int64_t>& sh
 }
 
 void previewImages(const DatasetSpec& d, int maxThumbnails, DatasetPreview& out) {
-    auto images = loadNpy(d.images);
+    auto images = loadArrayFile(d.images);
     if (!images) {
         out.error = QString::fromStdString(images.message());
         return;
@@ -71,7 +71,7 @@ void previewImages(const DatasetSpec& d, int maxThumbnails, DatasetPreview& out)
                       .arg(QString::fromStdString(dtypeName(t.dtype())), shapeText(t.shape()));
     std::vector<double> labels;
     if (!d.labels.empty()) {
-        auto l = loadNpy(d.labels);
+        auto l = loadArrayFile(d.labels);
         if (!l) {
             out.error = QString::fromStdString(l.message());
             return;

@@ -5,7 +5,7 @@
 #include "pipeline/common/AtomicFile.h"
 #include "pipeline/eval/Benchmark.h"
 #include "pipeline/common/ReadFile.h"
-#include "pipeline/io/Npy.h"
+#include "pipeline/io/ArrayFile.h"
 #include "pipeline/llm/HfExport.h"
 #include "pipeline/passes/Calibration.h"
 #include "pipeline/model/ModelLoader.h"
@@ -50,7 +50,7 @@ Result<CalibrationSet> calibrationFrom(const ParsedArgs& args, const Model& mode
     if (args.has("calib-images") && args.has("calib-text"))
         return Error{"give either --calib-images or --calib-text, not both"};
     if (args.has("calib-images")) {
-        auto images = loadNpy(args.value("calib-images"));
+        auto images = loadArrayFile(args.value("calib-images"));
         if (!images)
             return images.error();
         auto set = calibrationFromImages(model, images.value(), samples);

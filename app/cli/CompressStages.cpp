@@ -1,6 +1,6 @@
 #include "CompressStages.h"
 
-#include "pipeline/io/Npy.h"
+#include "pipeline/io/ArrayFile.h"
 #include "pipeline/passes/distill/DistillPass.h"
 #include "pipeline/passes/prune/PrunePass.h"
 #include "pipeline/passes/quantize/QuantizePass.h"
@@ -78,7 +78,7 @@ Result<PruneParams> pruneParamsFrom(const ParsedArgs& args) {
     PruneParams p;
     const std::string spec = args.value("prune");
     const std::string kind = spec.substr(0, spec.find(':'));
-    if (kind == "unstructured" || kind == "channels") {
+    if (kind == "unstructured" || kind == "channels" || kind == "heads") {
         p.pattern = kind;
         const std::string share = spec.size() > kind.size() + 1 ? spec.substr(kind.size() + 1) : "";
         try {
@@ -89,9 +89,6 @@ Result<PruneParams> pruneParamsFrom(const ParsedArgs& args) {
         } catch (const std::exception&) {
             return Error{"--prune " + spec + ": expected " + kind + ":SHARE, e.g. " + kind + ":0.5"};
         }
-    } else if (kind == "heads") {
-        return Error{"--prune " + spec + ": attention-head pruning is not available yet; channels:S removes FFN "
-                     "neurons of transformers, unstructured:S and N:M prune single weights"};
     } else {
         p.pattern = spec;
     }
@@ -195,12 +192,12 @@ Result<std::optional<TrainingSet>> trainingFrom(const ParsedArgs& args, const Mo
         return limit.error();
     Result<TrainingSet> set = Error{""};
     if (args.has("train-images")) {
-        auto images = loadNpy(args.value("train-images"));
+        auto images = loadArrayFile(args.value("train-images"));
         if (!images)
             return images.error();
         TensorData labels;
         if (args.has("train-labels")) {
-            auto read = loadNpy(args.value("train-labels"));
+            auto read = loadArrayFile(args.value("train-labels"));
             if (!read)
                 return read.error();
             labels = read.value();
@@ -246,9 +243,9 @@ Result<PassResult> runStage(const CompressStage& stage, const Model& model, cons
 
 std::vector<OptionSpec> stageOptions() {
     return {{"prune", "SPEC",
-             "unstructured:S (share S of weights zeroed), N:M such as 2:4 or 4:8, or channels:S (share S of "
-             "channels removed, shapes shrink)"},
-            {"prune-criterion", "C", "channels: l2 (default), l1 or bn-scale"},
+             "unstructured:S (share S of weights zeroed), N:M such as 2:4 or 4:8, channels:S (share S of "
+             "channels removed, shapes shrink) or heads:S (share S of each attention block's heads removed)"},
+            {"prune-criterion", "C", "channels and heads: l2 (default), l1 or (channels) bn-scale"},
             {"prune-method", "M", "magnitude (default) or sparsegpt (needs calibration data)"},
             {"prune-scope", "S", "unstructured magnitude: per-layer (default) or global"},
             {"distill", "K=V,...", "train against the original: steps=N|epochs=N, lr=X, temperature=T, alpha=A, "

@@ -1,7 +1,7 @@
 #include "Commands.h"
 
 #include "pipeline/eval/Metrics.h"
-#include "pipeline/io/Npy.h"
+#include "pipeline/io/ArrayFile.h"
 #include "pipeline/llm/TextPerplexity.h"
 #include "pipeline/model/ModelLoader.h"
 
@@ -18,10 +18,10 @@ namespace {
 int evalClassification(const Executor& executor, const ParsedArgs& args) {
     if (!args.has("labels"))
         return fail("--images needs --labels Y.npy");
-    auto images = loadNpy(args.value("images"));
+    auto images = loadArrayFile(args.value("images"));
     if (!images)
         return fail(images.message());
-    auto labels = loadNpy(args.value("labels"));
+    auto labels = loadArrayFile(args.value("labels"));
     if (!labels)
         return fail(labels.message());
     ClassificationOptions options;

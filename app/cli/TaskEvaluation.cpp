@@ -1,7 +1,7 @@
 #include "TaskEvaluation.h"
 
 #include "pipeline/eval/Metrics.h"
-#include "pipeline/io/Npy.h"
+#include "pipeline/io/ArrayFile.h"
 #include "pipeline/llm/TextPerplexity.h"
 
 #include <fstream>
@@ -23,10 +23,10 @@ Result<std::optional<TaskData>> loadTaskData(const ParsedArgs& args, const std::
     if (images) {
         if (!args.has(prefix + "labels"))
             return Error{"--" + prefix + "images needs --" + prefix + "labels Y.npy"};
-        auto x = loadNpy(args.value(prefix + "images"));
+        auto x = loadArrayFile(args.value(prefix + "images"));
         if (!x)
             return x.error();
-        auto y = loadNpy(args.value(prefix + "labels"));
+        auto y = loadArrayFile(args.value(prefix + "labels"));
         if (!y)
             return y.error();
         data.images = x.value();

@@ -2,7 +2,7 @@
 
 #include "pipeline/common/ReadFile.h"
 #include "pipeline/eval/Benchmark.h"
-#include "pipeline/io/Npy.h"
+#include "pipeline/io/ArrayFile.h"
 #include "pipeline/model/ModelSummary.h"
 
 #include <ATen/ATen.h>
@@ -165,12 +165,12 @@ Result<LoadedDataset> loadDataset(const PipelineSpec& spec, const DatasetSpec& d
         data.images = folder->images;
         data.labels = folder->labels;
     } else {
-        auto images = loadNpy(spec.resolve(d.images));
+        auto images = loadArrayFile(spec.resolve(d.images));
         if (!images)
             return Error{named(d) + ": " + images.message()};
         data.images = images.value();
         if (!d.labels.empty()) {
-            auto labels = loadNpy(spec.resolve(d.labels));
+            auto labels = loadArrayFile(spec.resolve(d.labels));
             if (!labels)
                 return Error{named(d) + ": " + labels.message()};
             data.labels = labels.value();

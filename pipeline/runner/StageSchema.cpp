@@ -76,16 +76,17 @@ void addLayerFields(std::vector<StageField>& fields) {
 std::vector<StageField> pruneFields() {
     std::vector<StageField> f;
     StageField pattern = choice(
-        "pattern", {"unstructured", "2:4", "4:8", "channels"}, QT_TRANSLATE_NOOP("autoglm::StageSchema", "Pattern"),
+        "pattern", {"unstructured", "2:4", "4:8", "channels", "heads"}, QT_TRANSLATE_NOOP("autoglm::StageSchema", "Pattern"),
         QT_TRANSLATE_NOOP("autoglm::StageSchema", "unstructured: any weights; N:M: at most N non-zeros in "
-                                                  "every M inputs; channels: whole channels removed"));
+                                                  "every M inputs; channels: whole channels removed; heads: whole "
+                                                  "attention heads removed"));
     pattern.editable = true;
     f.push_back(pattern);
     StageField sparsity =
         number(T::Double, "sparsity", 0, 1, QT_TRANSLATE_NOOP("autoglm::StageSchema", "Sparsity"),
-               QT_TRANSLATE_NOOP("autoglm::StageSchema", "Share of the weights (or channels) removed"));
+               QT_TRANSLATE_NOOP("autoglm::StageSchema", "Share of the weights (or channels, or heads) removed"));
     sparsity.maximumExclusive = true;
-    f.push_back(when(sparsity, "pattern", {"unstructured", "channels"}));
+    f.push_back(when(sparsity, "pattern", {"unstructured", "channels", "heads"}));
     f.push_back(choice("method", {"magnitude", "sparsegpt"}, QT_TRANSLATE_NOOP("autoglm::StageSchema", "Method"),
                        QT_TRANSLATE_NOOP("autoglm::StageSchema",
                                          "magnitude: the smallest weights go; sparsegpt: one-shot selection "
@@ -96,8 +97,9 @@ std::vector<StageField> pruneFields() {
                      "pattern", {"unstructured"}));
     f.push_back(when(
         choice("criterion", {"l1", "l2", "bn-scale"}, QT_TRANSLATE_NOOP("autoglm::StageSchema", "Channel criterion"),
-               QT_TRANSLATE_NOOP("autoglm::StageSchema", "Which channels go first: by weight norm or BatchNorm scale")),
-        "pattern", {"channels"}));
+               QT_TRANSLATE_NOOP("autoglm::StageSchema", "Which channels or heads go first: by weight norm or (channels) "
+                                                  "BatchNorm scale")),
+        "pattern", {"channels", "heads"}));
     f.push_back(when(
         number(T::Double, "sparsegpt_damp", 1e-6, 1, QT_TRANSLATE_NOOP("autoglm::StageSchema", "SparseGPT damping"),
                QT_TRANSLATE_NOOP("autoglm::StageSchema", "Damping as a fraction of the Hessian's mean diagonal")),

@@ -44,18 +44,6 @@ int64_t floorWindows() {
     return longTests() ? 0 : 96;
 }
 
-double cosineOf(const TensorData& a, const TensorData& b) {
-    const auto x = tensorValues(a);
-    const auto y = tensorValues(b);
-    double dot = 0, nx = 0, ny = 0;
-    for (size_t i = 0; i < x.size(); ++i) {
-        dot += x[i] * y[i];
-        nx += x[i] * x[i];
-        ny += y[i] * y[i];
-    }
-    return dot / std::sqrt(nx * ny);
-}
-
 double ortPerplexityOf(const fs::path& file, const std::vector<int64_t>& tokens) {
     auto ort = ortTokenPerplexity(file, tokens, file.parent_path(), 0, floorWindows());
     if (!ort)

@@ -6,6 +6,7 @@
 #include "PassFixtures.h"
 #include "TestSupport.h"
 
+#include "pipeline/io/ArrayFile.h"
 #include "pipeline/io/Npy.h"
 #include "pipeline/ir/TensorUtil.h"
 #include "pipeline/passes/distill/DistillPass.h"
@@ -146,6 +147,56 @@ private Q_SLOTS:
         QVERIFY(ort->perplexity <= 3.20);
     }
 
+    // tiny_gpt with a quarter of every block's heads removed, then distilled briefly on austen_calib.txt: the
+    // file has the smaller projections and constant Reshape shapes; ORT computes our logits on a batch and
+    // sequence length other than the shape run's, and scores the perplexity. (150 steps reach 3.284 from 9.249
+    // right after pruning, fp32 2.952; see the issue's note.)
+    void tinyGptHeadsPrunedDistilled() {
+        QTemporaryDir dir;
+        const fs::path work = dir.path().toStdString();
+        const fs::path file = work / "gpt_heads.onnx";
+        const Model gpt = loadFixture("tiny_gpt.onnx");
+        const std::string text = readText("austen_calib.txt");
+        PruneParams p;
+        p.pattern = "heads";
+        p.sparsity = 0.25;
+        const Model student = pruned(gpt, p, nullptr);
+        auto training = trainingFromText(gpt, text, 256, 1 << 20);
+        VERIFY_RESULT(training);
+        DistillParams d;
+        d.steps = 40;
+        d.batchSize = 8;
+        d.learningRate = 1e-3;
+        d.temperature = 1;
+        d.validateEvery = 40;
+        auto distilled = distillModel(student, gpt, d, training.value(), nullptr);
+        VERIFY_RESULT(distilled);
+        const Model back = saveAndReload(distilled->model, file);
+        for (const auto& node : back.graph.nodes)
+            if (node.name.find("/attn/qkv/MatMul") != std::string::npos)
+                QCOMPARE(back.graph.initializers.at(node.inputs[1]).shape(), (std::vector<int64_t>{256, 576}));
+
+        std::vector<double> ids;
+        for (size_t i = 0; i < 3 * 100; ++i)
+            ids.push_back(static_cast<unsigned char>(text[i]));
+        const TensorMap inputs{{"input_ids", makeTensor(DType::Int64, {3, 100}, ids)}};
+        auto ours = Executor::create(back)->run(inputs);
+        auto theirs = runOrt(file, inputs, work);
+        VERIFY_RESULT(ours);
+        VERIFY_RESULT(theirs);
+        const double cosine = cosineOf(ours->at("logits"), theirs->at("logits"));
+        saveAndReload(student, work / "gpt_heads_raw.onnx");
+        auto before = ortBytePerplexity(work / "gpt_heads_raw.onnx", kFixtures / "austen_val.txt", work, 0, 100);
+        auto after = ortBytePerplexity(file, kFixtures / "austen_val.txt", work, 0, 100);
+        VERIFY_RESULT(before);
+        VERIFY_RESULT(after);
+        qInfo("tiny_gpt heads 25%%: ORT/ours logits cosine %.6f; ORT byte perplexity (100 windows) %.4f pruned, "
+              "%.4f after 40 distillation steps",
+              cosine, before->perplexity, after->perplexity);
+        QVERIFY(cosine >= 0.9999);
+        QVERIFY(after->perplexity < before->perplexity);
+    }
+
     // Issue floor: fashion_cnn 2:4 + distillation on fashion_calib, top-1 >= 0.930 by ORT.
     void fashionTwoFourDistilled() {
         QTemporaryDir dir;
@@ -159,11 +210,16 @@ private Q_SLOTS:
     }
 
     // fashion_cnn with 50% of its conv channels removed + distillation, judged by ORT; the file has the smaller
-    // shapes. The issue's floor is 0.920; 1,000 steps reach 0.888 and 3,000 steps 0.915 (the issue's note), so
-    // this checks the path and guards against regressions: 300 steps in the default run (measured 0.797; the whole
-    // suite must stay under 30 minutes on two cores), 1,000 with AUTOGLM_LONG_TESTS=1.
+    // shapes. The issue's floor is 0.920, which 1,000 calibration images cannot reach (3,000 steps: 0.915). The
+    // default run checks the path and guards against regressions with 300 steps on them (measured 0.797; the
+    // suite must stay under 30 minutes on two cores). With AUTOGLM_LONG_TESTS=1 it distils for 6,000 steps
+    // (batch 128, lr 3e-3; about 40 minutes on two cores) on the 60,000 Fashion-MNIST training images that
+    // dataset-fashion-mnist installs (IDX files; the test images are the fixture's) and holds the floor.
     void fashionHalfChannelsDistilled() {
         const bool long_ = qEnvironmentVariableIntValue("AUTOGLM_LONG_TESTS") == 1;
+        const fs::path trainSet = "/usr/share/datasets/fashion-mnist";
+        if (long_ && !fs::exists(trainSet / "train-images-idx3-ubyte.gz"))
+            QSKIP("dataset-fashion-mnist is not installed (scripts/install-deps.sh --tests installs it)");
         QTemporaryDir dir;
         const fs::path file = fs::path(dir.path().toStdString()) / "fashion_channels.onnx";
         const Model teacher = loadFixture("fashion_cnn.onnx");
@@ -171,13 +227,31 @@ private Q_SLOTS:
         p.pattern = "channels";
         p.layers.opTypes = {"Conv"};
         const Model student = pruned(teacher, p, nullptr);
-        const Model back = saveAndReload(distilledFashion(student, teacher, long_ ? 1000 : 300, 2e-3), file);
+        Model distilled;
+        if (long_) {
+            auto images = loadArrayFile(trainSet / "train-images-idx3-ubyte.gz");
+            auto labels = loadArrayFile(trainSet / "train-labels-idx1-ubyte.gz");
+            VERIFY_RESULT(images);
+            VERIFY_RESULT(labels);
+            auto training = trainingFromImages(teacher, images.value(), labels.value(), images->shape().front());
+            VERIFY_RESULT(training);
+            DistillParams d;
+            d.steps = 6000;
+            d.batchSize = 128;
+            d.learningRate = 3e-3;
+            auto result = distillModel(student, teacher, d, training.value(), nullptr);
+            VERIFY_RESULT(result);
+            distilled = result->model;
+        } else {
+            distilled = distilledFashion(student, teacher, 300, 2e-3);
+        }
+        const Model back = saveAndReload(distilled, file);
         QCOMPARE(back.graph.initializers.at(back.graph.nodes[2].inputs[1]).shape().front(), int64_t(16));
         auto ort = ortTestTop1(file);
         VERIFY_RESULT(ort);
         qInfo("fashion 50%% channels + distillation: ORT top-1 %.4f, file %.1f %% of fp32", ort->top1,
               100.0 * static_cast<double>(fs::file_size(file)) / fs::file_size(kFixtures / "fashion_cnn.onnx"));
-        QVERIFY(ort->top1 >= (long_ ? 0.87 : 0.75));
+        QVERIFY(ort->top1 >= (long_ ? 0.920 : 0.75));
     }
 
     // Issue floor: fashion_cnn 2:4 → INT8 W8A8 → distillation (QAT), top-1 >= 0.925 by ORT, file <= 30% of fp32.

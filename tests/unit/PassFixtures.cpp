@@ -81,6 +81,18 @@ double relativeRmsDiff(const Model& a, const Model& b, const TensorMap& inputs) 
     return std::sqrt(diff / norm);
 }
 
+double cosineOf(const TensorData& a, const TensorData& b) {
+    const auto x = tensorValues(a);
+    const auto y = tensorValues(b);
+    double dot = 0, nx = 0, ny = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+        dot += x[i] * y[i];
+        nx += x[i] * x[i];
+        ny += y[i] * y[i];
+    }
+    return dot / std::sqrt(nx * ny);
+}
+
 double top1Agreement(const Model& a, const Model& b, const TensorMap& inputs) {
     int64_t classes = 0;
     const auto [va, vb] = firstOutputs(a, b, inputs, &classes);

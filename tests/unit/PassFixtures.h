@@ -21,6 +21,8 @@ std::string readText(const char* name);
 double relativeOutputDiff(const autoglm::Model& a, const autoglm::Model& b, const autoglm::TensorMap& inputs);
 // ||a - b|| / ||a|| over the first output of both models.
 double relativeRmsDiff(const autoglm::Model& a, const autoglm::Model& b, const autoglm::TensorMap& inputs);
+// Cosine similarity of two tensors' values.
+double cosineOf(const autoglm::TensorData& a, const autoglm::TensorData& b);
 // Share of rows (the first output's last axis being classes) where both models pick the same class.
 double top1Agreement(const autoglm::Model& a, const autoglm::Model& b, const autoglm::TensorMap& inputs);
 // Writes the model to `file` and reads it back: what ONNX Runtime and a user get.

@@ -372,7 +372,8 @@ private Q_SLOTS:
                            "expected unstructured:SHARE");
         expectOneLineError(cli({"compress", model, "-o", out, "--prune", "2:4", "--no-bench"}),
                            "has 1, not a multiple of 4");
-        expectOneLineError(cli({"compress", model, "-o", out, "--prune", "heads:0.25"}), "not available yet");
+        expectOneLineError(cli({"compress", model, "-o", out, "--prune", "heads:0.25"}),
+                           "no attention block can lose heads: no Reshape");
         expectOneLineError(cli({"compress", model, "-o", out, "--prune", "channels:1.5"}), "sparsity is 1.5");
         expectOneLineError(cli({"compress", model, "-o", out, "--prune", "2:4", "--prune-method", "sparsegpt"}),
                            "needs calibration data");

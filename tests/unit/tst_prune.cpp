@@ -283,6 +283,102 @@ private Q_SLOTS:
         VERIFY_ERROR_MENTIONS(pruneModel(model, p, nullptr), "use method 'magnitude'");
     }
 
+    void headPruningRemovesWholeHeads() {
+        // Heads whose q/k/v columns, biases and output-projection rows are zero add nothing to the residual
+        // stream; removing them must leave the logits as they were, for any batch and sequence length.
+        Model model = loadFixture("tiny_gpt.onnx");
+        const std::vector<int64_t> zeroHeads = {2, 5};
+        const int64_t heads = 8, headDim = 32, embed = heads * headDim;
+        auto nodeNamed = [](const Model& m, const std::string& name) -> const Node& {
+            for (const auto& n : m.graph.nodes)
+                if (n.name == name)
+                    return n;
+            qFatal("no node %s", name.c_str());
+        };
+        auto zeroSlices = [&](const std::string& name, bool columns) {
+            TensorData& t = model.graph.initializers.at(name);
+            auto v = tensorValues(t);
+            const auto shape = t.shape();
+            const int64_t cols = shape.size() == 2 ? shape[1] : shape[0];
+            for (int64_t part = 0; part < (columns ? 3 : 1); ++part)
+                for (int64_t h : zeroHeads)
+                    for (int64_t d = 0; d < headDim; ++d) {
+                        const int64_t index = part * embed + h * headDim + d;
+                        if (shape.size() == 1)
+                            v[index] = 0;
+                        else if (columns)
+                            for (int64_t r = 0; r < shape[0]; ++r)
+                                v[r * cols + index] = 0;
+                        else
+                            std::fill_n(v.begin() + index * cols, cols, 0.0);
+                    }
+            t = makeTensor(DType::Float, shape, v);
+        };
+        for (int block = 0; block < 4; ++block) {
+            const std::string prefix = "/blocks." + std::to_string(block) + "/attn/";
+            const Node& qkv = nodeNamed(model, prefix + "qkv/MatMul");
+            zeroSlices(qkv.inputs[1], true);
+            for (const auto& n : model.graph.nodes) // the bias Add after the projection, when there is one
+                if (n.opType == "Add" && n.inputs[1] == qkv.outputs[0] && model.graph.initializers.count(n.inputs[0]))
+                    zeroSlices(n.inputs[0], true);
+                else if (n.opType == "Add" && n.inputs[0] == qkv.outputs[0] &&
+                         model.graph.initializers.count(n.inputs[1]))
+                    zeroSlices(n.inputs[1], true);
+            zeroSlices(nodeNamed(model, prefix + "proj/MatMul").inputs[1], false);
+        }
+        PruneParams p;
+        p.pattern = "heads";
+        p.sparsity = 0.25;
+        auto pruned = pruneModel(model, p, nullptr);
+        VERIFY_RESULT(pruned);
+        QCOMPARE(pruned->report.changedLayers(), 8);
+        for (int block = 0; block < 4; ++block) {
+            const std::string prefix = "/blocks." + std::to_string(block) + "/attn/";
+            const auto& init = pruned->model.graph.initializers;
+            QCOMPARE(init.at(nodeNamed(pruned->model, prefix + "qkv/MatMul").inputs[1]).shape(),
+                     (std::vector<int64_t>{256, 576}));
+            QCOMPARE(init.at(nodeNamed(pruned->model, prefix + "proj/MatMul").inputs[1]).shape(),
+                     (std::vector<int64_t>{192, 256}));
+        }
+        int saidWhich = 0;
+        for (const auto& note : pruned->report.notes)
+            saidWhich += note.find("pruned 2 of 8 heads (2,5)") != std::string::npos;
+        QCOMPARE(saidWhich, 4);
+        const ModelSummary before = summarizeModel(model), after = summarizeModel(pruned->model);
+        QCOMPARE(before.parameters - after.parameters, int64_t(4 * (256 * 192 + 64 * 256 + 192)));
+        for (int64_t context : {16, 40}) {
+            auto windows = calibrationFromText(model, readText("austen_calib.txt"), context, 3, 3);
+            VERIFY_RESULT(windows);
+            const double diff = relativeOutputDiff(model, pruned->model, windows->batches.front());
+            qInfo("context %lld: logits after removing the zero heads differ by %.2e", static_cast<long long>(context),
+                  diff);
+            QVERIFY(diff < 1e-5);
+        }
+
+        // Real heads: the least important quarter goes and the model still runs.
+        const Model original = loadFixture("tiny_gpt.onnx");
+        p.criterion = "l1";
+        auto real = pruneModel(original, p, nullptr);
+        VERIFY_RESULT(real);
+        QCOMPARE(real->report.changedLayers(), 8);
+        auto windows = calibrationFromText(original, readText("austen_calib.txt"), 32, 2, 2);
+        VERIFY_RESULT(windows);
+        QVERIFY(std::isfinite(relativeOutputDiff(original, real->model, windows->batches.front())));
+        p.sparsity = 0.95; // a head always stays
+        auto one = pruneModel(original, p, nullptr);
+        VERIFY_RESULT(one);
+        QCOMPARE(one->model.graph.initializers.at(nodeNamed(one->model, "/blocks.3/attn/proj/MatMul").inputs[1]).shape(),
+                 (std::vector<int64_t>{32, 256}));
+        p.sparsity = 0.1;
+        VERIFY_ERROR_MENTIONS(pruneModel(original, p, nullptr), "of 8 heads removes none");
+
+        p.method = "sparsegpt";
+        VERIFY_ERROR_MENTIONS(PruneParams::fromJson(p.toJson()), "magnitude");
+        VERIFY_ERROR_MENTIONS(pruneModel(loadFixture("fashion_cnn.onnx"), PruneParams::fromJson(
+                                             {{"pattern", "heads"}, {"sparsity", 0.25}}).value(), nullptr),
+                              "attention");
+    }
+
     void cancellationAndBadInput() {
         Model model = loadFixture("fashion_cnn.onnx");
         std::stop_source stop;

@@ -26,7 +26,7 @@ double PruneParams::targetSparsity() const {
 
 std::string PruneParams::summary() const {
     std::string s = pattern;
-    if (channels())
+    if (structured())
         return s + " " + std::to_string(static_cast<int>(std::lround(sparsity * 100))) + "% " + criterion;
     if (!semiStructured())
         s += " " + std::to_string(static_cast<int>(std::lround(sparsity * 100))) + "%";
@@ -72,7 +72,7 @@ Status PruneParams::validate(const std::string& path) const {
     if (semiStructured()) {
         auto [n, m] = nm();
         if (m == 0)
-            return Error{f + "pattern is '" + pattern + "' but must be 'unstructured', 'channels' or N:M such as 2:4"};
+            return Error{f + "pattern is '" + pattern + "' but must be 'unstructured', 'channels', 'heads' or N:M such as 2:4"};
         if (n < 1 || n >= m || m > 128)
             return Error{f + "pattern " + pattern + " must keep between 1 and M-1 of every M weights (M at most 128)"};
     }
@@ -88,10 +88,13 @@ Status PruneParams::validate(const std::string& path) const {
                             layers.validate(f + "layers")})
         if (!s)
             return s;
-    if (channels() && method != "magnitude")
-        return Error{f + "method '" + method + "' chooses single weights; channel pruning ranks whole channels by "
-                         "criterion (l1, l2, bn-scale), so use method 'magnitude'"};
-    if (scope == "global" && (method != "magnitude" || semiStructured() || channels()))
+    if (structured() && method != "magnitude")
+        return Error{f + "method '" + method + "' chooses single weights; " + pattern + " pruning ranks whole " +
+                     pattern + " by criterion (l1, l2" + (channels() ? ", bn-scale" : "") + "), so use method 'magnitude'"};
+    if (heads() && criterion == "bn-scale")
+        return Error{f + "criterion 'bn-scale' ranks channels by a BatchNormalization's scale; heads are ranked by "
+                         "l1 or l2"};
+    if (scope == "global" && (method != "magnitude" || semiStructured() || structured()))
         return Error{f + "scope 'global' ranks every layer's weights by one magnitude threshold, so it applies to "
                          "unstructured magnitude pruning only"};
     return Ok{};

@@ -14,7 +14,8 @@ struct PruneParams {
     // "unstructured": any weights, `sparsity` of them zeroed; "N:M" (2:4, 4:8, ...): at most N non-zeros in
     // every M consecutive weights along a layer's input features (the pattern sparse tensor cores run);
     // "channels": `sparsity` of the output channels of every prunable Conv / Gemm / MatMul group physically
-    // removed, with the layers that read them shrunk to match (FFN neurons in a transformer).
+    // removed, with the layers that read them shrunk to match (FFN neurons in a transformer); "heads":
+    // `sparsity` of the heads of every multi-head attention block removed, projections and shapes shrunk.
     std::string pattern = "unstructured";
     // Share of weights (or of each group's channels) removed, in [0, 1).
     double sparsity = 0.5;
@@ -33,8 +34,11 @@ struct PruneParams {
     int64_t calibrationSamples = 128;
     LayerSelection layers;
 
-    bool semiStructured() const { return pattern != "unstructured" && pattern != "channels"; }
+    bool semiStructured() const { return pattern != "unstructured" && !structured(); }
     bool channels() const { return pattern == "channels"; }
+    bool heads() const { return pattern == "heads"; }
+    // Removes whole channels or heads, shrinking shapes.
+    bool structured() const { return channels() || heads(); }
     // N and M of an N:M pattern (0, 0 when unstructured).
     std::pair<int64_t, int64_t> nm() const;
     // Share of zeros the pattern produces.

@@ -4,6 +4,7 @@
 #include "pipeline/passes/Hessians_p.h"
 #include "pipeline/passes/PassBoundary_p.h"
 #include "pipeline/passes/prune/ChannelPruning_p.h"
+#include "pipeline/passes/prune/HeadPruning_p.h"
 #include "pipeline/passes/prune/PruneMath_p.h"
 #include "pipeline/passes/quantize/QuantMath_p.h"
 
@@ -54,7 +55,7 @@ private:
         return quant::toRows(graph().initializers.at(layer.weight).tensor(), layer);
     }
     Status chooseLayers();
-    Result<PassResult> pruneChannels();
+    Result<PassResult> pruneStructured();
     // A model pruned more than once lists every pruning, in order.
     void recordInMetadata() {
         std::string& record = m_result.model.metadata["autoglm.pruning"];
@@ -104,14 +105,15 @@ Status PruneRun::chooseLayers() {
     return Ok{};
 }
 
-Result<PassResult> PruneRun::pruneChannels() {
-    auto report = prune::pruneChannels(m_result.model, m_params, m_context);
+Result<PassResult> PruneRun::pruneStructured() {
+    auto report = m_params.heads() ? prune::pruneHeads(m_result.model, m_params, m_context)
+                                   : prune::pruneChannels(m_result.model, m_params, m_context);
     if (!report)
         return report.error();
     m_result.report.layers = std::move(report->layers);
     m_result.report.notes = std::move(report->notes);
     if (auto s = graph().validate(); !s)
-        return Error{"the channel-pruned graph is invalid: " + s.message()};
+        return Error{"the " + m_params.pattern + "-pruned graph is invalid: " + s.message()};
     m_result.report.notes.push_back(m_params.summary());
     recordInMetadata();
     m_context.report(1.0, "pruned");
@@ -203,8 +205,8 @@ Result<PassResult> PruneRun::run() {
     if (m_params.needsCalibration() && (!m_calibration || m_calibration->empty()))
         return Error{"prune with " + m_params.summary() + " needs calibration data (images or text), and none was "
                      "given"};
-    if (m_params.channels())
-        return pruneChannels();
+    if (m_params.structured())
+        return pruneStructured();
     if (m_calibration && m_calibration->samples > m_params.calibrationSamples) {
         m_trimmed = limitSamples(*m_calibration, m_params.calibrationSamples);
         m_calibration = &m_trimmed;
