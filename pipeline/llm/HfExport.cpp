@@ -90,6 +90,30 @@ Result<int64_t> intermediateSize(const std::map<std::string, TensorData>& tensor
     return size.value_or(0);
 }
 
+// num_attention_heads / num_key_value_heads after head pruning: what every layer's o_proj and k_proj keep.
+struct AttentionHeads {
+    int64_t heads = 0;
+    int64_t kvHeads = 0;
+};
+Result<AttentionHeads> attentionHeads(const std::map<std::string, TensorData>& tensors, int64_t layers,
+                                      int64_t headDim) {
+    std::optional<AttentionHeads> first;
+    for (int64_t l = 0; l < layers; ++l) {
+        const std::string prefix = "model.layers." + std::to_string(l) + ".self_attn.";
+        auto o = tensors.find(prefix + "o_proj.weight");
+        auto k = tensors.find(prefix + "k_proj.weight");
+        if (o == tensors.end() || k == tensors.end())
+            return Error{"the variant has no '" + prefix + "o_proj.weight' or '" + prefix + "k_proj.weight'"};
+        const AttentionHeads here{o->second.shape().at(1) / headDim, k->second.shape().at(0) / headDim};
+        if (first && (here.heads != first->heads || here.kvHeads != first->kvHeads))
+            return Error{"layer " + std::to_string(l) + " keeps " + std::to_string(here.heads) +
+                         " attention heads and layer 0 " + std::to_string(first->heads) +
+                         ": a Hugging Face config has one head count for every layer (export it as ONNX)"};
+        first = here;
+    }
+    return first.value_or(AttentionHeads{});
+}
+
 Status copyIfPresent(const fs::path& from, const fs::path& to) {
     std::error_code ec;
     if (!fs::exists(from, ec))
@@ -135,6 +159,20 @@ Result<VariantCheckpoint> variantCheckpoint(const Model& variant, const fs::path
         return inter.error();
 
     config["intermediate_size"] = inter.value();
+    const int64_t layers = config.value("num_hidden_layers", int64_t(0));
+    const int64_t heads = config.value("num_attention_heads", int64_t(0));
+    if (layers > 0 && heads > 0) {
+        // head_dim is written out: after head pruning hidden_size / num_attention_heads no longer gives it.
+        const int64_t headDim = config.value("head_dim", config.value("hidden_size", int64_t(0)) / heads);
+        auto kept = attentionHeads(collected->tensors, layers, headDim);
+        if (!kept)
+            return kept.error();
+        if (kept->heads != heads || kept->kvHeads != config.value("num_key_value_heads", heads)) {
+            config["num_attention_heads"] = kept->heads;
+            config["num_key_value_heads"] = kept->kvHeads;
+            config["head_dim"] = headDim;
+        }
+    }
     if (collected->untied)
         config["tie_word_embeddings"] = false;
     const std::string dtypeName = hfWeightTypeName(dtype);

@@ -241,6 +241,22 @@ private Q_SLOTS:
         QVERIFY(after <= 15.0);
     }
 
+    // A quarter of the key/value heads and their query heads removed (grouped-query attention, rotary, GLM's
+    // biases): the rewritten Reshape constants hold in ORT, which computes our logits. The change is reported;
+    // distillation wins it back (the pruning issue's note).
+    void attentionHeadsPruned_data() { fixtures_data(); }
+    void attentionHeadsPruned() {
+        QFETCH(QString, fixture);
+        PruneParams p;
+        p.pattern = "heads";
+        p.sparsity = 0.25;
+        auto pruned = pruneModel(loaded(fixture).model, p, nullptr);
+        VERIFY_RESULT(pruned);
+        const double change = judge(fixture, pruned->model, "heads25");
+        qInfo("%s heads 25%%: %+.2f %%", qPrintable(fixture), change);
+        QVERIFY(std::isfinite(change));
+    }
+
     // The generation variant of a compressed model: the float weights rebuilt with a key/value cache and
     // quantized on the same calibration windows (empty caches). With an empty past it computes what the plain
     // variant does; ORT runs it on a real 12-token cache, matching our logits and present keys/values; greedy

@@ -138,6 +138,30 @@ private Q_SLOTS:
         QVERIFY(at::equal(logitsOf(back.value()), logitsOf(variant)));
     }
 
+    // A quarter of the key/value heads (and their query heads) removed: the head counts follow, head_dim is
+    // written out, the importer rebuilds the same smaller attention.
+    void headPruningUpdatesHeadCounts_data() { fixtures_data(); }
+    void headPruningUpdatesHeadCounts() {
+        QFETCH(QString, fixture);
+        const fs::path source = kFixtures / fixture.toStdString();
+        auto original = loadHfCheckpoint(source);
+        VERIFY_RESULT(original);
+        PruneParams p;
+        p.pattern = "heads";
+        p.sparsity = 0.25;
+        Model variant = pruned(original.value(), p);
+        nudgeWeights(variant);
+        const fs::path out = work() / (fixture.toStdString() + "_heads25");
+        VERIFY_RESULT(exportHfCheckpoint(variant, source, out));
+        const nlohmann::json config = readJson(out / "config.json");
+        QCOMPARE(config["num_attention_heads"].get<int64_t>(), int64_t(6));
+        QCOMPARE(config["num_key_value_heads"].get<int64_t>(), int64_t(3));
+        QCOMPARE(config["head_dim"].get<int64_t>(), int64_t(32));
+        auto back = loadHfCheckpoint(out);
+        VERIFY_RESULT(back);
+        QVERIFY(at::allclose(logitsOf(back.value()), logitsOf(variant), 1e-5, 1e-5));
+    }
+
     // A tied checkpoint (no lm_head.weight) whose head and embedding training moved apart is written untied.
     void tiedEmbeddingsTrainedApartAreUntied() {
         const fs::path tied = work() / "tied_source";

@@ -5,6 +5,7 @@
 #include "TestSupport.h"
 
 #include "pipeline/ir/TensorUtil.h"
+#include "pipeline/llm/DecoderBuilder.h"
 #include "pipeline/model/ModelSummary.h"
 #include "pipeline/passes/prune/PrunePass.h"
 
@@ -377,6 +378,71 @@ private Q_SLOTS:
         VERIFY_ERROR_MENTIONS(pruneModel(loadFixture("fashion_cnn.onnx"), PruneParams::fromJson(
                                              {{"pattern", "heads"}, {"sparsity", 0.25}}).value(), nullptr),
                               "attention");
+    }
+
+    void groupedQueryHeadPruningRemovesWholeGroups() {
+        // Llama and GLM-4 share each key/value head between two query heads (GQA), and rotate q and k (GLM:
+        // half of each head, interleaved pairs). Zero key/value head 1 and its query heads 2 and 3 in every layer:
+        // removing that group must leave the logits as they were.
+        const int64_t headDim = 32;
+        for (const char* fixture : {"tiny_llama", "tiny_glm"}) {
+            auto loaded = loadHfCheckpoint(kFixtures / fixture);
+            VERIFY_RESULT(loaded);
+            Model model = loaded.value();
+            auto nodeNamed = [&](const std::string& name) -> const Node& {
+                for (const auto& n : model.graph.nodes)
+                    if (n.name == name)
+                        return n;
+                qFatal("%s has no node %s", fixture, name.c_str());
+            };
+            auto zero = [&](const std::string& name, int64_t axis, int64_t from, int64_t count) {
+                TensorData& t = model.graph.initializers.at(name);
+                auto v = tensorValues(t);
+                const auto shape = t.shape();
+                const int64_t cols = shape.size() == 2 ? shape[1] : 1;
+                for (int64_t i = 0; i < static_cast<int64_t>(v.size()); ++i) {
+                    const int64_t at = axis == 0 ? i / cols : i % cols;
+                    if (at >= from && at < from + count)
+                        v[i] = 0;
+                }
+                t = makeTensor(DType::Float, shape, v);
+            };
+            // The projection's weight columns and, when it has one, its bias (the Add that reads its output).
+            auto zeroProjection = [&](const std::string& matmul, int64_t from, int64_t count) {
+                const Node& node = nodeNamed(matmul);
+                zero(node.inputs[1], 1, from, count);
+                for (const auto& n : model.graph.nodes)
+                    if (n.opType == "Add" && n.inputs[0] == node.outputs[0] &&
+                        model.graph.initializers.count(n.inputs[1]))
+                        zero(n.inputs[1], 0, from, count);
+            };
+            for (int layer = 0; layer < 4; ++layer) {
+                const std::string prefix = "model.layers." + std::to_string(layer) + ".self_attn.";
+                zeroProjection(prefix + "q_proj", 2 * headDim, 2 * headDim);
+                zeroProjection(prefix + "k_proj", headDim, headDim);
+                zeroProjection(prefix + "v_proj", headDim, headDim);
+                zero(nodeNamed(prefix + "o_proj").inputs[1], 0, 2 * headDim, 2 * headDim);
+            }
+            PruneParams p;
+            p.pattern = "heads";
+            p.sparsity = 0.25;
+            auto pruned = pruneModel(model, p, nullptr);
+            VERIFY_RESULT(pruned);
+            QCOMPARE(pruned->report.changedLayers(), 16);
+            int saidWhich = 0;
+            for (const auto& note : pruned->report.notes)
+                saidWhich += note.find("pruned 1 of 4 key/value heads (1) and their 2 of 8 query heads (2,3)") !=
+                             std::string::npos;
+            QCOMPARE(saidWhich, 4);
+            for (int64_t context : {16, 40}) {
+                auto windows = calibrationFromText(model, readText("austen_calib.txt"), context, 2, 2);
+                VERIFY_RESULT(windows);
+                const double diff = relativeOutputDiff(model, pruned->model, windows->batches.front());
+                qInfo("%s, context %lld: logits after removing the zero group differ by %.2e", fixture,
+                      static_cast<long long>(context), diff);
+                QVERIFY(diff < 1e-5);
+            }
+        }
     }
 
     void cancellationAndBadInput() {
