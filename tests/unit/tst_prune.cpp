@@ -58,6 +58,38 @@ int64_t mostNonZerosPerGroup(const Model& model, const std::string& layer, int64
     return most;
 }
 
+const Node& nodeNamed(const Model& model, const std::string& name) {
+    for (const auto& n : model.graph.nodes)
+        if (n.name == name)
+            return n;
+    qFatal("no node %s", name.c_str());
+}
+
+// Zeroes indices [from, from + count) along `axis` (0 or 1) of a 1-D or 2-D initializer.
+void zeroAlong(Model& model, const std::string& name, int64_t axis, int64_t from, int64_t count) {
+    TensorData& t = model.graph.initializers.at(name);
+    auto v = tensorValues(t);
+    const auto shape = t.shape();
+    const int64_t cols = shape.size() == 2 ? shape[1] : 1;
+    for (int64_t i = 0; i < static_cast<int64_t>(v.size()); ++i) {
+        const int64_t at = axis == 0 ? i / cols : i % cols;
+        if (at >= from && at < from + count)
+            v[i] = 0;
+    }
+    t = makeTensor(DType::Float, shape, v);
+}
+
+// Zeroes output columns of a MatMul's weight and, when an Add with a constant follows it, of that bias.
+void zeroProjectionColumns(Model& model, const std::string& matmul, int64_t from, int64_t count) {
+    const Node& node = nodeNamed(model, matmul);
+    zeroAlong(model, node.inputs[1], 1, from, count);
+    for (const auto& n : model.graph.nodes)
+        if (n.opType == "Add")
+            for (size_t i = 0; i < 2; ++i)
+                if (n.inputs[i] == node.outputs[0] && model.graph.initializers.count(n.inputs[1 - i]))
+                    zeroAlong(model, n.inputs[1 - i], 0, from, count);
+}
+
 CalibrationSet fashionCalibration(const Model& model, int64_t count) {
     auto set = calibrationFromImages(model, fashionImages(count), count, 16);
     if (!set)
@@ -290,42 +322,13 @@ private Q_SLOTS:
         Model model = loadFixture("tiny_gpt.onnx");
         const std::vector<int64_t> zeroHeads = {2, 5};
         const int64_t heads = 8, headDim = 32, embed = heads * headDim;
-        auto nodeNamed = [](const Model& m, const std::string& name) -> const Node& {
-            for (const auto& n : m.graph.nodes)
-                if (n.name == name)
-                    return n;
-            qFatal("no node %s", name.c_str());
-        };
-        auto zeroSlices = [&](const std::string& name, bool columns) {
-            TensorData& t = model.graph.initializers.at(name);
-            auto v = tensorValues(t);
-            const auto shape = t.shape();
-            const int64_t cols = shape.size() == 2 ? shape[1] : shape[0];
-            for (int64_t part = 0; part < (columns ? 3 : 1); ++part)
-                for (int64_t h : zeroHeads)
-                    for (int64_t d = 0; d < headDim; ++d) {
-                        const int64_t index = part * embed + h * headDim + d;
-                        if (shape.size() == 1)
-                            v[index] = 0;
-                        else if (columns)
-                            for (int64_t r = 0; r < shape[0]; ++r)
-                                v[r * cols + index] = 0;
-                        else
-                            std::fill_n(v.begin() + index * cols, cols, 0.0);
-                    }
-            t = makeTensor(DType::Float, shape, v);
-        };
         for (int block = 0; block < 4; ++block) {
             const std::string prefix = "/blocks." + std::to_string(block) + "/attn/";
-            const Node& qkv = nodeNamed(model, prefix + "qkv/MatMul");
-            zeroSlices(qkv.inputs[1], true);
-            for (const auto& n : model.graph.nodes) // the bias Add after the projection, when there is one
-                if (n.opType == "Add" && n.inputs[1] == qkv.outputs[0] && model.graph.initializers.count(n.inputs[0]))
-                    zeroSlices(n.inputs[0], true);
-                else if (n.opType == "Add" && n.inputs[0] == qkv.outputs[0] &&
-                         model.graph.initializers.count(n.inputs[1]))
-                    zeroSlices(n.inputs[1], true);
-            zeroSlices(nodeNamed(model, prefix + "proj/MatMul").inputs[1], false);
+            for (int64_t h : zeroHeads) {
+                for (int64_t part = 0; part < 3; ++part) // q, k and v of the fused projection
+                    zeroProjectionColumns(model, prefix + "qkv/MatMul", part * embed + h * headDim, headDim);
+                zeroAlong(model, nodeNamed(model, prefix + "proj/MatMul").inputs[1], 0, h * headDim, headDim);
+            }
         }
         PruneParams p;
         p.pattern = "heads";
@@ -389,39 +392,12 @@ private Q_SLOTS:
             auto loaded = loadHfCheckpoint(kFixtures / fixture);
             VERIFY_RESULT(loaded);
             Model model = loaded.value();
-            auto nodeNamed = [&](const std::string& name) -> const Node& {
-                for (const auto& n : model.graph.nodes)
-                    if (n.name == name)
-                        return n;
-                qFatal("%s has no node %s", fixture, name.c_str());
-            };
-            auto zero = [&](const std::string& name, int64_t axis, int64_t from, int64_t count) {
-                TensorData& t = model.graph.initializers.at(name);
-                auto v = tensorValues(t);
-                const auto shape = t.shape();
-                const int64_t cols = shape.size() == 2 ? shape[1] : 1;
-                for (int64_t i = 0; i < static_cast<int64_t>(v.size()); ++i) {
-                    const int64_t at = axis == 0 ? i / cols : i % cols;
-                    if (at >= from && at < from + count)
-                        v[i] = 0;
-                }
-                t = makeTensor(DType::Float, shape, v);
-            };
-            // The projection's weight columns and, when it has one, its bias (the Add that reads its output).
-            auto zeroProjection = [&](const std::string& matmul, int64_t from, int64_t count) {
-                const Node& node = nodeNamed(matmul);
-                zero(node.inputs[1], 1, from, count);
-                for (const auto& n : model.graph.nodes)
-                    if (n.opType == "Add" && n.inputs[0] == node.outputs[0] &&
-                        model.graph.initializers.count(n.inputs[1]))
-                        zero(n.inputs[1], 0, from, count);
-            };
             for (int layer = 0; layer < 4; ++layer) {
                 const std::string prefix = "model.layers." + std::to_string(layer) + ".self_attn.";
-                zeroProjection(prefix + "q_proj", 2 * headDim, 2 * headDim);
-                zeroProjection(prefix + "k_proj", headDim, headDim);
-                zeroProjection(prefix + "v_proj", headDim, headDim);
-                zero(nodeNamed(prefix + "o_proj").inputs[1], 0, 2 * headDim, 2 * headDim);
+                zeroProjectionColumns(model, prefix + "q_proj", 2 * headDim, 2 * headDim);
+                zeroProjectionColumns(model, prefix + "k_proj", headDim, headDim);
+                zeroProjectionColumns(model, prefix + "v_proj", headDim, headDim);
+                zeroAlong(model, nodeNamed(model, prefix + "o_proj").inputs[1], 0, 2 * headDim, 2 * headDim);
             }
             PruneParams p;
             p.pattern = "heads";

@@ -1,6 +1,6 @@
 #include "pipeline/passes/prune/ChannelPruning_p.h"
 
-#include "pipeline/passes/LayerSelection.h"
+#include "pipeline/passes/prune/StructuredEdit_p.h"
 
 #include <ATen/ATen.h>
 
@@ -307,21 +307,14 @@ Result<PassReport> pruneChannels(Model& model, const PruneParams& params, const 
     auto order = g.topologicalOrder();
     if (!order)
         return order.error();
-    auto choice = chooseLayers(model, params.layers);
-    if (!choice)
-        return choice.error();
-    std::set<size_t> selected;
-    for (const auto& layer : choice->selected)
-        selected.insert(layer.node);
+    auto selected = selectedLayerNodes(model, params.layers);
+    if (!selected)
+        return selected.error();
 
     ChannelAnalysis analysis(g);
     analysis.run(order.value());
     PassReport report;
-    std::map<std::string, int64_t> bytesBefore;
-    for (const auto& [name, t] : g.initializers)
-        bytesBefore[name] = t.byteSize();
-    std::map<size_t, std::string> actions; // node -> what happened to its weight
-    std::set<std::string> staleValues;
+    StructuredEdit edit(g);
     const auto groups = analysis.groups();
     int pruned = 0;
     for (size_t gi = 0; gi < groups.size(); ++gi) {
@@ -338,7 +331,7 @@ Result<PassReport> pruneChannels(Model& model, const PruneParams& params, const 
                 blocked = s->blocked;
             if (blocked.empty() && s->channels != members.front()->channels)
                 blocked = "its layers have different channel counts";
-            if (blocked.empty() && !selected.count(s->producer))
+            if (blocked.empty() && !selected->count(s->producer))
                 blocked = "layer '" + g.nodes[s->producer].name + "' is not selected (layers include/exclude/keep)";
         }
         if (!blocked.empty()) {
@@ -376,35 +369,17 @@ Result<PassReport> pruneChannels(Model& model, const PruneParams& params, const 
                 g.initializers[target] = TensorData(t.index_select(cut.axis, keep).contiguous());
                 done[{name, cut.axis}] = target;
                 if (cut.role != Cut::Role::Param)
-                    actions[cut.node] += (actions[cut.node].empty() ? "" : ", ") +
+                    edit.actions[cut.node] += (edit.actions[cut.node].empty() ? "" : ", ") +
                                          std::string(cut.role == Cut::Role::Output ? "out " : "in ") +
                                          std::to_string(channels) + "→" + std::to_string(channels - remove);
             }
-            staleValues.insert(s->values.begin(), s->values.end());
+            edit.stale.insert(s->values.begin(), s->values.end());
         }
         ++pruned;
         report.notes.push_back("pruned " + std::to_string(remove) + " of " + std::to_string(channels) +
                                " channels of " + names);
     }
-    // Constants every reader of which now has its own cut copy.
-    std::set<std::string> read;
-    for (const auto& node : g.nodes)
-        read.insert(node.inputs.begin(), node.inputs.end());
-    for (const auto& [name, bytes] : bytesBefore)
-        if (!read.count(name) && g.initializers.count(name) && !g.findValueInfo(name))
-            g.initializers.erase(name);
-    g.valueInfos.erase(std::remove_if(g.valueInfos.begin(), g.valueInfos.end(),
-                                      [&](const ValueInfo& v) { return staleValues.count(v.name) > 0; }),
-                       g.valueInfos.end());
-    for (const auto& [n, action] : actions) {
-        const Node& node = g.nodes[n];
-        const std::string& weight = node.inputs[1];
-        auto original = bytesBefore.find(weight);
-        LayerReport r{node.name, node.opType, weight, "channels " + action, "", false};
-        r.bytesBefore = original != bytesBefore.end() ? original->second : 0;
-        r.bytesAfter = g.initializers.at(weight).byteSize();
-        report.layers.push_back(std::move(r));
-    }
+    edit.finish(g, "channels ", report);
     if (pruned == 0)
         return Error{"no channel group can be pruned:" + [&] {
             std::string reasons;

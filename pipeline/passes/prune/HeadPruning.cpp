@@ -1,7 +1,7 @@
 #include "pipeline/passes/prune/HeadPruning_p.h"
 
 #include "pipeline/passes/prune/HeadAnalysis_p.h"
-#include "pipeline/passes/LayerSelection.h"
+#include "pipeline/passes/prune/StructuredEdit_p.h"
 
 #include <ATen/ATen.h>
 
@@ -107,8 +107,7 @@ std::string whyKeptWhole(const Graph& g, const HeadBlock& block, const std::set<
 
 // Rewrites the graph so that `block` loses `removed` units; records per-layer actions and stale values.
 void removeUnits(Model& model, const HeadBlock& block, const std::map<std::string, Shape>& shapes,
-                 const std::vector<int64_t>& removed, std::map<size_t, std::string>& actions,
-                 std::set<std::string>& stale) {
+                 const std::vector<int64_t>& removed, StructuredEdit& edit) {
     Graph& g = model.graph;
     const int64_t units = block.units, d = block.headDim, kept = units - static_cast<int64_t>(removed.size());
     auto keptHeads = [&](int64_t heads) { return heads / units * kept; };
@@ -124,7 +123,7 @@ void removeUnits(Model& model, const HeadBlock& block, const std::map<std::strin
                 droppedColumns[name].insert(droppedColumns[name].end(), features.begin(), features.end());
         if (p.split >= 0)
             splitPartSizes[p.part] = shapes.at(p.part).back() - static_cast<int64_t>(features.size());
-        stale.insert(p.chain.begin(), p.chain.end());
+        edit.stale.insert(p.chain.begin(), p.chain.end());
     }
     for (const auto& [name, columns] : droppedColumns) {
         const at::Tensor t = g.initializers.at(name).tensor();
@@ -143,7 +142,7 @@ void removeUnits(Model& model, const HeadBlock& block, const std::map<std::strin
             heads += ", " + parts[i];
         if (alike && parts.size() > 1)
             heads += " in each of " + std::to_string(parts.size()) + " parts";
-        actions[p.matmul] = heads + " (out " + arrow(before, after) + ")";
+        edit.actions[p.matmul] = heads + " (out " + arrow(before, after) + ")";
     }
     // Fused projections: the Split's part sizes follow.
     std::set<int> splitNodes;
@@ -195,9 +194,9 @@ void removeUnits(Model& model, const HeadBlock& block, const std::map<std::strin
         const at::Tensor w = g.initializers.at(weight).tensor();
         const int64_t heads = w.size(0) / d;
         g.initializers[weight] = TensorData(without(w, 0, featuresOf(headsOfUnits(removed, units, heads), 0, d)));
-        actions[n] = "heads in " + arrow(heads * d, keptHeads(heads) * d);
+        edit.actions[n] = "heads in " + arrow(heads * d, keptHeads(heads) * d);
     }
-    stale.insert(block.values.begin(), block.values.end());
+    edit.stale.insert(block.values.begin(), block.values.end());
 }
 
 } // namespace
@@ -207,23 +206,16 @@ Result<PassReport> pruneHeads(Model& model, const PruneParams& params, const Pas
     auto order = g.topologicalOrder();
     if (!order)
         return order.error();
-    auto choice = chooseLayers(model, params.layers);
-    if (!choice)
-        return choice.error();
-    std::set<size_t> selected;
-    for (const auto& layer : choice->selected)
-        selected.insert(layer.node);
+    auto selected = selectedLayerNodes(model, params.layers);
+    if (!selected)
+        return selected.error();
     context.report(0.0, "learning the shapes (one run)");
     auto found = findHeadBlocks(model, order.value(), context);
     if (!found)
         return found.error();
 
     PassReport report;
-    std::map<std::string, int64_t> bytesBefore;
-    for (const auto& [name, t] : g.initializers)
-        bytesBefore[name] = t.byteSize();
-    std::map<size_t, std::string> actions;
-    std::set<std::string> stale;
+    StructuredEdit edit(g);
     int pruned = 0;
     for (size_t bi = 0; bi < found->blocks.size(); ++bi) {
         context.checkStop();
@@ -231,7 +223,7 @@ Result<PassReport> pruneHeads(Model& model, const PruneParams& params, const Pas
                        "pruning attention block " + std::to_string(bi + 1));
         const HeadBlock& block = found->blocks[bi];
         const std::string names = nodeNames(g, block.splits);
-        if (const std::string why = whyKeptWhole(g, block, selected); !why.empty()) {
+        if (const std::string why = whyKeptWhole(g, block, selected.value()); !why.empty()) {
             report.notes.push_back("kept whole: attention heads of " + names + ": " + why);
             continue;
         }
@@ -255,7 +247,7 @@ Result<PassReport> pruneHeads(Model& model, const PruneParams& params, const Pas
         for (int64_t i = 0; i < remove; ++i)
             removed.push_back(order[i].item<int64_t>());
         std::sort(removed.begin(), removed.end());
-        removeUnits(model, block, found->shapes, removed, actions, stale);
+        removeUnits(model, block, found->shapes, removed, edit);
         std::string note = "pruned " + std::to_string(remove) + " of " + std::to_string(units) + " " + unitName + " (" +
                            joined(removed) + ")";
         if (grouped)
@@ -264,23 +256,7 @@ Result<PassReport> pruneHeads(Model& model, const PruneParams& params, const Pas
         report.notes.push_back(note + " of " + names);
         ++pruned;
     }
-    // Shape constants no node reads any more.
-    std::set<std::string> read;
-    for (const auto& node : g.nodes)
-        read.insert(node.inputs.begin(), node.inputs.end());
-    for (const auto& [name, bytes] : bytesBefore)
-        if (!read.count(name) && g.initializers.count(name) && !g.findValueInfo(name))
-            g.initializers.erase(name);
-    g.valueInfos.erase(std::remove_if(g.valueInfos.begin(), g.valueInfos.end(),
-                                      [&](const ValueInfo& v) { return stale.count(v.name) > 0; }),
-                       g.valueInfos.end());
-    for (const auto& [n, action] : actions) {
-        const Node& node = g.nodes[n];
-        LayerReport r{node.name, node.opType, node.inputs[1], action, "", false};
-        r.bytesBefore = bytesBefore.count(node.inputs[1]) ? bytesBefore.at(node.inputs[1]) : 0;
-        r.bytesAfter = g.initializers.at(node.inputs[1]).byteSize();
-        report.layers.push_back(std::move(r));
-    }
+    edit.finish(g, "", report);
     if (pruned == 0) {
         std::string reasons;
         for (const auto& n : report.notes)

@@ -17,7 +17,7 @@ struct PruneParams {
     // removed, with the layers that read them shrunk to match (FFN neurons in a transformer); "heads":
     // `sparsity` of the heads of every multi-head attention block removed, projections and shapes shrunk.
     std::string pattern = "unstructured";
-    // Share of weights (or of each group's channels) removed, in [0, 1).
+    // Share of weights (or of each group's channels, or of each attention block's heads) removed, in [0, 1).
     double sparsity = 0.5;
     // Channels: which go first, by the L1 or L2 norm of their weights or the |scale| of a BatchNormalization
     // after them.
