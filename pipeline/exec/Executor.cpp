@@ -3,6 +3,7 @@
 #include "pipeline/exec/ConstantFolding.h"
 #include "pipeline/exec/CudaQuantGlue_p.h"
 #include "pipeline/exec/GraphRewrites.h"
+#include "pipeline/exec/Int8Linear_p.h"
 #include "pipeline/exec/OpRegistry.h"
 #include "pipeline/exec/TorchTypes.h"
 
@@ -138,10 +139,12 @@ Executor::Executor(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Executor::Executor(Executor&&) noexcept = default;
 Executor& Executor::operator=(Executor&&) noexcept = default;
 Executor::~Executor() {
-    // Packed CUDA weights keep their source tensors alive; they go with the executor that made them (another
+    // Packed CUDA and int8 weights keep their source tensors alive; they go with the executor that made them (another
     // live executor repacks its own on its next run).
-    if (m_impl)
+    if (m_impl) {
         exec::clearCudaQuantCache();
+        exec::clearInt8Cache();
+    }
 }
 
 const Model& Executor::model() const {
@@ -161,6 +164,8 @@ Result<Executor> Executor::create(const Model& model, const ExecutorOptions& opt
     if (options.fuse) {
         exec::fuseErfGelu(impl->model.graph);
         exec::fuseQuantizeDequantize(impl->model.graph);
+        if (options.int8Kernels && !options.autograd && options.device == "cpu" && exec::int8KernelsAvailable())
+            exec::fuseInt8MatMul(impl->model.graph);
         // Folded constants would be cut off from gradients, which training through the executor needs.
         if (!options.autograd)
             exec::foldConstants(impl->model);
@@ -341,6 +346,10 @@ bool cudaAvailable() {
     } catch (const std::exception&) {
         return false;
     }
+}
+
+bool int8KernelsAvailable() {
+    return exec::int8KernelsAvailable();
 }
 
 void setComputeThreads(int threads) {

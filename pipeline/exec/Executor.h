@@ -23,6 +23,10 @@ struct ExecutorOptions {
     // evaluate nodes of constants once at creation (exec/ConstantFolding.h). Off when the caller needs the
     // executor's nodes to be the model's own (per-node shape observation, activation taps).
     bool fuse = true;
+    // With fuse, on the CPU and without autograd: run static W8A8 and dynamic int8 MatMul / Gemm layers on
+    // LibTorch's oneDNN int8 kernels when this CPU has them (exec/Int8Linear_p.h); off, the same values are
+    // computed in float arithmetic.
+    bool int8Kernels = true;
 };
 
 using TensorMap = std::map<std::string, TensorData>;
@@ -59,6 +63,8 @@ private:
 std::vector<std::string> supportedOpTypes();
 // Whether this LibTorch can run on a CUDA device here.
 bool cudaAvailable();
+// Whether quantized MatMul / Gemm layers run on LibTorch's oneDNN int8 kernels here (ExecutorOptions::int8Kernels).
+bool int8KernelsAvailable();
 // Sets LibTorch's intra-op thread count (0: one per core).
 void setComputeThreads(int threads);
 int computeThreads();

@@ -4,7 +4,9 @@
 
 #include "pipeline/ir/TensorUtil.h"
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -31,6 +33,12 @@ public:
         if (m_graphOutputs.count(value) || it == m_consumers.end() || it->second.size() != 1)
             return nullptr;
         return &m_graph.nodes[it->second.front()];
+    }
+
+    // Readers of `value`, counting a graph output as one more.
+    size_t readers(const std::string& value) const {
+        auto it = m_consumers.find(value);
+        return (it == m_consumers.end() ? 0 : it->second.size()) + m_graphOutputs.count(value);
     }
 
     const Node* producer(const std::string& value) const {
@@ -153,6 +161,125 @@ int fuseQuantizeDequantize(Graph& graph) {
         fake.attributes.clear();
         fused.emplace(dq, std::move(fake));
     }
+    const int count = static_cast<int>(fused.size());
+    if (count)
+        applyFusions(graph, removed, std::move(fused));
+    return count;
+}
+
+namespace {
+
+const TensorData* initializer(const Graph& g, const std::string& name) {
+    auto it = g.initializers.find(name);
+    return it == g.initializers.end() ? nullptr : &it->second;
+}
+
+bool allZero(const TensorData& t) {
+    const auto values = tensorValues(t);
+    return std::all_of(values.begin(), values.end(), [](double v) { return v == 0.0; });
+}
+
+// A DequantizeLinear of a constant symmetric int8 matrix, per tensor or along `outputAxis`: its weight and
+// scale names; empty when the node is anything else.
+std::pair<std::string, std::string> int8Weight(const Graph& g, const Node* dq, int64_t outputAxis) {
+    if (!is(dq, "DequantizeLinear") || dq->inputs.size() < 2 || dq->attribute("block_size"))
+        return {};
+    const TensorData* w = initializer(g, dq->inputs[0]);
+    const TensorData* scale = initializer(g, dq->inputs[1]);
+    if (!w || w->dtype() != DType::Int8 || w->shape().size() != 2 || !scale || scale->dtype() != DType::Float)
+        return {};
+    if (dq->inputs.size() > 2 && !dq->inputs[2].empty()) {
+        const TensorData* zero = initializer(g, dq->inputs[2]);
+        if (!zero || zero->dtype() != DType::Int8 || !allZero(*zero))
+            return {};
+    }
+    if (scale->numel() != 1) {
+        const Attribute* axis = dq->attribute("axis");
+        const int64_t a = axis ? (axis->i < 0 ? axis->i + 2 : axis->i) : 1;
+        if (scale->shape().size() != 1 || a != outputAxis || scale->numel() != w->shape()[outputAxis])
+            return {};
+    }
+    return {dq->inputs[0], dq->inputs[1]};
+}
+
+int64_t intAttr(const Node& n, const char* name, int64_t fallback) {
+    const Attribute* a = n.attribute(name);
+    return a ? a->i : fallback;
+}
+
+float floatAttr(const Node& n, const char* name, float fallback) {
+    const Attribute* a = n.attribute(name);
+    return a ? a->f : fallback;
+}
+
+// The static W8A8 form of a MatMul / Gemm, or nothing.
+std::optional<Node> quantizedMatMul(const Graph& g, const Uses& uses, const Node& n) {
+    const bool gemm = is(&n, "Gemm");
+    if (!(is(&n, "MatMul") && n.inputs.size() == 2) && !(gemm && n.inputs.size() >= 2))
+        return std::nullopt;
+    const bool rowsAreOutputs = gemm && intAttr(n, "transB", 0) == 1;
+    if (gemm && (intAttr(n, "transA", 0) != 0 || floatAttr(n, "alpha", 1.0f) != 1.0f))
+        return std::nullopt;
+    const Node* fake = uses.producer(n.inputs[0]);
+    if (!fake || fake->domain != kInternalDomain || fake->opType != "FakeQuantize")
+        return std::nullopt;
+    const auto [weight, scale] = int8Weight(g, uses.producer(n.inputs[1]), rowsAreOutputs ? 0 : 1);
+    if (weight.empty())
+        return std::nullopt;
+    Node fused = n;
+    fused.opType = "QuantizedMatMul";
+    fused.domain = kInternalDomain;
+    fused.inputs = {fake->inputs[0], fake->inputs[1], fake->inputs[2], weight, scale};
+    fused.attributes = {{"weight_rows_are_outputs", Attribute::makeInt(rowsAreOutputs ? 1 : 0)}};
+    if (gemm && n.inputs.size() > 2 && !n.inputs[2].empty()) {
+        const TensorData* bias = initializer(g, n.inputs[2]);
+        const int64_t outputs = g.initializers.at(weight).shape()[rowsAreOutputs ? 0 : 1];
+        if (!bias || bias->dtype() != DType::Float || bias->numel() != outputs ||
+            floatAttr(n, "beta", 1.0f) != 1.0f)
+            return std::nullopt;
+        fused.inputs.push_back(n.inputs[2]);
+    }
+    return fused;
+}
+
+// The packed form of a MatMulInteger with a constant int8 B of zero zero point, or nothing.
+std::optional<Node> packedMatMulInteger(const Graph& g, const Node& n) {
+    if (!is(&n, "MatMulInteger") || n.inputs.size() < 2)
+        return std::nullopt;
+    const TensorData* b = initializer(g, n.inputs[1]);
+    if (!b || b->dtype() != DType::Int8 || b->shape().size() != 2)
+        return std::nullopt;
+    if (n.inputs.size() > 3 && !n.inputs[3].empty()) {
+        const TensorData* zero = initializer(g, n.inputs[3]);
+        if (!zero || !allZero(*zero))
+            return std::nullopt;
+    }
+    Node fused = n;
+    fused.opType = "PackedMatMulInteger";
+    fused.domain = kInternalDomain;
+    fused.inputs = {n.inputs[0], n.inputs[1], n.inputs.size() > 2 ? n.inputs[2] : std::string()};
+    return fused;
+}
+
+} // namespace
+
+int fuseInt8MatMul(Graph& graph) {
+    const Uses uses(graph);
+    std::map<const Node*, Node> fused;
+    std::map<const Node*, size_t> fusedReaders; // FakeQuantize / DequantizeLinear -> fused layers reading it
+    for (const auto& node : graph.nodes) {
+        if (auto q = quantizedMatMul(graph, uses, node)) {
+            ++fusedReaders[uses.producer(node.inputs[0])];
+            ++fusedReaders[uses.producer(node.inputs[1])];
+            fused.emplace(&node, std::move(*q));
+        } else if (auto p = packedMatMulInteger(graph, node)) {
+            fused.emplace(&node, std::move(*p));
+        }
+    }
+    std::set<const Node*> removed;
+    for (const auto& [producer, count] : fusedReaders)
+        if (uses.readers(producer->outputs[0]) == count)
+            removed.insert(producer);
     const int count = static_cast<int>(fused.size());
     if (count)
         applyFusions(graph, removed, std::move(fused));

@@ -16,4 +16,13 @@ int fuseErfGelu(Graph& graph);
 // computes the same values in one pass. Returns how many pairs were fused.
 int fuseQuantizeDequantize(Graph& graph);
 
+// Quantized layers whose integer product LibTorch's int8 kernels can compute (exec/Int8Linear_p.h), run after
+// fuseQuantizeDequantize and before constant folding (which would turn the int8 weights into float):
+// - a MatMul, or a Gemm (alpha 1, beta 1, no transA), reading a FakeQuantize'd activation and a
+//   DequantizeLinear of a constant symmetric int8 weight (per tensor, or per output channel) becomes one
+//   QuantizedMatMul node of the internal domain (with the Gemm's constant bias of one value per output);
+// - a MatMulInteger whose B is a constant int8 matrix with zero zero point becomes PackedMatMulInteger.
+// Dequantizations and FakeQuantize nodes nothing else reads go with them. Returns how many layers were fused.
+int fuseInt8MatMul(Graph& graph);
+
 } // namespace autoglm::exec

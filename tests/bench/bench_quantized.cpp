@@ -2,7 +2,7 @@
 // Runtime, same run, same inputs, same thread count:
 //   bench_quantized [--threads N] [--iters N]
 // Each variant is written to a file first; both runtimes run that file. Ratios are variant / fp32 of the
-// same runtime (lower is faster), and ours / ORT for the same file.
+// same runtime (lower is faster), ours / ORT for the same file, and ours with / without the int8 kernels.
 #include "../ort/OrtJudge.h"
 #include "OrtLatency.h"
 
@@ -90,20 +90,27 @@ int benchModel(const char* fixture, bool text, const std::vector<Variant>& varia
                 variant = loadOnnx(file).value();
             }
             auto executor = Executor::create(variant);
-            if (!executor)
-                return std::fprintf(stderr, "%s\n", executor.message().c_str()), 1;
+            ExecutorOptions floatMaths;
+            floatMaths.int8Kernels = false;
+            auto floatExecutor = Executor::create(variant, floatMaths);
+            if (!executor || !floatExecutor)
+                return std::fprintf(stderr, "%s\n", (!executor ? executor : floatExecutor).message().c_str()), 1;
             auto ours = measureLatency(executor.value(), inputs.value(), 5, iters);
+            auto oursFloat = measureLatency(floatExecutor.value(), inputs.value(), 5, iters);
             auto ort = benchutil::ortLatency(file, inputs.value(), threads, iters, work);
-            if (!ours || !ort)
-                return std::fprintf(stderr, "%s\n", (!ours ? ours.message() : ort.message()).c_str()), 1;
+            if (!ours || !oursFloat || !ort)
+                return std::fprintf(stderr, "%s\n",
+                                    (!ours ? ours.message() : !oursFloat ? oursFloat.message() : ort.message()).c_str()),
+                       1;
             if (!v.make) {
                 oursBase = ours->medianMs;
                 ortBase = ort->medianMs;
             }
             char shape[64];
             std::snprintf(shape, sizeof shape, "%s b%lld", fixture, static_cast<long long>(batch));
-            std::printf("%-22s %-24s %8.3f %8.2fx %8.3f %8.2fx %9.2f %8.1f\n", shape, v.label.c_str(), ours->medianMs,
-                        ours->medianMs / oursBase, ort->medianMs, ort->medianMs / ortBase,
+            std::printf("%-22s %-24s %8.3f %8.2fx %9.3f %8.2fx %8.3f %8.2fx %9.2f %8.1f\n", shape, v.label.c_str(),
+                        ours->medianMs, ours->medianMs / oursBase, oursFloat->medianMs,
+                        ours->medianMs / oursFloat->medianMs, ort->medianMs, ort->medianMs / ortBase,
                         ours->medianMs / ort->medianMs, static_cast<double>(fs::file_size(file)) / 1e6);
             std::fflush(stdout);
         }
@@ -130,8 +137,9 @@ int main(int argc, char** argv) {
     QTemporaryDir work;
     std::printf("%d threads, %d timed iterations after warm-up; median ms; x = variant / fp32 in the same runtime\n",
                 threads, iters);
-    std::printf("%-22s %-24s %8s %9s %8s %9s %9s %8s\n", "model", "variant", "ours", "vs fp32", "ORT", "vs fp32",
-                "ours/ORT", "MB");
+    std::printf("'ours float': our executor with int8Kernels off (the same values in float arithmetic)\n");
+    std::printf("%-22s %-24s %8s %9s %9s %9s %8s %9s %9s %8s\n", "model", "variant", "ours", "vs fp32", "ours float",
+                "int8/flt", "ORT", "vs fp32", "ours/ORT", "MB");
     const std::vector<Variant> cnn{{"fp32", {}},
                                    {"w8a16", scheme("w8a16")},
                                    {"w8a8-static", scheme("w8a8")},

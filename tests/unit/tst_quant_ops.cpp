@@ -3,11 +3,13 @@
 #include "TestSupport.h"
 
 #include "pipeline/exec/Executor.h"
+#include "pipeline/exec/GraphRewrites.h"
 #include "pipeline/ir/TensorUtil.h"
 #include "pipeline/model/ModelSummary.h"
 
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -103,12 +105,188 @@ void verifyClose(const TensorData& actual, const std::vector<double>& expected, 
                 .c_str());
 }
 
+// A quantized layer as the quantization pass writes it: x → QuantizeLinear → DequantizeLinear, an int8 weight →
+// DequantizeLinear (scale per output or per tensor), then MatMul (weight [K, N]) or Gemm (transB: [N, K], bias).
+struct QdqLayer {
+    int64_t k = 37, n = 11;
+    bool gemm = false;
+    bool perChannel = true;
+    DType zeroType = DType::UInt8;
+    double weightZero = 0;
+    std::vector<double> weight, weightScales, bias;
+    double xScale = 0.03;
+    double xZero = 117;
+
+    Model model() {
+        Model m;
+        m.opsets.push_back({"", 17});
+        weight = randomInts(static_cast<size_t>(k * n), -127, 127, 5);
+        weightScales = randomReals(perChannel ? static_cast<size_t>(n) : 1, 0.001, 0.01, 6);
+        bias = randomReals(static_cast<size_t>(n), -1, 1, 7);
+        if (zeroType == DType::Int8)
+            xZero = -9;
+        auto& init = m.graph.initializers;
+        init["w"] = makeTensor(DType::Int8, gemm ? std::vector<int64_t>{n, k} : std::vector<int64_t>{k, n}, weight);
+        init["w_scale"] = makeTensor(DType::Float, perChannel ? std::vector<int64_t>{n} : std::vector<int64_t>{},
+                                     weightScales);
+        init["w_zero"] = makeTensor(DType::Int8, {}, {weightZero});
+        init["x_scale"] = makeTensor(DType::Float, {}, {xScale});
+        init["x_zero"] = makeTensor(zeroType, {}, {xZero});
+        init["b"] = makeTensor(DType::Float, {n}, bias);
+        auto add = [&](std::string op, std::vector<std::string> in, std::string out) -> Node& {
+            Node node;
+            node.name = out;
+            node.opType = std::move(op);
+            node.inputs = std::move(in);
+            node.outputs = {std::move(out)};
+            m.graph.nodes.push_back(std::move(node));
+            return m.graph.nodes.back();
+        };
+        add("QuantizeLinear", {"x", "x_scale", "x_zero"}, "xq");
+        add("DequantizeLinear", {"xq", "x_scale", "x_zero"}, "xd");
+        add("DequantizeLinear", {"w", "w_scale", "w_zero"}, "wd").attributes["axis"] =
+            Attribute::makeInt(gemm ? 0 : 1);
+        if (gemm)
+            add("Gemm", {"xd", "wd", "b"}, "y").attributes["transB"] = Attribute::makeInt(1);
+        else
+            add("MatMul", {"xd", "wd"}, "y");
+        m.graph.inputs = {{"x", DType::Float, std::nullopt, ""}};
+        m.graph.outputs = {{"y", DType::Float, std::nullopt, ""}};
+        return m;
+    }
+
+    // The layer's value in float64: the activation rounded half to even and saturated, the exact products.
+    std::vector<double> expected(const std::vector<double>& x, int64_t rows) const {
+        const double lo = zeroType == DType::Int8 ? -128 : 0;
+        const double hi = zeroType == DType::Int8 ? 127 : 255;
+        std::vector<double> y(static_cast<size_t>(rows * n));
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t j = 0; j < n; ++j) {
+                double sum = 0;
+                for (int64_t i = 0; i < k; ++i) {
+                    const double q =
+                        std::clamp(std::nearbyint(static_cast<float>(x[r * k + i]) / static_cast<float>(xScale)) +
+                                       xZero,
+                                   lo, hi);
+                    const double w = gemm ? weight[j * k + i] : weight[i * n + j];
+                    sum += (q - xZero) * w;
+                }
+                const double scale = weightScales[perChannel ? j : 0];
+                y[r * n + j] = sum * static_cast<float>(xScale) * static_cast<float>(scale) + (gemm ? bias[j] : 0);
+            }
+        return y;
+    }
+};
+
+Result<TensorMap> runWith(const Model& m, const TensorMap& feeds, bool int8Kernels) {
+    ExecutorOptions options;
+    options.int8Kernels = int8Kernels;
+    auto executor = Executor::create(m, options);
+    if (!executor)
+        return executor.error();
+    return executor->run(feeds);
+}
+
+double maxAbs(const std::vector<double>& v) {
+    double m = 0;
+    for (double x : v)
+        m = std::max(m, std::abs(x));
+    return m;
+}
+
 } // namespace
 
 class QuantOpsTest : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    // A static W8A8 layer fuses into one QuantizedMatMul and computes the QDQ file's values on the int8
+    // kernels: the same as the float arithmetic and as a float64 evaluation, up to float32 rounding.
+    void int8KernelsComputeTheQdqLayer_data() {
+        QTest::addColumn<bool>("gemm");
+        QTest::addColumn<bool>("perChannel");
+        QTest::addColumn<int>("zeroType");
+        QTest::newRow("matmul per-channel uint8") << false << true << int(DType::UInt8);
+        QTest::newRow("matmul per-tensor int8") << false << false << int(DType::Int8);
+        QTest::newRow("gemm transB bias per-channel") << true << true << int(DType::UInt8);
+    }
+    void int8KernelsComputeTheQdqLayer() {
+        QFETCH(bool, gemm);
+        QFETCH(bool, perChannel);
+        QFETCH(int, zeroType);
+        QdqLayer layer;
+        layer.gemm = gemm;
+        layer.perChannel = perChannel;
+        layer.zeroType = static_cast<DType>(zeroType);
+        const Model m = layer.model();
+
+        Graph fused = m.graph;
+        QCOMPARE(exec::fuseQuantizeDequantize(fused), 1);
+        QCOMPARE(exec::fuseInt8MatMul(fused), 1);
+        QCOMPARE(fused.nodes.size(), size_t(1)); // the activation pair and the weight's dequantization went
+        QCOMPARE(fused.nodes[0].opType, std::string("QuantizedMatMul"));
+        QVERIFY(fused.validate().ok());
+
+        const int64_t rows = gemm ? 6 : 12;
+        // Wide enough to saturate on both sides of the range.
+        const std::vector<double> x = randomReals(static_cast<size_t>(rows * layer.k), -6, 6, 8);
+        const TensorMap feeds{{"x", makeTensor(DType::Float, gemm ? std::vector<int64_t>{rows, layer.k}
+                                                                  : std::vector<int64_t>{3, 4, layer.k},
+                                               x)}};
+        auto int8 = runWith(m, feeds, true);
+        auto floating = runWith(m, feeds, false);
+        VERIFY_RESULT(int8);
+        VERIFY_RESULT(floating);
+        const auto want = layer.expected(x, rows);
+        const double tolerance = 1e-6 * maxAbs(want) + 1e-6;
+        verifyClose(int8->at("y"), want, tolerance);
+        verifyClose(floating->at("y"), want, tolerance);
+        QCOMPARE(int8->at("y").shape(), floating->at("y").shape());
+        if (!int8KernelsAvailable())
+            qInfo("no oneDNN int8 kernels here: both runs used float arithmetic");
+    }
+
+    // A weight with a non-zero zero point (not what our pass writes) is left to the float path.
+    void int8FusionNeedsSymmetricWeights() {
+        QdqLayer layer;
+        layer.weightZero = 3;
+        Graph g = layer.model().graph;
+        exec::fuseQuantizeDequantize(g);
+        QCOMPARE(exec::fuseInt8MatMul(g), 0);
+    }
+
+    // Dynamic int8: DynamicQuantizeLinear → MatMulInteger over a constant int8 B gives exact integers.
+    void packedMatMulIntegerIsExact() {
+        Model m;
+        m.opsets.push_back({"", 17});
+        const int64_t rows = 5, k = 300, n = 9;
+        const auto b = randomInts(static_cast<size_t>(k * n), -127, 127, 11);
+        const auto a = randomInts(static_cast<size_t>(rows * k), 0, 255, 12);
+        m.graph.initializers["b"] = makeTensor(DType::Int8, {k, n}, b);
+        m.graph.initializers["a_zero"] = makeTensor(DType::UInt8, {}, {131});
+        Node mm;
+        mm.name = "mm";
+        mm.opType = "MatMulInteger";
+        mm.inputs = {"a", "b", "a_zero"};
+        mm.outputs = {"y"};
+        m.graph.nodes = {mm};
+        m.graph.inputs = {{"a", DType::UInt8, std::nullopt, ""}};
+        m.graph.outputs = {{"y", DType::Int32, std::nullopt, ""}};
+        Graph fused = m.graph;
+        QCOMPARE(exec::fuseInt8MatMul(fused), 1);
+        QCOMPARE(fused.nodes[0].opType, std::string("PackedMatMulInteger"));
+
+        std::vector<double> want(static_cast<size_t>(rows * n));
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t j = 0; j < n; ++j)
+                for (int64_t i = 0; i < k; ++i)
+                    want[r * n + j] += (a[r * k + i] - 131) * b[i * n + j];
+        auto got = runWith(m, {{"a", makeTensor(DType::UInt8, {rows, k}, a)}}, true);
+        VERIFY_RESULT(got);
+        QCOMPARE(got->at("y").dtype(), DType::Int32);
+        verifyClose(got->at("y"), want, 0.0);
+    }
+
     // x int4 [5, 2], blocks of 2 along axis 0: scale and zero point [3, 2]; the last block holds one row.
     void dequantizeBlockedInt4() {
         const std::vector<double> x{-8, 7, -1, 0, 3, -4, 5, 6, -2, 1};

@@ -1,6 +1,7 @@
 // Linear quantization: QuantizeLinear, DequantizeLinear (per tensor, per axis and, from opset 21, blocked; 8-,
 // 16- and 4-bit types), DynamicQuantizeLinear, and the integer and quantized-linear MatMul/Conv ops. Integer
 // products are computed in float64, which is exact at 8-bit inputs.
+#include "pipeline/exec/Int8Linear_p.h"
 #include "pipeline/exec/OpRegistry.h"
 #include "pipeline/exec/TorchTypes.h"
 #include "pipeline/exec/ops/OpFamilies.h"
@@ -187,6 +188,34 @@ at::Tensor matMulInteger(const OpContext& c) {
     return sum.defined() ? sum : at::matmul(a, b).to(at::kInt);
 }
 
+// MatMulInteger with a constant int8 B (exec/GraphRewrites: fuseInt8MatMul) on the int8 kernels, where A is
+// 8-bit with one zero point; anything else takes the general path.
+at::Tensor packedMatMulInteger(const OpContext& c) {
+    const at::Tensor& a = c.input(0);
+    const at::Tensor& b = c.input(1);
+    const bool eightBitA = a.scalar_type() == at::kByte || a.scalar_type() == at::kChar;
+    if (!eightBitA || a.dim() < 2 || a.size(-1) != b.size(0) || (c.hasInput(2) && c.input(2).numel() != 1))
+        return matMulInteger(c);
+    return int8MatMulInteger(a, c.hasInput(2) ? c.input(2) : at::Tensor(), b);
+}
+
+// A static W8A8 MatMul / Gemm (exec/GraphRewrites: fuseInt8MatMul): inputs x, x_scale, x_zero_point, the int8
+// weight ([K, N], or [N, K] when weight_rows_are_outputs), its scale and an optional bias [N].
+at::Tensor quantizedMatMul(const OpContext& c) {
+    const at::Tensor& x = c.input(0);
+    const at::Tensor& w = c.input(3);
+    const bool rowsAreOutputs = c.attrInt("weight_rows_are_outputs", 0) == 1;
+    const int64_t k = rowsAreOutputs ? w.size(1) : w.size(0);
+    if (x.dim() == 0 || x.size(-1) != k)
+        c.fail("input has shape " + shapeText(x.sizes()) + " but the weight needs a last dimension of " +
+               std::to_string(k));
+    const at::Tensor bias = c.hasInput(5) ? c.input(5).reshape({-1}) : at::Tensor();
+    const at::Tensor matrix = x.dim() == 1 ? x.unsqueeze(0) : x;
+    at::Tensor y = int8QuantizedLinear(matrix, c.input(1).item<float>(), c.input(2), w, c.input(4), bias,
+                                       rowsAreOutputs);
+    return x.dim() == 1 ? y.squeeze(0) : y;
+}
+
 // Requantizes an exact integer accumulator: the combined scale is formed in the scales' type, the product in
 // float64 (as the reference does with int32 * float32), then rounded half to even and saturated.
 at::Tensor requantize(const OpContext& c, const at::Tensor& acc, const at::Tensor& inScale, size_t yScale,
@@ -301,6 +330,12 @@ void registerQuantizationOps(OpRegistry& r) {
     r.add(
         "FakeQuantizeSte", [](const OpContext& c) -> Tensors { return {fakeQuantizeSte(c)}; }, kInternalDomain);
     r.add("MatMulInteger", [](const OpContext& c) -> Tensors { return {matMulInteger(c)}; });
+    // Quantized layers on LibTorch's int8 kernels (exec/GraphRewrites: fuseInt8MatMul).
+    r.add(
+        "QuantizedMatMul", [](const OpContext& c) -> Tensors { return {quantizedMatMul(c)}; }, kInternalDomain);
+    r.add(
+        "PackedMatMulInteger", [](const OpContext& c) -> Tensors { return {packedMatMulInteger(c)}; },
+        kInternalDomain);
     r.add("ConvInteger", [](const OpContext& c) -> Tensors { return {convInteger(c)}; });
     r.add("QLinearMatMul", [](const OpContext& c) -> Tensors { return {qlinearMatMul(c)}; });
     r.add("QLinearConv", [](const OpContext& c) -> Tensors { return {qlinearConv(c)}; });
