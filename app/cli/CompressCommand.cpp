@@ -6,6 +6,7 @@
 #include "pipeline/eval/Benchmark.h"
 #include "pipeline/common/ReadFile.h"
 #include "pipeline/io/ArrayFile.h"
+#include "pipeline/llm/GenerationVariant.h"
 #include "pipeline/llm/HfExport.h"
 #include "pipeline/passes/Calibration.h"
 #include "pipeline/model/ModelLoader.h"
@@ -197,22 +198,18 @@ Result<std::optional<fs::path>> cachedOutputFrom(const ParsedArgs& args, bool ch
 // stages on it with the same calibration windows (empty caches), and writes it.
 Status writeCachedVariant(const Model& floatModel, const fs::path& checkpoint, const std::vector<CompressStage>& stages,
                           const CalibrationSet& calibration, const fs::path& file) {
-    auto twin = cachedDecoderOf(floatModel, checkpoint);
-    if (!twin)
-        return twin.error();
-    auto cachedCalibration = withEmptyCaches(calibration, twin.value());
-    if (!cachedCalibration)
-        return cachedCalibration.error();
-    Model cached = twin.value();
-    for (const auto& stage : stages) {
-        if (stage.kind != "quantize")
-            continue;
-        auto result = runStage(stage, cached, StageData{twin.value(), cachedCalibration.value(), nullptr});
-        if (!result)
-            return result.error();
-        cached = std::move(result->model);
-    }
-    return saveOnnx(cached, file);
+    std::vector<QuantizeReplay> replay;
+    for (const auto& stage : stages)
+        if (stage.kind == "quantize")
+            replay.push_back({stage.quantize, calibration.empty() ? nullptr : &calibration});
+    ProgressLine progress("key/value variant");
+    PassContext context;
+    context.progress = [&](const PassProgress& p) { progress.update(p.fraction, p.message); };
+    auto cached = generationVariant(floatModel, checkpoint, replay, context);
+    progress.finish();
+    if (!cached)
+        return cached.error();
+    return saveOnnx(cached.value(), file);
 }
 
 int runCompress(const ParsedArgs& args) {

@@ -3,6 +3,7 @@
 #include "pipeline/common/AtomicFile.h"
 #include "pipeline/common/ReadFile.h"
 #include "pipeline/eval/Benchmark.h"
+#include "pipeline/llm/GenerationVariant.h"
 #include "pipeline/llm/HfExport.h"
 #include "pipeline/model/ModelLoader.h"
 #include "pipeline/onnx/OnnxExport.h"
@@ -69,7 +70,12 @@ private:
     bool cancelled() const { return m_stop.stop_requested(); }
 
     Status prepare();
-    Result<PassResult> applyStage(const PlannedStage& stage, const Model& input, const PassContext& context);
+    Status checkGenerationVariants();
+    std::vector<const PlannedStage*> chainOf(const PlannedStage& stage) const;
+    Result<PassResult> applyStage(const PlannedStage& stage, const Model& input, const Model* floatBasis,
+                                  const PassContext& context);
+    Status writeGenerationVariant(const PlannedStage& stage, const Model& floatVariant, const fs::path& file,
+                                  const PassContext& context);
     Result<VariantResult> measureVariant(const PlannedVariant& variant, const Model& model);
     void recordVariant(size_t shardSlot, VariantResult result);
     void saveProgress();
@@ -85,6 +91,8 @@ private:
     std::stop_token m_stop;
 
     PipelinePlan m_plan;
+    std::map<std::string, size_t> m_indexOf; // planned stage id -> index
+    bool m_keepFloatBases = false;           // an export stage wants a generation variant
     Model m_original;
     std::string m_tokenizer; // a checkpoint's tokenizer.json, copied beside every export
     RunResults m_results;
@@ -180,6 +188,8 @@ Status PipelineRun::prepare() {
     if (!plan)
         return plan.error();
     m_plan = std::move(plan.value());
+    for (size_t i = 0; i < m_plan.stages.size(); ++i)
+        m_indexOf[m_plan.stages[i].id] = i;
     m_mine = m_plan.shardVariants(m_options.shardIndex, m_options.shardCount);
     m_rows.assign(m_mine.size(), std::nullopt);
 
@@ -214,6 +224,8 @@ Status PipelineRun::prepare() {
     setComputeThreads(m_options.threads);
 
     m_needed = m_plan.shardStages(m_options.shardIndex, m_options.shardCount);
+    if (auto s = checkGenerationVariants(); !s)
+        return s;
     m_units = 1.0 + static_cast<double>(m_needed.size() + m_mine.size());
 
     m_results.pipeline = m_spec.name;
@@ -225,7 +237,62 @@ Status PipelineRun::prepare() {
     return Ok{};
 }
 
-Result<PassResult> PipelineRun::applyStage(const PlannedStage& stage, const Model& input, const PassContext& context) {
+std::vector<const PlannedStage*> PipelineRun::chainOf(const PlannedStage& stage) const {
+    std::vector<const PlannedStage*> chain{&stage};
+    while (!chain.back()->parent.empty())
+        chain.push_back(&m_plan.stages[m_indexOf.at(chain.back()->parent)]);
+    std::reverse(chain.begin(), chain.end());
+    return chain;
+}
+
+// A generation variant is the float chain rebuilt with a key/value cache and its quantize stages replayed:
+// checked before any work, so that a pipeline that cannot have one fails at once, naming the stage.
+Status PipelineRun::checkGenerationVariants() {
+    for (size_t i : m_needed) {
+        const PlannedStage& exporting = m_plan.stages[i];
+        if (exporting.params.kind != "export" || !exporting.params.exporting.cachedDecoder)
+            continue;
+        std::error_code ec;
+        if (!fs::is_directory(m_original.sourcePath, ec))
+            return Error{"stage '" + exporting.specId +
+                         "': cached_decoder needs a Hugging Face checkpoint folder as the pipeline's model"};
+        const PlannedStage* quantize = nullptr;
+        for (const PlannedStage* s : chainOf(exporting)) {
+            if (s->params.kind == "quantize" && !quantize)
+                quantize = s;
+            if (quantize && (s->params.kind == "prune" || s->params.kind == "distill"))
+                return Error{"stage '" + exporting.specId + "': cached_decoder cannot replay the " + s->params.kind +
+                             " stage '" + s->specId + "' after the quantize stage '" + quantize->specId +
+                             "' on the generation variant; put it before quantization"};
+        }
+        m_keepFloatBases = true;
+    }
+    return Ok{};
+}
+
+Status PipelineRun::writeGenerationVariant(const PlannedStage& stage, const Model& floatVariant, const fs::path& file,
+                                           const PassContext& context) {
+    std::vector<QuantizeReplay> replay;
+    for (const PlannedStage* s : chainOf(stage)) {
+        if (s->params.kind != "quantize")
+            continue;
+        QuantizeReplay r{s->params.quantize, nullptr};
+        if (!s->spec.calibration.empty()) {
+            auto windows = calibration(s->spec.calibration);
+            if (!windows)
+                return windows.error();
+            r.calibration = windows.value();
+        }
+        replay.push_back(r);
+    }
+    auto cached = generationVariant(floatVariant, m_original.sourcePath, replay, context);
+    if (!cached)
+        return cached.error();
+    return saveOnnx(cached.value(), file);
+}
+
+Result<PassResult> PipelineRun::applyStage(const PlannedStage& stage, const Model& input, const Model* floatBasis,
+                                           const PassContext& context) {
     const StageParams& p = stage.params;
     auto calibrationOf = [&]() -> Result<const CalibrationSet*> {
         if (stage.spec.calibration.empty())
@@ -273,6 +340,14 @@ Result<PassResult> PipelineRun::applyStage(const PlannedStage& stage, const Mode
             if (auto written = exportHfCheckpoint(input, m_original.sourcePath, folder, hf); !written)
                 return Error{"Hugging Face folder '" + folder.filename().string() + "': " + written.message()};
             passed.report.notes.push_back("wrote " + folder.filename().string() + "/ (Hugging Face folder)");
+        }
+        if (p.exporting.cachedDecoder) {
+            const fs::path cached = target.parent_path() / (target.stem().string() + "_cached.onnx");
+            if (auto written = writeGenerationVariant(stage, floatBasis ? *floatBasis : input, cached, context);
+                !written)
+                return Error{"generation variant '" + cached.filename().string() + "': " + written.message()};
+            passed.report.notes.push_back("wrote " + cached.filename().string() +
+                                          " (with past key/value inputs for generation)");
         }
     }
     return passed;
@@ -399,13 +474,12 @@ Result<RunResults> PipelineRun::execute() {
 
     // Which planned stages this shard needs, and how many of its children still want each one's model.
     std::map<size_t, int> waiting;
-    std::map<std::string, size_t> indexOf;
-    for (size_t i = 0; i < m_plan.stages.size(); ++i)
-        indexOf[m_plan.stages[i].id] = i;
     for (size_t i : m_needed)
         if (!m_plan.stages[i].parent.empty())
-            ++waiting[indexOf.at(m_plan.stages[i].parent)];
+            ++waiting[m_indexOf.at(m_plan.stages[i].parent)];
     std::map<size_t, std::shared_ptr<const Model>> models;
+    // Per stage, its chain's model before the first quantize stage, kept only for generation variants.
+    std::map<size_t, std::shared_ptr<const Model>> floatBases;
     std::map<size_t, std::string> failed; // stage -> why
     const auto source = std::make_shared<const Model>(m_original);
 
@@ -414,10 +488,15 @@ Result<RunResults> PipelineRun::execute() {
             continue;
         const PlannedStage& stage = m_plan.stages[i];
         const std::optional<size_t> parent =
-            stage.parent.empty() ? std::nullopt : std::optional<size_t>(indexOf.at(stage.parent));
+            stage.parent.empty() ? std::nullopt : std::optional<size_t>(m_indexOf.at(stage.parent));
         std::shared_ptr<const Model> input = parent ? models[*parent] : source;
-        if (parent && --waiting[*parent] == 0)
+        std::shared_ptr<const Model> floatBasis = parent && floatBases.count(*parent) ? floatBases[*parent] : nullptr;
+        if (!floatBasis && m_keepFloatBases && stage.params.kind == "quantize")
+            floatBasis = input;
+        if (parent && --waiting[*parent] == 0) {
             models.erase(*parent);
+            floatBases.erase(*parent);
+        }
         if (parent && failed.count(*parent)) {
             failed[i] = failed[*parent];
             finishUnit();
@@ -432,7 +511,7 @@ Result<RunResults> PipelineRun::execute() {
             if (!p.metrics.empty())
                 emit(makeEvent(RunEventKind::StageMetric, stage.id, stage.params.kind, p.fraction, p.message, p.metrics));
         };
-        auto result = applyStage(stage, *input, context);
+        auto result = applyStage(stage, *input, floatBasis.get(), context);
         input.reset();
         if (!result) {
             if (cancelled()) {
@@ -450,8 +529,11 @@ Result<RunResults> PipelineRun::execute() {
         auto model = std::make_shared<const Model>(std::move(result->model));
         emit(makeEvent(RunEventKind::StageFinished, stage.id, stage.params.kind, 1, stage.params.summary()));
         finishUnit();
-        if (waiting[i] > 0)
+        if (waiting[i] > 0) {
             models[i] = model;
+            if (floatBasis)
+                floatBases[i] = floatBasis;
+        }
 
         // Variants that end here are measured now, while their model is at hand.
         for (size_t slot = 0; slot < m_mine.size(); ++slot) {

@@ -15,7 +15,7 @@ nlohmann::json EvaluateParams::toJson() const {
 }
 
 nlohmann::json ExportParams::toJson() const {
-    return {{"hf_folder", hfFolder}, {"hf_dtype", hfDtype}};
+    return {{"hf_folder", hfFolder}, {"hf_dtype", hfDtype}, {"cached_decoder", cachedDecoder}};
 }
 
 bool StageParams::needsCalibration() const {
@@ -82,6 +82,7 @@ Result<StageParams> parseStageParams(const std::string& kind, const nlohmann::js
         ParamsReader reader(params, path);
         reader.read("hf_folder", p.exporting.hfFolder);
         reader.read("hf_dtype", p.exporting.hfDtype);
+        reader.read("cached_decoder", p.exporting.cachedDecoder);
         if (auto s = reader.finish(); !s)
             return s.error();
         if (!hfWeightType(p.exporting.hfDtype))

@@ -22,10 +22,12 @@ struct EvaluateParams {
     nlohmann::json toJson() const;
 };
 
-// export: besides the ONNX file, a Hugging Face folder (checkpoints' float variants only).
+// export: besides the ONNX file, a Hugging Face folder (checkpoints' float variants only) and the generation
+// variant with past/present key/value (checkpoints only), written as <name>_hf/ and <name>_cached.onnx.
 struct ExportParams {
     bool hfFolder = false;
     std::string hfDtype = "float32"; // float32, bfloat16 or float16
+    bool cachedDecoder = false;
 
     nlohmann::json toJson() const;
 };

@@ -249,7 +249,11 @@ std::vector<StageField> exportFields() {
                         QT_TRANSLATE_NOOP("autoglm::StageSchema", "Folder weights"),
                         QT_TRANSLATE_NOOP("autoglm::StageSchema",
                                           "float32 keeps the outputs identical; bfloat16 and float16 halve the files")),
-                 "hf_folder", {true})};
+                 "hf_folder", {true}),
+            flag("cached_decoder", QT_TRANSLATE_NOOP("autoglm::StageSchema", "Generation variant"),
+                 QT_TRANSLATE_NOOP("autoglm::StageSchema",
+                                   "Also write NAME_cached.onnx, the same variant with past/present key/value inputs "
+                                   "and outputs for fast generation (checkpoints only; no training after quantizing)"))};
 }
 
 // Fills every field's default from the Params struct of its kind.

@@ -119,10 +119,11 @@ private Q_SLOTS:
         QVERIFY(at::cosine_similarity(a.flatten(), b.flatten(), 0).item<double>() > 0.999);
     }
 
-    // Half the FFN neurons of every layer removed: intermediate_size follows, the importer checks the shapes.
-    // (GLM-4's fused gate/up projection is split after its MatMul, which channel pruning does not follow yet.)
+    // Half the FFN neurons of every layer removed (GLM-4: from both halves of its fused gate/up projection):
+    // intermediate_size follows, the importer checks the shapes.
+    void ffnNeuronPruningUpdatesIntermediateSize_data() { fixtures_data(); }
     void ffnNeuronPruningUpdatesIntermediateSize() {
-        const QString fixture = "tiny_llama";
+        QFETCH(QString, fixture);
         const fs::path source = kFixtures / fixture.toStdString();
         auto original = loadHfCheckpoint(source);
         VERIFY_RESULT(original);

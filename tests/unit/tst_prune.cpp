@@ -421,6 +421,46 @@ private Q_SLOTS:
         }
     }
 
+    void fusedGateUpNeuronPruningRemovesExactlyTheZeroNeurons() {
+        // GLM-4 computes gate and up in one projection and splits its output; neuron j of the FFN is column j of
+        // both halves. Zero neurons 100..163 of every layer in both halves: channel pruning must find the fused
+        // layout, remove those 64 neurons from both halves and the down projection, and leave the logits alone.
+        auto loaded = loadHfCheckpoint(kFixtures / "tiny_glm");
+        VERIFY_RESULT(loaded);
+        Model model = loaded.value();
+        const int64_t ffn = 768;
+        for (int layer = 0; layer < 4; ++layer) {
+            const std::string prefix = "model.layers." + std::to_string(layer) + ".mlp.";
+            zeroProjectionColumns(model, prefix + "gate_up_proj", 100, 64);
+            zeroProjectionColumns(model, prefix + "gate_up_proj", ffn + 100, 64);
+        }
+        PruneParams p;
+        p.pattern = "channels";
+        p.sparsity = 64.0 / ffn;
+        auto pruned = pruneModel(model, p, nullptr);
+        VERIFY_RESULT(pruned);
+        int fused = 0;
+        for (const auto& note : pruned->report.notes)
+            fused += note.find("pruned 64 of 768 channels of model.layers.") != std::string::npos &&
+                     note.find("gate_up_proj") != std::string::npos;
+        QCOMPARE(fused, 4);
+        for (int layer = 0; layer < 4; ++layer) {
+            const std::string prefix = "model.layers." + std::to_string(layer) + ".mlp.";
+            const Graph& g = pruned->model.graph;
+            QCOMPARE(g.initializers.at(nodeNamed(pruned->model, prefix + "gate_up_proj").inputs[1]).shape(),
+                     (std::vector<int64_t>{256, 2 * (ffn - 64)}));
+            QCOMPARE(g.initializers.at(nodeNamed(pruned->model, prefix + "down_proj").inputs[1]).shape(),
+                     (std::vector<int64_t>{ffn - 64, 256}));
+            const auto sizes = tensorValues(g.initializers.at(nodeNamed(pruned->model, prefix + "chunk").inputs[1]));
+            QCOMPARE(sizes, (std::vector<double>{double(ffn - 64), double(ffn - 64)}));
+        }
+        auto windows = calibrationFromText(model, readText("austen_calib.txt"), 24, 2, 2);
+        VERIFY_RESULT(windows);
+        const double diff = relativeOutputDiff(model, pruned->model, windows->batches.front());
+        qInfo("tiny_glm: logits after removing the zero FFN neurons differ by %.2e", diff);
+        QVERIFY(diff < 1e-5);
+    }
+
     void cancellationAndBadInput() {
         Model model = loadFixture("fashion_cnn.onnx");
         std::stop_source stop;

@@ -1,7 +1,9 @@
 // The pipeline runner: pipeline files (round trip, errors with JSON paths), sweep expansion, shared prefixes,
 // cancellation inside every stage kind, shards merged into the unsharded table, failures per branch, and the
 // dataset kinds — all on the real fixtures.
+#include "pipeline/exec/Executor.h"
 #include "pipeline/llm/DecoderBuilder.h"
+#include "pipeline/llm/Generation.h"
 #include "pipeline/onnx/OnnxImport.h"
 #include "pipeline/runner/Datasets.h"
 #include "pipeline/runner/PipelinePlan.h"
@@ -475,6 +477,75 @@ private Q_SLOTS:
             QVERIFY2(entry.path().filename().string()[0] != '.', entry.path().string().c_str());
         const auto bad = parseStageParams("export", {{"hf_dtype", "int4"}}, "stages[3].params");
         VERIFY_ERROR_MENTIONS(bad, "stages[3].params.hf_dtype is 'int4'");
+    }
+
+    // An export stage with cached_decoder also writes <file>_cached.onnx: the variant rebuilt with past/present
+    // key/value, its float stages carried over and its quantize stages replayed on the same calibration windows.
+    // Greedy generation with the cache gives the tokens the plain file gives. A chain that trains or prunes after
+    // quantizing cannot be replayed, and a model that is not a checkpoint has no such variant: both fail at once.
+    void exportsGenerationVariants() {
+        requireFixtures();
+        const json stages = json::array(
+            {{{"id", "sparse"}, {"kind", "prune"}, {"params", {{"pattern", "2:4"}}}},
+             {{"id", "q"}, {"kind", "quantize"}, {"after", "sparse"}, {"calibration", "calib"},
+              {"params", {{"scheme", "w8a8"}, {"smoothquant", true}, {"calibration_samples", 4}}}},
+             {{"id", "out"}, {"kind", "export"}, {"after", "q"}, {"output", "llama_q.onnx"},
+              {"params", {{"cached_decoder", true}}}}});
+        json j{{"format", "autoglm-pipeline"},
+               {"version", 1},
+               {"name", "generation"},
+               {"model", (kFixtures / "tiny_llama").string()},
+               {"datasets",
+                {{"val", {{"kind", "text"}, {"path", (kFixtures / "austen_val.txt").string()}}},
+                 {"calib", {{"kind", "text"}, {"path", (kFixtures / "austen_calib.txt").string()}}}}},
+               {"stages", stages},
+               {"evaluation", {{"dataset", "val"}, {"samples", 2}, {"latency", false}}}};
+        QTemporaryDir dir;
+        const fs::path out = dir.path().toStdString();
+        auto results = run(specFrom(j), out);
+        QVERIFY2(results.ok(), results.ok() ? "" : results.message().c_str());
+        QCOMPARE(results->variant("out")->status, std::string("ok"));
+        auto plain = loadOnnx(out / "llama_q.onnx");
+        auto cached = loadOnnx(out / "llama_q_cached.onnx");
+        VERIFY_RESULT(plain);
+        VERIFY_RESULT(cached);
+        QVERIFY(cached->graph.feedInputs().size() > plain->graph.feedInputs().size()); // past_* inputs
+        auto quantizeNodes = [](const Model& m) {
+            return std::count_if(m.graph.nodes.begin(), m.graph.nodes.end(),
+                                 [](const Node& n) { return n.opType == "QuantizeLinear"; });
+        };
+        qInfo("QuantizeLinear nodes: plain %d, with cache %d", int(quantizeNodes(plain.value())),
+              int(quantizeNodes(cached.value())));
+        QVERIFY(quantizeNodes(plain.value()) > 0);
+        QCOMPARE(quantizeNodes(cached.value()), quantizeNodes(plain.value()));
+        auto plainRun = Executor::create(plain.value());
+        auto cachedRun = Executor::create(cached.value());
+        VERIFY_RESULT(plainRun);
+        VERIFY_RESULT(cachedRun);
+        const std::vector<int64_t> prompt{72, 301, 17, 905, 44, 1200};
+        GenerationOptions options;
+        options.maxNewTokens = 8;
+        auto withoutCache = generateGreedy(plainRun.value(), prompt, options);
+        auto withCache = generateGreedy(cachedRun.value(), prompt, options);
+        VERIFY_RESULT(withoutCache);
+        VERIFY_RESULT(withCache);
+        QCOMPARE(withCache->tokens, withoutCache->tokens);
+
+        json late = j;
+        late["stages"] = json::array(
+            {{{"id", "q"}, {"kind", "quantize"}, {"params", {{"scheme", "w4a16"}}}},
+             {{"id", "sparse"}, {"kind", "prune"}, {"after", "q"}, {"params", {{"pattern", "2:4"}}}},
+             {{"id", "out"}, {"kind", "export"}, {"after", "sparse"}, {"output", "late.onnx"},
+              {"params", {{"cached_decoder", true}}}}});
+        const auto lateRun = run(specFrom(late), out / "late");
+        VERIFY_ERROR_MENTIONS(lateRun, "stage 'out': cached_decoder cannot replay the prune stage 'sparse' after the "
+                              "quantize stage 'q'");
+        json onnx = j;
+        onnx["model"] = (kFixtures / "tiny_gpt.onnx").string();
+        onnx["stages"] = json::array(
+            {{{"id", "out"}, {"kind", "export"}, {"output", "gpt.onnx"}, {"params", {{"cached_decoder", true}}}}});
+        const auto onnxRun = run(specFrom(onnx), out / "onnx");
+        VERIFY_ERROR_MENTIONS(onnxRun, "needs a Hugging Face checkpoint folder");
     }
 
     void imageFoldersAreDecodedAndResized() {

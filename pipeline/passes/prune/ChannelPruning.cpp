@@ -32,6 +32,8 @@ struct Carrier {
 // An initializer to cut along one axis when its group is pruned; `node`/`input` say who reads it there (a
 // constant shared with other nodes is copied first). Output: the weight making the channels; Input: the weight
 // reducing over them; Param: a bias, norm parameter or per-channel constant.
+// `parts`: the axis holds that many copies of the group's channels side by side (a fused projection, such as
+// GLM-4's gate_up_proj, whose output a Split cuts into equal parts); every copy loses the same channels.
 struct Cut {
     enum class Role { Output, Input, Param };
     std::string initializer;
@@ -39,13 +41,16 @@ struct Cut {
     size_t node = 0;
     size_t input = 0;
     Role role = Role::Param;
+    int64_t parts = 1;
 };
 
-// The channels one layer produces, followed to where they are reduced.
+// The channels one layer produces, followed to where they are reduced. After a Split into equal parts,
+// `channels` counts the channels of one part and `splits` lists the Split nodes whose sizes follow the pruning.
 struct Space {
     size_t producer = 0;
     std::vector<Cut> cuts;
     std::vector<size_t> batchNorms;
+    std::vector<size_t> splits;
     std::vector<std::string> values;
     std::string blocked;
     int64_t channels = 0;
@@ -79,6 +84,7 @@ private:
     void startSpace(size_t n);
     void visit(const std::string& value, Carrier carrier);
     void follow(const std::string& value, const Carrier& carrier, size_t n, size_t input);
+    std::string splitIntoParts(const Carrier& carrier, size_t n);
     void block(int space, const std::string& reason) {
         if (m_spaces[space].blocked.empty())
             m_spaces[space].blocked = reason;
@@ -207,6 +213,14 @@ void ChannelAnalysis::follow(const std::string& value, const Carrier& carrier, s
         visit(node.outputs[0], carrier);
         return;
     }
+    if (op == "Split" && input == 0) {
+        if (std::string why = splitIntoParts(carrier, n); !why.empty())
+            return block(carrier.space, "'" + value + "' is read by " + reader + ", which " + why);
+        for (const std::string& out : node.outputs)
+            if (!out.empty())
+                visit(out, carrier);
+        return;
+    }
     if (op == "BatchNormalization" && input == 0 && carrier.axis == 1 && carrier.rank > 0) {
         for (size_t j = 1; j < std::min<size_t>(node.inputs.size(), 5); ++j) {
             if (!m_graph.initializers.count(node.inputs[j]))
@@ -258,6 +272,45 @@ void ChannelAnalysis::follow(const std::string& value, const Carrier& carrier, s
     block(carrier.space, "'" + value + "' is read by " + reader + ", which mixes or reshapes channels");
 }
 
+// A Split of the channels into equal parts that are later joined again channel by channel (silu(gate) * up):
+// the space's channels become those of one part, and what it cut so far holds every part.
+std::string ChannelAnalysis::splitIntoParts(const Carrier& carrier, size_t n) {
+    const Node& node = m_graph.nodes[n];
+    Space& space = m_spaces[carrier.space];
+    int64_t axis = intAttribute(node, "axis", 0);
+    if (carrier.rank > 0 && axis < 0)
+        axis += carrier.rank;
+    if (carrier.rank > 0 ? axis != carrier.axis : axis != -1)
+        return "splits another axis";
+    if (!space.splits.empty())
+        return "splits channels already split";
+    // Only a chain from the producer to the Split can be re-read as parts: a value read elsewhere carries all.
+    for (const std::string& v : space.values)
+        if (m_uses.at(v).size() != 1)
+            return "splits channels that '" + v + "' also hands elsewhere";
+    const int64_t parts = static_cast<int64_t>(node.outputs.size());
+    if (parts < 2 || space.channels % parts != 0)
+        return "does not split them into equal parts";
+    std::vector<int64_t> sizes;
+    if (node.inputs.size() > 1 && !node.inputs[1].empty()) {
+        auto c = m_graph.initializers.find(node.inputs[1]);
+        if (c == m_graph.initializers.end())
+            return "splits by sizes computed at run time";
+        const at::Tensor t = c->second.tensor().to(at::kLong).reshape({-1}).contiguous();
+        sizes.assign(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
+    } else if (const Attribute* a = node.attribute("split")) {
+        sizes = a->ints;
+    }
+    for (int64_t size : sizes)
+        if (size != space.channels / parts)
+            return "does not split them into equal parts";
+    for (Cut& cut : space.cuts)
+        cut.parts *= parts;
+    space.channels /= parts;
+    space.splits.push_back(n);
+    return {};
+}
+
 std::vector<std::vector<int>> ChannelAnalysis::groups() {
     std::map<int, std::vector<int>> byRoot;
     for (int s = 0; s < static_cast<int>(m_spaces.size()); ++s)
@@ -288,9 +341,32 @@ at::Tensor channelImportance(const Graph& g, const std::vector<Space*>& members,
         const Cut& weight = s->cuts.front(); // the producer's weight is its space's first cut
         at::Tensor w = g.initializers.at(weight.initializer).tensor().to(at::kFloat).movedim(weight.axis, 0);
         w = w.reshape({w.size(0), -1});
-        add(criterion == "l1" ? w.abs().sum(1) : w.norm(2, 1));
+        const at::Tensor norms = criterion == "l1" ? w.abs().sum(1) : w.norm(2, 1);
+        add(norms.reshape({weight.parts, -1}).sum(0)); // a fused projection: one score per channel of all parts
     }
     return total;
+}
+
+// The indices along a cut's axis that stay: `keep` in each of its parts.
+at::Tensor keptIndices(const at::Tensor& keep, int64_t parts, int64_t channels) {
+    if (parts == 1)
+        return keep;
+    std::vector<at::Tensor> all;
+    for (int64_t p = 0; p < parts; ++p)
+        all.push_back(keep + p * channels);
+    return at::cat(all);
+}
+
+// A Split after a fused projection: its parts shrink with the channels.
+void resizeSplit(Graph& g, Node& split, int64_t kept) {
+    const std::vector<int64_t> sizes(split.outputs.size(), kept);
+    if (split.inputs.size() > 1 && !split.inputs[1].empty()) {
+        std::string target = g.uniqueName(split.inputs[1] + "_pruned"); // the old sizes may be shared
+        g.initializers[target] = TensorData(at::tensor(sizes, at::kLong));
+        split.inputs[1] = target;
+    } else if (split.attribute("split")) {
+        split.attributes["split"] = Attribute::makeInts(sizes);
+    }
 }
 
 std::string producerNames(const Graph& g, const std::vector<Space*>& members) {
@@ -366,13 +442,17 @@ Result<PassReport> pruneChannels(Model& model, const PruneParams& params, const 
                     reader.inputs[cut.input] = target;
                 }
                 const at::Tensor t = g.initializers.at(name).tensor();
-                g.initializers[target] = TensorData(t.index_select(cut.axis, keep).contiguous());
+                const at::Tensor kept = keptIndices(keep, cut.parts, channels);
+                g.initializers[target] = TensorData(t.index_select(cut.axis, kept).contiguous());
                 done[{name, cut.axis}] = target;
                 if (cut.role != Cut::Role::Param)
                     edit.actions[cut.node] += (edit.actions[cut.node].empty() ? "" : ", ") +
                                          std::string(cut.role == Cut::Role::Output ? "out " : "in ") +
-                                         std::to_string(channels) + "→" + std::to_string(channels - remove);
+                                         std::to_string(channels * cut.parts) + "→" +
+                                         std::to_string((channels - remove) * cut.parts);
             }
+            for (size_t split : s->splits)
+                resizeSplit(g, g.nodes[split], channels - remove);
             edit.stale.insert(s->values.begin(), s->values.end());
         }
         ++pruned;
