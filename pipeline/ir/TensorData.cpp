@@ -5,7 +5,33 @@
 
 #include <ATen/ATen.h>
 
+#include <atomic>
+#include <mutex>
+
 namespace autoglm {
+
+struct TensorData::OnFirstUse {
+    std::once_flag once;
+    at::Tensor stored; // released once `value` exists
+    bool transposed = false;
+    DType storedType = DType::Undefined;
+    std::vector<int64_t> shape; // of `value`
+    int64_t numel = 0;
+    at::Tensor value;
+    std::atomic<bool> done{false};
+
+    const at::Tensor& get() {
+        std::call_once(once, [this] {
+            at::Tensor v = stored.to(at::kFloat);
+            value = transposed ? v.t().contiguous() : v.contiguous();
+            if (value.data_ptr() == stored.data_ptr())
+                value = value.clone(); // never write through to the mapped file
+            stored = at::Tensor();
+            done = true;
+        });
+        return value;
+    }
+};
 
 TensorData::TensorData() = default;
 TensorData::TensorData(const at::Tensor& tensor) : m_tensor(std::make_unique<at::Tensor>(tensor)) {}
@@ -45,12 +71,30 @@ Result<TensorData> TensorData::fromUnpacked(const at::Tensor& unpacked, DType lo
     }
 }
 
+TensorData TensorData::floatOnFirstUse(const at::Tensor& stored, bool transposed) {
+    if (!stored.defined() || !at::isFloatingType(stored.scalar_type()) || (transposed && stored.dim() != 2))
+        throw AutoglmError("a weight computed on first use needs a floating tensor (2-D when transposed)");
+    auto lazy = std::make_shared<OnFirstUse>();
+    lazy->stored = stored;
+    lazy->transposed = transposed;
+    lazy->storedType = dtypeFromTorch(stored.scalar_type());
+    lazy->shape.assign(stored.sizes().begin(), stored.sizes().end());
+    if (transposed)
+        std::swap(lazy->shape[0], lazy->shape[1]);
+    lazy->numel = stored.numel();
+    TensorData t;
+    t.m_onFirstUse = std::move(lazy);
+    return t;
+}
+
 TensorData::~TensorData() = default;
 TensorData::TensorData(const TensorData& other)
-    : m_tensor(other.m_tensor ? std::make_unique<at::Tensor>(*other.m_tensor) : nullptr), m_subByte(other.m_subByte) {}
+    : m_tensor(other.m_tensor ? std::make_unique<at::Tensor>(*other.m_tensor) : nullptr),
+      m_onFirstUse(other.m_onFirstUse), m_subByte(other.m_subByte) {}
 TensorData& TensorData::operator=(const TensorData& other) {
     if (this != &other) {
         m_tensor = other.m_tensor ? std::make_unique<at::Tensor>(*other.m_tensor) : nullptr;
+        m_onFirstUse = other.m_onFirstUse;
         m_subByte = other.m_subByte;
     }
     return *this;
@@ -59,16 +103,20 @@ TensorData::TensorData(TensorData&&) noexcept = default;
 TensorData& TensorData::operator=(TensorData&&) noexcept = default;
 
 bool TensorData::defined() const {
-    return m_tensor && m_tensor->defined();
+    return m_onFirstUse || (m_tensor && m_tensor->defined());
 }
 
 DType TensorData::dtype() const {
     if (!defined())
         return DType::Undefined;
+    if (m_onFirstUse)
+        return DType::Float;
     return m_subByte != DType::Undefined ? m_subByte : dtypeFromTorch(m_tensor->scalar_type());
 }
 
 std::vector<int64_t> TensorData::shape() const {
+    if (m_onFirstUse)
+        return m_onFirstUse->shape;
     if (!defined())
         return {};
     auto sizes = m_tensor->sizes();
@@ -76,10 +124,14 @@ std::vector<int64_t> TensorData::shape() const {
 }
 
 int64_t TensorData::numel() const {
+    if (m_onFirstUse)
+        return m_onFirstUse->numel;
     return defined() ? m_tensor->numel() : 0;
 }
 
 int64_t TensorData::byteSize() const {
+    if (m_onFirstUse)
+        return m_onFirstUse->numel * 4;
     if (!defined())
         return 0;
     return m_subByte != DType::Undefined ? dtypeStorageBytes(m_subByte, m_tensor->numel())
@@ -88,7 +140,17 @@ int64_t TensorData::byteSize() const {
 
 const at::Tensor& TensorData::tensor() const {
     static const at::Tensor undefined;
+    if (m_onFirstUse)
+        return m_onFirstUse->get();
     return m_tensor ? *m_tensor : undefined;
+}
+
+DType TensorData::storedDtype() const {
+    return m_onFirstUse ? m_onFirstUse->storedType : dtype();
+}
+
+bool TensorData::materialized() const {
+    return !m_onFirstUse || m_onFirstUse->done;
 }
 
 bool TensorData::bitEqual(const TensorData& other) const {
@@ -96,7 +158,7 @@ bool TensorData::bitEqual(const TensorData& other) const {
         return false;
     if (!defined())
         return true;
-    const at::Tensor& a = *m_tensor;
+    const at::Tensor& a = tensor();
     const at::Tensor& b = other.tensor();
     if (dtype() != other.dtype() || a.scalar_type() != b.scalar_type() || a.sizes() != b.sizes())
         return false;

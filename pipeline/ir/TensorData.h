@@ -6,6 +6,11 @@
 // LibTorch has no 4-bit element type, so Int4 and UInt4 tensors are held unpacked, one value per byte (int8
 // storage for Int4, uint8 for UInt4), with the logical type kept beside the tensor: dtype() reports it,
 // byteSize() counts the packed size, and ONNX import/export packs and unpacks at the file boundary.
+//
+// A checkpoint's weights (bf16, fp16 or fp32 in a memory-mapped safetensors file) enter the IR as float32
+// tensors that are computed from the mapping the first time tensor() is called (by the executor or a pass):
+// shape, type and size are known without it, so loading, inspecting and planning a model copy nothing.
+// Copies of such a TensorData share the one float tensor once it exists.
 
 #include "pipeline/common/Result.h"
 #include "pipeline/ir/DType.h"
@@ -30,6 +35,9 @@ public:
     TensorData(const at::Tensor& unpacked, DType logical);
     // The same as a value: the error instead of an exception.
     static Result<TensorData> fromUnpacked(const at::Tensor& unpacked, DType logical);
+    // A float32 tensor made on first use from `stored` (any floating type, typically a view of a mapped file),
+    // transposed when `transposed` (a 2-D [out, in] weight read by MatMul as [in, out]).
+    static TensorData floatOnFirstUse(const at::Tensor& stored, bool transposed);
     ~TensorData();
     TensorData(const TensorData&);
     TensorData& operator=(const TensorData&);
@@ -51,9 +59,17 @@ public:
     // True when both have the same logical dtype, shape and values.
     bool bitEqual(const TensorData& other) const;
 
+    // The type the values are held in until first use: a checkpoint weight's stored type (BFloat16, ...);
+    // dtype() for every other tensor.
+    DType storedDtype() const;
+    // False while a floatOnFirstUse tensor has not been computed yet.
+    bool materialized() const;
+
 private:
+    struct OnFirstUse;
     std::unique_ptr<at::Tensor> m_tensor;
-    DType m_subByte = DType::Undefined; // Int4 / UInt4 when the tensor holds 4-bit values, else Undefined
+    std::shared_ptr<OnFirstUse> m_onFirstUse; // set instead of m_tensor by floatOnFirstUse
+    DType m_subByte = DType::Undefined;       // Int4 / UInt4 when the tensor holds 4-bit values, else Undefined
 };
 
 } // namespace autoglm

@@ -103,9 +103,10 @@ private:
         return it->second.tensor();
     }
 
+    // Checkpoint weights stay in their mapped, stored form until the executor or a pass reads them.
     std::string floatWeight(const std::string& name, const std::vector<int64_t>& shape) {
         if (!m_graph.initializers.count(name))
-            constant(name, stored(name, shape).to(at::kFloat));
+            m_graph.initializers[name] = TensorData::floatOnFirstUse(stored(name, shape), false);
         return name;
     }
 
@@ -113,7 +114,7 @@ private:
     std::string projection(const std::string& name, int64_t out, int64_t in) {
         const std::string transposed = name + ".T";
         if (!m_graph.initializers.count(transposed))
-            constant(transposed, stored(name, {out, in}).to(at::kFloat).t().contiguous());
+            m_graph.initializers[transposed] = TensorData::floatOnFirstUse(stored(name, {out, in}), true);
         return transposed;
     }
 

@@ -246,9 +246,10 @@ private Q_SLOTS:
         QVERIFY(cosine >= 0.999);
     }
 
-    // Issue floor: tiny_gpt INT4 group 128 by RTN, GPTQ and AWQ, all reported; GPTQ and AWQ better than RTN.
-    // The ranking is measured by ORT on the first 200 validation windows (all three files), GPTQ's floor of
-    // 3.02 on the whole validation text.
+    // Issue floor: tiny_gpt INT4 group 128 by RTN, GPTQ and AWQ, all reported; GPTQ and AWQ each <= 3.02 and
+    // better than RTN. Asymmetric groups (a zero point each), the format AWQ is defined with and the default of
+    // ONNX Runtime's own 4-bit quantizer (whose RTN gives 3.064 here). The ranking is measured by ORT on the first
+    // 200 validation windows (all three files), the floors on floorWindows().
     void tinyGptInt4Methods() {
         QTemporaryDir dir;
         const fs::path work = dir.path().toStdString();
@@ -259,6 +260,7 @@ private Q_SLOTS:
             QuantizeParams p;
             p.scheme = "w4a16";
             p.method = method;
+            p.symmetric = false;
             const fs::path file = work / (std::string("gpt_w4_") + method + ".onnx");
             const Model model = quantizeToFile("tiny_gpt.onnx", p, &calibration, file);
             auto ort = testutil::ortBytePerplexity(file, kFixtures / "austen_val.txt", work, 2, 200);
@@ -268,11 +270,11 @@ private Q_SLOTS:
             qInfo("tiny_gpt %s: ORT perplexity %.4f on 200 windows, file %.2f MB, ORT/ours logits cosine %.6f",
                   p.summary().c_str(), ort->perplexity, fs::file_size(file) / 1e6, cosine);
             QVERIFY(cosine >= 0.999);
-            if (std::string(method) == "gptq") {
+            if (std::string(method) != "rtn") {
                 auto floor = testutil::ortBytePerplexity(file, kFixtures / "austen_val.txt", work, 0, floorWindows());
                 VERIFY_RESULT(floor);
                 const double estimate = wholeTextEstimate(floor->perplexity, work);
-                qInfo("tiny_gpt w4a16 gptq: ORT perplexity %.4f on %lld windows, whole-text estimate %.4f",
+                qInfo("tiny_gpt w4a16 %s: ORT perplexity %.4f on %lld windows, whole-text estimate %.4f", method,
                       floor->perplexity, static_cast<long long>(floor->windows), estimate);
                 QVERIFY(estimate <= 3.02);
             }

@@ -257,6 +257,22 @@ private Q_SLOTS:
         QVERIFY(std::isfinite(change));
     }
 
+    // A quarter of the FFN neurons removed (Llama's gate and up projections; GLM-4's fused gate_up_proj, whose
+    // Split sizes shrink with it): ORT runs the smaller graph and computes our logits. The change is reported.
+    void ffnNeuronsPruned_data() { fixtures_data(); }
+    void ffnNeuronsPruned() {
+        QFETCH(QString, fixture);
+        PruneParams p;
+        p.pattern = "channels";
+        p.sparsity = 0.25;
+        auto pruned = pruneModel(loaded(fixture).model, p, nullptr);
+        VERIFY_RESULT(pruned);
+        QCOMPARE(pruned->report.changedLayers(), fixture == "tiny_glm" ? 4 * 2 : 4 * 3); // down + gate_up | gate, up
+        const double change = judge(fixture, pruned->model, "ffn25");
+        qInfo("%s FFN neurons 25%%: %+.2f %%", qPrintable(fixture), change);
+        QVERIFY(std::isfinite(change));
+    }
+
     // The generation variant of a compressed model: the float weights rebuilt with a key/value cache and
     // quantized on the same calibration windows (empty caches). With an empty past it computes what the plain
     // variant does; ORT runs it on a real 12-token cache, matching our logits and present keys/values; greedy

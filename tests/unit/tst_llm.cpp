@@ -115,8 +115,26 @@ private Q_SLOTS:
         in.read(text.data(), static_cast<std::streamsize>(text.size()));
         const auto ids = tokenizer->encode(text);
         QVERIFY(ids.size() > 64);
+        // Loading copies no weight: each stays a bf16 view of the mapped file until the executor reads it.
+        // (bf16 weights seen as float, and how many of them are materialized)
+        auto checkpointWeights = [&] {
+            std::pair<int64_t, int64_t> counts{0, 0};
+            for (const auto& [name, t] : model->graph.initializers)
+                if (t.storedDtype() == DType::BFloat16 && t.dtype() == DType::Float)
+                    ++counts.first, counts.second += t.materialized();
+            return counts;
+        };
+        const Model copy = model.value(); // copies share the first-use tensors
+        const int64_t weights = checkpointWeights().first;
+        QVERIFY2(weights >= 4 * 9, std::to_string(weights).c_str());
+        QCOMPARE(checkpointWeights().second, int64_t(0));
+        const TensorData& head = model->graph.initializers.at("lm_head.weight.T");
+        QCOMPARE(head.shape(), (std::vector<int64_t>{256, 2048}));
+        QCOMPARE(head.byteSize(), int64_t(256 * 2048 * 4));
         auto executor = Executor::create(model.value());
         VERIFY_RESULT(executor);
+        QCOMPARE(checkpointWeights(), std::make_pair(weights, weights));
+        QVERIFY(copy.graph.initializers.at("lm_head.weight.T").materialized());
         auto out = executor->run(
             {{"input_ids", makeTensor(DType::Int64, {1, 64}, std::vector<double>(ids.begin(), ids.begin() + 64))}});
         VERIFY_RESULT(out);

@@ -175,6 +175,37 @@ private Q_SLOTS:
         QVERIFY(gptqDiff < rtnDiff);
     }
 
+    // AWQ on a CNN: Conv inputs keep their scale (their channels are not the activation's last axis) but the
+    // weights are still clipped for the least output error over the calibration patches; the Gemm inputs are
+    // rescaled. Both start from round-to-nearest and only accept what lowers that error, so on the calibration
+    // images AWQ beats rounding.
+    void awqClipsConvAndRescalesGemmInputs() {
+        const Model model = loadFixture("fashion_cnn.onnx");
+        auto calibration = calibrationFromImages(model, fashionImages(32), 32, 16);
+        VERIFY_RESULT(calibration);
+        QuantizeParams p;
+        p.scheme = "w4a16";
+        p.method = "awq";
+        auto awq = quantizeModel(model, p, &calibration.value());
+        VERIFY_RESULT(awq);
+        QCOMPARE(awq->report.skippedLayers(), 0);
+        for (const auto& layer : awq->report.layers) {
+            QVERIFY2(layer.action.find(" awq") != std::string::npos, layer.action.c_str());
+            QVERIFY(layer.outputError > 0 && layer.outputError < 0.2);
+            const bool conv = layer.opType == "Conv";
+            const char* expected = conv ? "input channels of a Conv are not rescaled" : "awq alpha";
+            QVERIFY2(layer.reason.find(expected) != std::string::npos, layer.reason.c_str());
+        }
+        p.method = "rtn";
+        auto rtn = quantizeModel(model, p, nullptr);
+        VERIFY_RESULT(rtn);
+        const double awqDiff = relativeRmsDiff(model, awq->model, calibration->batches.front());
+        const double rtnDiff = relativeRmsDiff(model, rtn->model, calibration->batches.front());
+        qInfo("fashion w4a16 relative RMS logit error on calibration images: rtn %.5f, awq %.5f", rtnDiff, awqDiff);
+        QVERIFY(awqDiff < rtnDiff);
+        QVERIFY(top1Agreement(model, awq->model, fashionInput(200)) >= 0.95);
+    }
+
     void dynamicAndSmoothQuantOnTinyGpt() {
         const Model model = loadFixture("tiny_gpt.onnx");
         const std::string text = readText("austen_calib.txt");

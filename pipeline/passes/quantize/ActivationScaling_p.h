@@ -16,10 +16,8 @@ struct ChannelStats {
     at::Tensor absMax; // [K]
     at::Tensor absSum; // [K]
     int64_t rows = 0;
-    at::Tensor sample; // rows [R, K] drawn from every batch, for AWQ's reconstruction loss
 
-    // Adds one calibration batch, keeping `sampleRows` of its rows (evenly spaced) in the sample.
-    void add(const at::Tensor& activation, int64_t sampleRows);
+    void add(const at::Tensor& activation);
     at::Tensor absMean() const { return absSum / static_cast<double>(std::max<int64_t>(rows, 1)); }
 };
 
@@ -33,17 +31,25 @@ struct AwqChoice {
     double lossUnscaled = 0; // the same without scaling (plain round to nearest)
 };
 
-// AWQ: s = mean|X|^α (normalised), α on a grid of `grid` points in [0, 1), minimising the summed squared
-// error of the consumers' outputs on the sampled rows when each weight is rounded by `roundTrip`
-// (quantize, then dequantize), which gets the scaled weights W·s and the scales.
-using ScaledRoundTrip = std::function<at::Tensor(const at::Tensor& scaledRows, const at::Tensor& scale)>;
-AwqChoice awqSearch(const ChannelStats& stats, const std::vector<at::Tensor>& consumerRows, int64_t grid,
-                    const ScaledRoundTrip& roundTrip);
+// AWQ's objective is the consumers' output error over the calibration rows X, ||X (W - Ŵ)ᵀ||², which equals
+// tr(ΔW G ΔWᵀ) with the activation's second moment G = XᵀX / n ("gram", [K, K]): every calibration row counts,
+// at a cost that does not grow with their number.
 
-// AWQ's clipping search: for every row and group of `rows` (already scaled), the range is shrunk by the
-// ratio in 1, 0.95, ... 0.5 that least disturbs the group's contribution to the outputs on `sample` (the
-// activation rows, divided by the same scales), and the weights are rounded with those ranges.
-QuantizedRows awqClipQuantize(const at::Tensor& rows, const at::Tensor& sample, int bits, bool symmetric,
-                              int64_t groupSize);
+// AWQ: s = mean|X|^α (normalised), α on a grid of `grid` points in [0, 1), minimising that error summed over
+// the consumers when each weight is rounded by `roundTrip` (quantize, then dequantize), which gets the scaled
+// weights W·s and the scales.
+using ScaledRoundTrip = std::function<at::Tensor(const at::Tensor& scaledRows, const at::Tensor& scale)>;
+AwqChoice awqSearch(const ChannelStats& stats, const at::Tensor& gram, const std::vector<at::Tensor>& consumerRows,
+                    int64_t grid, const ScaledRoundTrip& roundTrip);
+
+// The gram matrix of the activation divided by `scale` (what the scaled weights see).
+at::Tensor scaledGram(const at::Tensor& gram, const at::Tensor& scale);
+
+// AWQ's clipping search: for every row and group of `rows` (already scaled; `gram` of the activation that
+// reads them, scaled alike) the range is shrunk by the ratio in 1, 0.975, ... 0.5 that least disturbs the row's
+// output. The error a group adds meets the errors of the row's other groups in the same output, so groups are
+// visited in turn against the others' current choices, `sweeps` times (coordinate descent on the exact loss).
+QuantizedRows awqClipQuantize(const at::Tensor& rows, const at::Tensor& gram, int bits, bool symmetric,
+                              int64_t groupSize, int sweeps = 2);
 
 } // namespace autoglm::quant

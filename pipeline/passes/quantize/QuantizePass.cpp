@@ -20,7 +20,6 @@ namespace {
 using quant::QuantizedRows;
 
 constexpr int64_t kHistogramBins = 2048;
-constexpr int64_t kAwqSampleRows = 2048;
 // Hessians (float64, in × in) gathered in one calibration sweep at most; more layers take more sweeps.
 constexpr int64_t kHessianBudgetBytes = int64_t(1) << 30;
 
@@ -90,6 +89,8 @@ private:
     Status quantizeWeights();
     Status quantizeActivations();
     QuantizedRows quantizeLayer(const WeightLayer& layer, const at::Tensor& rows, const hessian::HessianSum* hessian);
+    // AWQ: XᵀX / n of the layer's input as its weights now see it (divided by the activation's scale).
+    at::Tensor awqGram(const WeightLayer& layer) const;
 
     const QuantizeParams& m_params;
     const CalibrationSet* m_calibration;
@@ -100,7 +101,9 @@ private:
     std::vector<ActivationGroup> m_groups;
     std::map<std::string, std::string> m_scaling; // layer name -> what rescaling did
     std::optional<hessian::HessianCollector> m_hessians;
-    std::map<std::string, at::Tensor> m_awqSamples; // activation rows after AWQ scaling, for its clip search
+    // AWQ: the second moments of the layers' inputs (its loss), and the scale each activation was divided by.
+    std::optional<hessian::HessianCollector> m_awqGrams;
+    std::map<std::string, at::Tensor> m_awqScales;
     std::map<std::string, Histogram> m_histograms;
     bool m_needsOpset21 = false; // blocked DequantizeLinear over 4-bit values
 };
@@ -141,23 +144,44 @@ Status QuantizeRun::rescaleActivations() {
     if (!awq && !m_params.smoothquant)
         return Ok{};
     std::map<std::string, quant::ChannelStats> stats;
-    // AWQ's sample is drawn from every calibration batch, not filled by the first ones.
-    const int64_t batches = static_cast<int64_t>(m_calibration->batches.size());
-    const int64_t perBatchRows = (kAwqSampleRows + batches - 1) / batches;
-    std::vector<std::string> names;
-    for (const auto& g : m_groups)
-        names.push_back(g.activation);
-    auto tapped = tapActivations(
-        m_result.model, *m_calibration, names,
-        [&](const std::string& value, const TensorData& t) { stats[value].add(t.tensor(), awq ? perBatchRows : 0); },
-        m_context, 0.0, 0.2, awq ? "AWQ: activation statistics" : "SmoothQuant: activation statistics");
-    if (!tapped)
-        return tapped;
+    std::vector<std::vector<std::string>> sweeps;
+    if (awq) {
+        // Every layer gets its input's second moment (patches for Conv): the loss of AWQ's searches.
+        m_awqGrams.emplace(graph(), m_layers, std::vector<bool>(m_layers.size(), true), kHessianBudgetBytes);
+        sweeps = m_awqGrams->sweeps();
+    } else {
+        sweeps.emplace_back();
+        for (const auto& g : m_groups)
+            sweeps.back().push_back(g.activation);
+    }
+    for (size_t s = 0; s < sweeps.size(); ++s) {
+        const double span = 0.2 / static_cast<double>(sweeps.size());
+        auto tapped = tapActivations(
+            m_result.model, *m_calibration, sweeps[s],
+            [&](const std::string& value, const TensorData& t) {
+                stats[value].add(t.tensor());
+                if (awq)
+                    m_awqGrams->add(value, t.tensor());
+            },
+            m_context, span * static_cast<double>(s), span * static_cast<double>(s + 1),
+            awq ? "AWQ: activation statistics" : "SmoothQuant: activation statistics");
+        if (!tapped)
+            return tapped;
+    }
     for (size_t gi = 0; gi < m_groups.size(); ++gi) {
         const ActivationGroup& group = m_groups[gi];
         m_context.checkStop();
         m_context.report(0.2 + 0.1 * static_cast<double>(gi) / static_cast<double>(m_groups.size()),
                          (awq ? "AWQ scale search " : "SmoothQuant ") + group.activation);
+        // Scales run along the activation's last axis, the input features of MatMul and Gemm; a Conv reads its
+        // channels on axis 1 (AWQ still clips its weights).
+        const bool conv = std::any_of(group.layers.begin(), group.layers.end(),
+                                      [&](size_t i) { return m_layers[i].opType == "Conv"; });
+        if (conv) {
+            for (size_t i : group.layers)
+                m_scaling[m_layers[i].name] = "input channels of a Conv are not rescaled";
+            continue;
+        }
         std::vector<at::Tensor> rows;
         for (size_t i : group.layers)
             rows.push_back(rowsOf(m_layers[i]));
@@ -165,18 +189,18 @@ Status QuantizeRun::rescaleActivations() {
         std::string what;
         if (awq) {
             const int bits = m_params.weightBits();
+            const int64_t groupSize = bits == 4 ? m_params.groupSize : 0;
+            const at::Tensor gram = awqGram(m_layers[group.layers.front()]);
             // Each candidate scale is judged with AWQ's clipping applied, as the weights will finally be rounded.
-            const quant::ChannelStats& st = stats[group.activation];
-            const at::Tensor searchRows = st.sample.slice(0, 0, std::min<int64_t>(st.sample.size(0), 512));
             auto roundTrip = [&](const at::Tensor& r, const at::Tensor& s) {
-                return quant::awqClipQuantize(r, searchRows / s, bits, m_params.symmetric,
-                                              bits == 4 ? m_params.groupSize : r.size(1))
+                return quant::awqClipQuantize(r, quant::scaledGram(gram, s), bits, m_params.symmetric,
+                                              groupSize > 0 ? groupSize : r.size(1), 1)
                     .dequantize();
             };
-            const quant::AwqChoice choice =
-                quant::awqSearch(stats[group.activation], rows, m_params.awqGrid, roundTrip);
+            const quant::AwqChoice choice = quant::awqSearch(stats[group.activation], gram, rows, m_params.awqGrid,
+                                                             roundTrip);
             scale = choice.scale;
-            m_awqSamples[group.activation] = stats[group.activation].sample / scale;
+            m_awqScales[group.activation] = scale;
             char text[160];
             std::snprintf(text, sizeof text, "awq alpha %.2f, calibration loss %.3g (unscaled %.3g)", choice.alpha,
                           choice.loss, choice.lossUnscaled);
@@ -193,6 +217,13 @@ Status QuantizeRun::rescaleActivations() {
             m_scaling[m_layers[i].name] = what + "; activation scaled: " + where;
     }
     return Ok{};
+}
+
+at::Tensor QuantizeRun::awqGram(const WeightLayer& layer) const {
+    const hessian::HessianSum* h = m_awqGrams->find(layer);
+    const at::Tensor gram = (h->sum / static_cast<double>(std::max<int64_t>(h->rows, 1))).to(at::kFloat);
+    auto scaled = m_awqScales.find(layer.activation);
+    return scaled == m_awqScales.end() ? gram : quant::scaledGram(gram, scaled->second);
 }
 
 Status QuantizeRun::gatherStatistics() {
@@ -271,8 +302,8 @@ QuantizedRows QuantizeRun::quantizeLayer(const WeightLayer& layer, const at::Ten
         o.blockSize = m_params.gptqBlockSize;
         return quant::gptqQuantize(rows, *hessian, o);
     }
-    if (auto sample = m_awqSamples.find(layer.activation); sample != m_awqSamples.end())
-        return quant::awqClipQuantize(rows, sample->second, bits, symmetric, group > 0 ? group : rows.size(1));
+    if (m_awqGrams && m_awqGrams->find(layer))
+        return quant::awqClipQuantize(rows, awqGram(layer), bits, symmetric, group > 0 ? group : rows.size(1));
     return quant::quantizeRowsRtn(rows, bits, symmetric, group);
 }
 
@@ -296,6 +327,8 @@ Status QuantizeRun::quantizeWeights() {
         r.weightError = quant::relativeError(deq, rows);
         if (hessian)
             r.outputError = hessian::outputError(rows, deq, hessian->sum);
+        else if (m_awqGrams && m_awqGrams->find(layer))
+            r.outputError = hessian::outputError(rows, deq, awqGram(layer));
         r.action = bits == 4 ? "int4 g" + std::to_string(m_params.groupSize) + (q.symmetric ? " sym" : " asym")
                              : (q.perTensor ? "int8 per-tensor" : "int8 per-channel");
         r.action += gptqHere ? " gptq" : (m_params.method == "awq" ? " awq" : " rtn");
