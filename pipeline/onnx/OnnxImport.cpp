@@ -1,5 +1,6 @@
 #include "pipeline/onnx/OnnxImport.h"
 
+#include "pipeline/onnx/OpsetUpgrade.h"
 #include "pipeline/onnx/TensorProtoConvert.h"
 
 #include <ATen/ATen.h>
@@ -174,8 +175,16 @@ Model modelFromProto(const onnx::ModelProto& proto, const fs::path& baseDir, con
     model.domain = proto.domain();
     model.modelVersion = proto.model_version();
     model.docString = proto.doc_string();
-    for (const auto& op : proto.opset_import())
-        model.opsets.push_back({op.domain() == "ai.onnx" ? "" : op.domain(), op.version()});
+    for (const auto& op : proto.opset_import()) {
+        const std::string domain = op.domain() == "ai.onnx" ? "" : op.domain();
+        // Operators of a newer opset may mean something other than what the executor computes for their name.
+        if (domain.empty() && (op.version() < 1 || op.version() > kUpgradeMaxOpset))
+            throw AutoglmError(source + " imports opset " + std::to_string(op.version()) +
+                               " of the default (ai.onnx) domain; this build knows its operators from opset 1 to " +
+                               std::to_string(kUpgradeMaxOpset) + ": export the model with opset " +
+                               std::to_string(kUpgradeMaxOpset) + " or older");
+        model.opsets.push_back({domain, op.version()});
+    }
     for (const auto& kv : proto.metadata_props())
         model.metadata[kv.key()] = kv.value();
     model.graph = graphFromProto(proto.graph(), baseDir, source);

@@ -6,6 +6,7 @@
 
 #include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/api/module.h>
+#include <torch/csrc/jit/ir/irparser.h>
 #include <torch/csrc/jit/passes/constant_propagation.h>
 #include <torch/csrc/jit/passes/dead_code_elimination.h>
 #include <torch/csrc/jit/passes/inliner.h>
@@ -143,25 +144,23 @@ bool isTorchScriptFile(const fs::path& file) {
     return ext == ".pt" || ext == ".pth";
 }
 
-Result<Model> loadTorchScript(const fs::path& file, const InputShapes& inputShapes) {
-    const std::string name = file.string();
-    std::error_code ec;
-    if (!fs::is_regular_file(file, ec))
-        return Error{"cannot open model '" + name + "': no such file"};
-    if (auto archive = checkArchive(file); !archive)
-        return archive.error();
+namespace {
+
+using GraphResult = Result<std::shared_ptr<torch::jit::Graph>>;
+
+// Simplifies and converts the forward graph `makeGraph` gives, turning every failure into an error that names
+// `name`.
+template <typename MakeGraph>
+Result<Model> convertGuarded(const std::string& name, const InputShapes& inputShapes, MakeGraph makeGraph,
+                             const char* loadFailure) {
     try {
-        torch::jit::Module module = torch::jit::load(name, c10::Device(c10::kCPU));
-        if (module.hasattr("training"))
-            module.eval();
-        if (auto signature = checkSignature(module, name); !signature)
-            return signature.error();
-        torch::jit::Module frozen = torch::jit::freeze(module, c10::nullopt, /*optimize_numerics=*/true);
-        std::shared_ptr<torch::jit::Graph> graph = frozen.get_method("forward").graph();
+        GraphResult made = makeGraph();
+        if (!made)
+            return made.error();
+        std::shared_ptr<torch::jit::Graph> graph = made.value();
         simplify(graph);
         torchscript::GraphConverter converter(name, inputShapes);
         Model model = converter.convert(*graph);
-        model.sourcePath = file;
         fillOutputRanks(model);
         if (auto valid = model.graph.validate(); !valid)
             return Error{name + ": the converted graph is not valid: " + valid.message()};
@@ -171,10 +170,47 @@ Result<Model> loadTorchScript(const fs::path& file, const InputShapes& inputShap
     } catch (const AutoglmError& e) {
         return Error{name + ": " + e.what()};
     } catch (const c10::Error& e) {
-        return Error{"cannot load TorchScript archive '" + name + "': " + torchMessage(e)};
+        return Error{std::string(loadFailure) + " '" + name + "': " + torchMessage(e)};
     } catch (const std::exception& e) {
-        return Error{"cannot load TorchScript archive '" + name + "': " + e.what()};
+        return Error{std::string(loadFailure) + " '" + name + "': " + e.what()};
     }
+}
+
+} // namespace
+
+Result<Model> loadTorchScript(const fs::path& file, const InputShapes& inputShapes) {
+    const std::string name = file.string();
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec))
+        return Error{"cannot open model '" + name + "': no such file"};
+    if (auto archive = checkArchive(file); !archive)
+        return archive.error();
+    auto model = convertGuarded(
+        name, inputShapes,
+        [&]() -> GraphResult {
+            torch::jit::Module module = torch::jit::load(name, c10::Device(c10::kCPU));
+            if (module.hasattr("training"))
+                module.eval();
+            if (auto signature = checkSignature(module, name); !signature)
+                return signature.error();
+            torch::jit::Module frozen = torch::jit::freeze(module, c10::nullopt, /*optimize_numerics=*/true);
+            return frozen.get_method("forward").graph();
+        },
+        "cannot load TorchScript archive");
+    if (model)
+        model->sourcePath = file;
+    return model;
+}
+
+Result<Model> convertTorchScriptIr(const std::string& irText, const InputShapes& inputShapes) {
+    return convertGuarded(
+        "<TorchScript IR>", inputShapes,
+        [&]() -> GraphResult {
+            auto graph = std::make_shared<torch::jit::Graph>();
+            torch::jit::parseIR(irText, graph.get());
+            return graph;
+        },
+        "cannot parse TorchScript IR");
 }
 
 } // namespace autoglm

@@ -136,6 +136,38 @@ Model reduceSplitModel() {
     return m;
 }
 
+// The bytes of a ModelProto whose graph holds an If node whose then_branch graph holds an If node ... `depth`
+// levels down. Written inside out, backwards (each level's header is appended reversed), so that building it
+// needs neither recursion nor quadratic copying.
+std::string deeplyNestedGraphs(int depth) {
+    std::string reversed;
+    auto varint = [](uint64_t v) {
+        std::string out;
+        do {
+            out.push_back(static_cast<char>((v & 0x7f) | (v > 0x7f ? 0x80 : 0)));
+            v >>= 7;
+        } while (v);
+        return out;
+    };
+    auto prepend = [&](const std::string& bytes) { reversed.append(bytes.rbegin(), bytes.rend()); };
+    auto wrap = [&](char tag, const std::string& before) { // before ‖ tag ‖ length ‖ what is there
+        const std::string length = varint(reversed.size());
+        prepend(std::string(1, tag) + length);
+        prepend(before);
+    };
+    const std::string ifOp = std::string("\x22\x02If", 4);                   // NodeProto.op_type = "If"
+    const std::string thenBranch = "\x0a\x0bthen_branch" + std::string("\xa0\x01\x05", 3); // name, type GRAPH
+    prepend(ifOp);
+    for (int level = 0; level < depth; ++level) {
+        wrap('\x0a', "");         // GraphProto.node
+        wrap('\x32', thenBranch); // AttributeProto.g
+        wrap('\x2a', ifOp);       // NodeProto.attribute
+    }
+    wrap('\x0a', ""); // GraphProto.node
+    wrap('\x3a', ""); // ModelProto.graph
+    return std::string(reversed.rbegin(), reversed.rend());
+}
+
 TensorMap runModel(const Model& model, const TensorMap& feeds) {
     auto executor = Executor::create(model);
     if (!executor)
@@ -300,6 +332,56 @@ private Q_SLOTS:
         b.node("Relu", {"x"}, {"y"}, "one");
         b.node("Neg", {"x"}, {"y"}, "two");
         VERIFY_ERROR_MENTIONS(parseOnnx(b.bytes(), ".", "dup.onnx"), "node 'two' (Neg)");
+    }
+
+    // Hostile files (the hardening issue): each is refused with a message that says what is wrong, before any
+    // allocation its claims would cause.
+    void hostileModelsAreRefused() {
+        {   // an initializer claiming 2^40 floats over 4 bytes of data: refused, nothing of that size allocated
+            OnnxBuilder b;
+            b.input("x", onnx::TensorProto::FLOAT, {1}).output("y", onnx::TensorProto::FLOAT, {1});
+            auto& w = b.initializer("w", {1}, {1});
+            w.set_dims(0, int64_t(1) << 40);
+            b.node("Add", {"x", "w"}, {"y"});
+            VERIFY_ERROR_MENTIONS(parseOnnx(b.bytes(), ".", "huge.onnx"), "initializer 'w'");
+        }
+        {   // dimensions whose product overflows int64
+            OnnxBuilder b;
+            b.input("x", onnx::TensorProto::FLOAT, {1}).output("y", onnx::TensorProto::FLOAT, {1});
+            auto& w = b.initializer("w", {1, 1, 1}, {1});
+            w.set_dims(0, int64_t(1) << 31), w.set_dims(1, int64_t(1) << 31), w.set_dims(2, int64_t(1) << 31);
+            b.node("Add", {"x", "w"}, {"y"});
+            VERIFY_ERROR_MENTIONS(parseOnnx(b.bytes(), ".", "overflow.onnx"), "initializer 'w'");
+        }
+        {   // a negative dimension
+            OnnxBuilder b;
+            b.input("x", onnx::TensorProto::FLOAT, {1}).output("y", onnx::TensorProto::FLOAT, {1});
+            b.initializer("w", {-1}, {});
+            b.node("Add", {"x", "w"}, {"y"});
+            VERIFY_ERROR_MENTIONS(parseOnnx(b.bytes(), ".", "negative.onnx"), "initializer 'w'");
+        }
+        {   // a value no node, input or initializer produces
+            OnnxBuilder b;
+            b.input("x", onnx::TensorProto::FLOAT, {2}).output("y", onnx::TensorProto::FLOAT, {2});
+            b.node("Add", {"x", "ghost"}, {"y"}, "adder");
+            VERIFY_ERROR_MENTIONS(parseOnnx(b.bytes(), ".", "ghost.onnx"), "ghost");
+        }
+        {   // an opset from the future: named, with the newest this build knows
+            OnnxBuilder b(99);
+            b.input("x", onnx::TensorProto::FLOAT, {2}).output("y", onnx::TensorProto::FLOAT, {2});
+            b.node("Relu", {"x"}, {"y"});
+            VERIFY_ERROR_MENTIONS(parseOnnx(b.bytes(), ".", "future.onnx"), "opset 99");
+        }
+        {   // protobuf nested deep enough to exhaust a recursive parser's stack: If nodes whose then_branch
+            // holds another If, 100,000 deep, appended to a valid model (protobuf merges the graphs)
+            OnnxBuilder b;
+            b.input("x", onnx::TensorProto::FLOAT, {2}).output("y", onnx::TensorProto::FLOAT, {2});
+            b.node("Relu", {"x"}, {"y"});
+            const std::string bytes = b.bytes() + deeplyNestedGraphs(100000);
+            auto r = parseOnnx(bytes, ".", "deep.onnx");
+            VERIFY_ERROR_MENTIONS(r, "deep.onnx");
+            qInfo("100,000 nested graphs (%zu bytes): %s", bytes.size(), r.message().c_str());
+        }
     }
 
     void rawDataSizeMismatchIsRefused() {

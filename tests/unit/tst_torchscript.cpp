@@ -24,6 +24,7 @@
 #include <cmath>
 #include <functional>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 using namespace autoglm;
@@ -115,7 +116,7 @@ struct Sample {
     std::string source;
     std::map<std::string, TensorData> params;
     std::vector<std::pair<std::string, TensorData>> inputs;
-    InputShapes shapes; // declared at load (what nothing in forward fixes)
+    InputShapes shapes = {}; // declared at load (what nothing in forward fixes)
 };
 
 std::vector<Sample> samples() {
@@ -598,6 +599,37 @@ def forward(self, x, n: int, scale: float):
         std::ofstream(text) << "not a model at all";
         VERIFY_ERROR_MENTIONS(loadTorchScript(text), "not a TorchScript archive");
         VERIFY_ERROR_MENTIONS(loadTorchScript(tmp("missing.pt")), "no such file");
+    }
+
+    // The converter reached through IR text (the fuzzer's way in): every seed of the fuzz corpus (*.ir; the
+    // other files there are inputs the fuzzer found) converts; text that is not IR, or IR whose values are never
+    // defined, is an error naming the IR.
+    void irTextConvertsLikeAnArchive() {
+        const fs::path corpus = fs::path(AUTOGLM_SOURCE_DIR) / "tests/fuzz/corpus/torchscript";
+        int seeds = 0;
+        for (const auto& entry : fs::directory_iterator(corpus)) {
+            if (entry.path().extension() != ".ir")
+                continue;
+            std::ifstream in(entry.path());
+            const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            auto model = convertTorchScriptIr(text);
+            QVERIFY2(model.ok(), (entry.path().filename().string() + ": " + (model.ok() ? "" : model.message())).c_str());
+            QVERIFY(model->graph.nodes.size() >= 1);
+            ++seeds;
+        }
+        QVERIFY(seeds >= 5);
+        auto relu = convertTorchScriptIr(
+            "graph(%x.1 : Float(2, 3, strides=[3, 1], requires_grad=0, device=cpu)):\n"
+            "  %2 : int = prim::Constant[value=1]()\n"
+            "  %3 : Tensor = aten::relu(%x.1)\n"
+            "  %4 : Tensor = aten::add(%3, %x.1, %2)\n"
+            "  return (%4)\n");
+        VERIFY_RESULT(relu);
+        const TensorData x = makeTensor(DType::Float, {2, 3}, {-1, 0, 1, 2, -3, 4});
+        const TensorMap out = run(relu.value(), {{relu->graph.inputs[0].name, x}});
+        QCOMPARE(tensorValues(out.begin()->second), (std::vector<double>{-1, 0, 2, 4, -3, 8}));
+        VERIFY_ERROR_MENTIONS(convertTorchScriptIr("not IR at all"), "<TorchScript IR>");
+        VERIFY_ERROR_MENTIONS(convertTorchScriptIr("graph(%x : Tensor):\n  return (%y)\n"), "<TorchScript IR>");
     }
 
     void loadModelNeedsTrust() {
