@@ -16,6 +16,7 @@
 
 #include <fstream>
 #include <map>
+#include <random>
 #include <set>
 #include <sstream>
 
@@ -323,6 +324,63 @@ private Q_SLOTS:
         auto saved = loadRunResults(out / "results.json");
         QVERIFY(saved.ok());
         QCOMPARE(saved->status, std::string("cancelled"));
+    }
+
+    // Cancelling at 50 random moments (events of a whole run, drawn with a fixed seed): every run ends as
+    // "cancelled" (or "complete" when the stop comes while its last variant is measured, after its last stage, and
+    // finds no further check to stop at) with no partial file in its folder, the
+    // variants measured before the stop carry the figures an uninterrupted run gives, and a new run into a
+    // cancelled run's folder completes as if nothing had happened.
+    void cancelAtFiftyRandomMoments() {
+        requireFixtures();
+        const json stages = json::array(
+            {{{"id", "p"}, {"kind", "prune"}, {"params", {{"pattern", "unstructured"}, {"sparsity", 0.5}}}},
+             {{"id", "q"}, {"kind", "quantize"}, {"after", "p"}, {"params", {{"scheme", "w8a16"}}}},
+             {{"id", "x"}, {"kind", "export"}, {"after", "q"}, {"output", "{variant}.onnx"}},
+             {{"id", "c"}, {"kind", "prune"}, {"params", {{"pattern", "channels"}, {"sparsity", 0.25}}}}});
+        const PipelineSpec spec = specFrom(fashionPipeline(stages));
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        Recorded whole;
+        auto reference = run(spec, root / "whole", &whole);
+        QVERIFY2(reference.ok(), reference.ok() ? "" : reference.message().c_str());
+        const int events = static_cast<int>(whole.events.size());
+        int lastStage = 0; // 1-based, as the moments count
+        for (int e = 0; e < events; ++e)
+            if (whole.events[e].kind == RunEventKind::StageFinished)
+                lastStage = e + 1;
+        std::mt19937 moments(2026);
+        int cancelled = 0;
+        for (int i = 0; i < 50; ++i) {
+            const int at = std::uniform_int_distribution<int>(1, events)(moments);
+            const fs::path out = root / ("cut" + std::to_string(i));
+            std::stop_source stop;
+            int seen = 0;
+            auto results = run(spec, out, nullptr, [&](const RunEvent&) {
+                if (++seen == at)
+                    stop.request_stop();
+            }, stop.get_token());
+            QVERIFY2(results.ok(), results.ok() ? "" : results.message().c_str());
+            QVERIFY2(results->status == "cancelled" || (results->status == "complete" && at > lastStage),
+                     (results->status + " at event " + std::to_string(at) + " of " + std::to_string(events)).c_str());
+            cancelled += results->status == "cancelled";
+            expectNoPartialFiles(out);
+            for (const auto& row : results->variants) {
+                if (row.status != "ok")
+                    continue;
+                QCOMPARE(row.primary(), reference->variant(row.id)->primary());
+                QCOMPARE(row.parameters, reference->variant(row.id)->parameters);
+            }
+        }
+        qInfo("50 moments over %d events: %d runs cancelled", events, cancelled);
+        QVERIFY(cancelled >= 45);
+        auto again = run(spec, root / "cut0");
+        QVERIFY2(again.ok(), again.ok() ? "" : again.message().c_str());
+        QCOMPARE(again->status, std::string("complete"));
+        QCOMPARE(again->variants.size(), reference->variants.size());
+        for (const auto& row : again->variants)
+            QCOMPARE(row.primary(), reference->variant(row.id)->primary());
+        expectNoPartialFiles(root / "cut0");
     }
 
     void shardsMergeIntoTheUnshardedTable() {
