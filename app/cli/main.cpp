@@ -1,6 +1,7 @@
 // autoglm: the headless command line of Open-AutoGLM Studio (no Qt).
 #include "Commands.h"
 
+#include "pipeline/common/MemoryBudget.h"
 #include "pipeline/exec/Executor.h"
 
 #include <cstdio>
@@ -24,7 +25,9 @@ void printUsage() {
         name.resize(14, ' ');
         std::cout << name << c.spec.summary << "\n";
     }
-    std::cout << "\nautoglm COMMAND --help shows the options of a command.\n";
+    std::cout << "\nautoglm COMMAND --help shows the options of a command.\n"
+                 "\nenvironment: AUTOGLM_MEMORY_SHARE=S (0 < S <= 1, default 0.8): work that would need more than this\n"
+                 "share of the memory available when it starts (loading a model, running a variant) is refused.\n";
 }
 
 } // namespace
@@ -42,6 +45,10 @@ int main(int argc, char** argv) {
     if (name == "--version") {
         std::cout << "autoglm 0.1.0\n";
         return 0;
+    }
+    if (auto share = autoglm::checkMemoryShareEnvironment(); !share) {
+        std::cerr << "autoglm: " << share.message() << "\n";
+        return 2;
     }
     for (const auto& command : commands()) {
         if (command.spec.name != name)

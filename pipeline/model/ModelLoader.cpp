@@ -1,5 +1,7 @@
 #include "pipeline/model/ModelLoader.h"
 
+#include "pipeline/common/MemoryBudget.h"
+
 #include "pipeline/llm/DecoderBuilder.h"
 #include "pipeline/onnx/OnnxImport.h"
 #include "pipeline/torchscript/TorchScriptImport.h"
@@ -8,9 +10,34 @@
 
 namespace autoglm {
 
+namespace {
+
+// Reading a file into a model holds its bytes, the parsed messages and the tensors at once: about three times
+// its size at the peak.
+Status checkReadable(const std::filesystem::path& file) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(file, ec);
+    return ec ? Status(Ok{}) : checkMemoryFor(3 * static_cast<int64_t>(size), "loading '" + file.string() + "'");
+}
+
+int64_t floatWeightBytes(const Model& model) {
+    int64_t bytes = 0;
+    for (const auto& [name, t] : model.graph.initializers)
+        bytes += t.byteSize();
+    return bytes;
+}
+
+} // namespace
+
 Result<Model> loadModel(const std::filesystem::path& file, const ModelLoadOptions& options) {
     std::string ext = file.extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::error_code ec;
+    const bool checkpoint = std::filesystem::is_directory(file, ec) || file.filename() == "config.json" ||
+                            ext == ".safetensors";
+    if (!checkpoint)
+        if (auto fits = checkReadable(file); !fits)
+            return fits.error();
     if (isTorchScriptFile(file)) {
         if (!options.trustTorchScript)
             return Error{"'" + file.string() +
@@ -19,12 +46,19 @@ Result<Model> loadModel(const std::filesystem::path& file, const ModelLoadOption
         return loadTorchScript(file, options.inputShapes);
     }
     // A Hugging Face checkpoint: its folder, its config.json, or one of its .safetensors files.
-    std::error_code ec;
-    Result<Model> model = std::filesystem::is_directory(file, ec) ? loadHfCheckpoint(file)
-                          : file.filename() == "config.json" || ext == ".safetensors"
-                              ? loadHfCheckpoint(file.parent_path().empty() ? "." : file.parent_path())
-                              : loadOnnx(file);
-    if (!model || options.inputShapes.empty())
+    Result<Model> model = !checkpoint                                ? loadOnnx(file)
+                          : std::filesystem::is_directory(file, ec) ? loadHfCheckpoint(file)
+                              : loadHfCheckpoint(file.parent_path().empty() ? "." : file.parent_path());
+    if (!model)
+        return model;
+    if (checkpoint) {
+        // Its weights stay mapped until first use; running it needs them as float32.
+        if (auto fits = checkMemoryFor(floatWeightBytes(model.value()),
+                                       "running '" + file.string() + "' (its weights as float32)");
+            !fits)
+            return fits.error();
+    }
+    if (options.inputShapes.empty())
         return model;
     if (auto applied = applyInputShapes(model.value(), options.inputShapes); !applied)
         return Error{file.string() + ": " + applied.message()};

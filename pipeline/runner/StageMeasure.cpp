@@ -1,5 +1,7 @@
 #include "pipeline/runner/StageMeasure.h"
 
+#include "pipeline/common/MemoryBudget.h"
+
 #include "pipeline/eval/Benchmark.h"
 #include "pipeline/model/ModelSummary.h"
 #include "pipeline/onnx/OnnxExport.h"
@@ -52,6 +54,15 @@ Status measureModel(const Model& model, const fs::path* file, const MeasureReque
     row.macs = summary.totalMacs;
     row.nonzeroMacs = summary.nonzeroMacs;
     row.peakActivationBytes = summary.peakActivationBytes;
+
+    // Refused before it runs when it would not fit: weights as stored and as the float32 the executor folds them
+    // to, plus the activations of the largest batch it will get.
+    const int64_t batch = std::max(e.latency ? e.latencyBatch : 1,
+                                   request.evaluator ? request.evaluator->largestBatch() : int64_t(1));
+    if (auto fits = checkMemoryFor(summary.weightBytes + 4 * summary.parameters + summary.peakActivationBytes * batch,
+                                   "running the model at batch " + std::to_string(batch));
+        !fits)
+        return fits.error();
 
     ExecutorOptions options;
     options.device = request.device;

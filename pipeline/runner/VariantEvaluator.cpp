@@ -209,4 +209,13 @@ Result<std::map<std::string, double>> VariantEvaluator::evaluate(const Executor&
     return metrics;
 }
 
+int64_t VariantEvaluator::largestBatch() const {
+    int64_t largest = 1;
+    for (const auto& feeds : m_batches)
+        for (const auto& [name, t] : feeds)
+            if (!t.shape().empty())
+                largest = std::max(largest, t.shape().front());
+    return largest;
+}
+
 } // namespace autoglm

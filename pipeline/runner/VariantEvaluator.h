@@ -33,6 +33,8 @@ public:
                                                    std::stop_token stop = {}) const;
 
     const std::string& primaryMetric() const { return m_primary; }
+    // The most samples one run of a variant gets (for the memory estimate).
+    int64_t largestBatch() const;
     bool higherIsBetter() const { return m_higherIsBetter; }
     std::string describe() const; // "2000 images with labels", "100 windows of 256 tokens"
 

@@ -1,9 +1,11 @@
 // The pipeline runner: pipeline files (round trip, errors with JSON paths), sweep expansion, shared prefixes,
 // cancellation inside every stage kind, shards merged into the unsharded table, failures per branch, and the
 // dataset kinds — all on the real fixtures.
+#include "pipeline/common/MemoryBudget.h"
 #include "pipeline/exec/Executor.h"
 #include "pipeline/llm/DecoderBuilder.h"
 #include "pipeline/llm/Generation.h"
+#include "pipeline/model/ModelLoader.h"
 #include "pipeline/onnx/OnnxImport.h"
 #include "pipeline/runner/Datasets.h"
 #include "pipeline/runner/PipelinePlan.h"
@@ -381,6 +383,33 @@ private Q_SLOTS:
         for (const auto& row : again->variants)
             QCOMPARE(row.primary(), reference->variant(row.id)->primary());
         expectNoPartialFiles(root / "cut0");
+    }
+
+    // Work beyond the memory share is refused before it starts, naming what and the numbers: loading a file (three
+    // times its size at the peak), a checkpoint's weights as float32, and a variant's run at its largest batch.
+    void memoryBeyondTheShareIsRefused() {
+        requireFixtures();
+        struct Restore {
+            double share = memoryShare();
+            ~Restore() { (void)setMemoryShare(share); }
+        } restore;
+        const int64_t available = availableMemoryBytes();
+        if (available <= 0)
+            QSKIP("no MemAvailable in /proc/meminfo here");
+        VERIFY_ERROR_MENTIONS(setMemoryShare(0), "must be above 0");
+        VERIFY_ERROR_MENTIONS(setMemoryShare(1.5), "at most 1");
+        VERIFY_RESULT(setMemoryShare(1e-9));
+        const auto onnx = loadModel(kFixtures / "fashion_cnn.onnx");
+        VERIFY_ERROR_MENTIONS(onnx, "loading '");
+        VERIFY_ERROR_MENTIONS(onnx, "AUTOGLM_MEMORY_SHARE");
+        VERIFY_ERROR_MENTIONS(loadModel(kFixtures / "tiny_llama"), "(its weights as float32) needs about 17 MB");
+        // Room to load fashion_cnn (3 x 1.3 MB) but not to run it on batches of 100 images with its weights.
+        VERIFY_RESULT(setMemoryShare(8e6 / static_cast<double>(available)));
+        VERIFY_RESULT(loadModel(kFixtures / "fashion_cnn.onnx"));
+        const json stages = json::array({{{"id", "q"}, {"kind", "quantize"}, {"params", {{"scheme", "w8a16"}}}}});
+        QTemporaryDir dir;
+        const auto results = run(specFrom(fashionPipeline(stages)), dir.path().toStdString());
+        VERIFY_ERROR_MENTIONS(results, "measuring the original: running the model at batch 100 needs about");
     }
 
     void shardsMergeIntoTheUnshardedTable() {

@@ -1,0 +1,83 @@
+#include "pipeline/common/MemoryBudget.h"
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+namespace autoglm {
+namespace {
+
+std::atomic<double> g_share{-1}; // -1: not set here, read the environment
+
+double shareFromEnvironment() {
+    const char* text = std::getenv("AUTOGLM_MEMORY_SHARE");
+    if (!text || !*text)
+        return kDefaultMemoryShare;
+    char* end = nullptr;
+    const double share = std::strtod(text, &end);
+    return end && *end == '\0' && share > 0 && share <= 1 ? share : kDefaultMemoryShare;
+}
+
+} // namespace
+
+Status checkMemoryShareEnvironment() {
+    const char* text = std::getenv("AUTOGLM_MEMORY_SHARE");
+    if (!text || !*text)
+        return Ok{};
+    char* end = nullptr;
+    const double share = std::strtod(text, &end);
+    if (end && *end == '\0' && share > 0 && share <= 1)
+        return Ok{};
+    return Error{"AUTOGLM_MEMORY_SHARE is '" + std::string(text) + "' but must be a number above 0 and at most 1"};
+}
+
+double memoryShare() {
+    const double set = g_share.load();
+    return set > 0 ? set : shareFromEnvironment();
+}
+
+Status setMemoryShare(double share) {
+    if (!(share > 0 && share <= 1))
+        return Error{"the memory share is " + std::to_string(share) + " but must be above 0 and at most 1"};
+    g_share = share;
+    return Ok{};
+}
+
+int64_t availableMemoryBytes() {
+    std::ifstream in("/proc/meminfo");
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("MemAvailable:", 0) == 0)
+            return std::stoll(line.substr(13)) * 1024; // "MemAvailable:   123456 kB"
+    return -1;
+}
+
+std::string formatBytes(int64_t bytes) {
+    char text[32];
+    const double b = static_cast<double>(bytes);
+    if (b >= 1e9)
+        std::snprintf(text, sizeof text, "%.2f GB", b / 1e9);
+    else if (b >= 1e6)
+        std::snprintf(text, sizeof text, "%.0f MB", b / 1e6);
+    else
+        std::snprintf(text, sizeof text, "%.0f kB", b / 1e3);
+    return text;
+}
+
+Status checkMemoryFor(int64_t bytes, const std::string& what) {
+    const int64_t available = availableMemoryBytes();
+    if (available < 0)
+        return Ok{};
+    const double share = memoryShare();
+    const auto limit = static_cast<int64_t>(static_cast<double>(available) * share);
+    if (bytes <= limit)
+        return Ok{};
+    char percent[32];
+    std::snprintf(percent, sizeof percent, "%.3g %%", share * 100);
+    return Error{what + " needs about " + formatBytes(bytes) + " of memory, but " + formatBytes(available) +
+                 " is available and work may take " + percent + " of it (" + formatBytes(limit) +
+                 "): free memory, use a smaller batch, or raise the share (AUTOGLM_MEMORY_SHARE)"};
+}
+
+} // namespace autoglm
