@@ -129,7 +129,7 @@ ModelSummary summarizeModel(const Model& model, const SummaryOptions& options) {
     for (const auto& node : g.nodes) {
         ++s.opHistogram[node.domain.empty() ? node.opType : node.domain + "::" + node.opType];
         LayerSummary row;
-        row.name = node.name.empty() ? node.outputs.front() : node.name;
+        row.name = !node.name.empty() ? node.name : node.outputs.empty() ? node.opType : node.outputs.front();
         row.opType = node.opType;
         int64_t largest = -1;
         for (const auto& in : node.inputs) {

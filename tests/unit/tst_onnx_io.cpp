@@ -366,6 +366,12 @@ private Q_SLOTS:
             b.node("Add", {"x", "ghost"}, {"y"}, "adder");
             VERIFY_ERROR_MENTIONS(parseOnnx(b.bytes(), ".", "ghost.onnx"), "ghost");
         }
+        {   // a node that writes nothing (found by fuzz_onnx: the summary read its first output)
+            OnnxBuilder b;
+            b.input("x", onnx::TensorProto::FLOAT, {2}).output("x", onnx::TensorProto::FLOAT, {2});
+            b.node("Relu", {"x"}, {}, "mute");
+            VERIFY_ERROR_MENTIONS(parseOnnx(b.bytes(), ".", "mute.onnx"), "node 'mute' (Relu) has no outputs");
+        }
         {   // an opset from the future: named, with the newest this build knows
             OnnxBuilder b(99);
             b.input("x", onnx::TensorProto::FLOAT, {2}).output("y", onnx::TensorProto::FLOAT, {2});
