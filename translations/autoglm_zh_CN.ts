@@ -24,8 +24,8 @@
         <translation>生成变体</translation>
     </message>
     <message>
-        <source>Also write NAME_cached.onnx, the same variant with past/present key/value inputs and outputs for fast generation (checkpoints only; no training after quantizing)</source>
-        <translation>另写 NAME_cached.onnx：同一变体，带有 past/present 键值输入和输出，用于快速生成（仅限检查点；量化之后不可再训练）</translation>
+        <source>Also write NAME_cached.onnx, the same variant with past/present key/value inputs and outputs for fast generation (checkpoints only; no pruning or training after quantizing)</source>
+        <translation>另写 NAME_cached.onnx：同一变体，带有 past/present 键值输入和输出，用于快速生成（仅限检查点；量化之后不可再剪枝或训练）</translation>
     </message>
     <message>
         <source>Layer types</source>

@@ -1,9 +1,11 @@
 #include "pipeline/common/MemoryBudget.h"
 
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <string>
 
 namespace autoglm {
@@ -11,31 +13,32 @@ namespace {
 
 std::atomic<double> g_share{-1}; // -1: not set here, read the environment
 
-double shareFromEnvironment() {
+// AUTOGLM_MEMORY_SHARE: nullopt when unset, NaN when set to something that is not a share.
+std::optional<double> shareInEnvironment() {
     const char* text = std::getenv("AUTOGLM_MEMORY_SHARE");
     if (!text || !*text)
-        return kDefaultMemoryShare;
+        return std::nullopt;
     char* end = nullptr;
     const double share = std::strtod(text, &end);
-    return end && *end == '\0' && share > 0 && share <= 1 ? share : kDefaultMemoryShare;
+    return end && *end == '\0' && share > 0 && share <= 1 ? share : NAN;
 }
 
 } // namespace
 
 Status checkMemoryShareEnvironment() {
-    const char* text = std::getenv("AUTOGLM_MEMORY_SHARE");
-    if (!text || !*text)
+    const auto share = shareInEnvironment();
+    if (!share || !std::isnan(*share))
         return Ok{};
-    char* end = nullptr;
-    const double share = std::strtod(text, &end);
-    if (end && *end == '\0' && share > 0 && share <= 1)
-        return Ok{};
-    return Error{"AUTOGLM_MEMORY_SHARE is '" + std::string(text) + "' but must be a number above 0 and at most 1"};
+    return Error{"AUTOGLM_MEMORY_SHARE is '" + std::string(std::getenv("AUTOGLM_MEMORY_SHARE")) +
+                 "' but must be a number above 0 and at most 1"};
 }
 
 double memoryShare() {
     const double set = g_share.load();
-    return set > 0 ? set : shareFromEnvironment();
+    if (set > 0)
+        return set;
+    const auto share = shareInEnvironment();
+    return share && !std::isnan(*share) ? *share : kDefaultMemoryShare;
 }
 
 Status setMemoryShare(double share) {

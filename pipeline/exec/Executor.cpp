@@ -1,5 +1,7 @@
 #include "pipeline/exec/Executor.h"
 
+#include "pipeline/common/MemoryBudget.h"
+
 #include "pipeline/exec/ConstantFolding.h"
 #include "pipeline/exec/CudaQuantGlue_p.h"
 #include "pipeline/exec/GraphRewrites.h"
@@ -158,6 +160,14 @@ Result<Executor> Executor::create(const Model& model, const ExecutorOptions& opt
     auto valid = model.graph.validate();
     if (!valid)
         return valid.error();
+    // Weights still mapped in their stored form (a checkpoint's) become float32 here: refused first if they
+    // would not fit.
+    int64_t firstUseBytes = 0;
+    for (const auto& [name, tensor] : model.graph.initializers)
+        if (!tensor.materialized())
+            firstUseBytes += tensor.byteSize();
+    if (auto fits = checkMemoryFor(firstUseBytes, "running the model (its weights as float32)"); !fits)
+        return fits.error();
     auto impl = std::make_unique<Impl>();
     impl->model = model;
     impl->options = options;
@@ -234,7 +244,11 @@ Result<Executor> Executor::create(const Model& model, const ExecutorOptions& opt
     impl->constants.resize(impl->slotOf.size());
     impl->constantTypes.resize(impl->slotOf.size(), DType::Undefined);
     for (const auto& [name, tensor] : graph.initializers) {
-        impl->constants[impl->slotOf.at(name)] = tensor.tensor().to(impl->device);
+        try {
+            impl->constants[impl->slotOf.at(name)] = tensor.tensor().to(impl->device);
+        } catch (const std::exception& e) {
+            return Error{"initializer '" + name + "' cannot be prepared for " + impl->device.str() + ": " + e.what()};
+        }
         impl->constantTypes[impl->slotOf.at(name)] = subByteTypeOf(tensor);
     }
     return Executor(std::move(impl));

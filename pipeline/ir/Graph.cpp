@@ -188,7 +188,8 @@ Status Graph::validate() const {
 
     std::unordered_map<std::string, size_t> producedBy;
     for (size_t n = 0; n < nodes.size(); ++n) {
-        if (std::all_of(nodes[n].outputs.begin(), nodes[n].outputs.end(), [](const std::string& o) { return o.empty(); }))
+        const auto& outs = nodes[n].outputs;
+        if (std::all_of(outs.begin(), outs.end(), [](const std::string& o) { return o.empty(); }))
             return Error{nodes[n].label() + " has no outputs: every node must write at least one value"};
         for (const auto& out : nodes[n].outputs) {
             if (out.empty())

@@ -11,7 +11,9 @@
 namespace autoglm {
 
 struct TensorData::OnFirstUse {
-    std::once_flag once;
+    // A mutex rather than std::call_once: a conversion that throws (out of memory) must leave the next call free
+    // to try again, which call_once does not guarantee with this libstdc++.
+    std::mutex mutex;
     at::Tensor stored; // released once `value` exists
     bool transposed = false;
     DType storedType = DType::Undefined;
@@ -21,15 +23,23 @@ struct TensorData::OnFirstUse {
     std::atomic<bool> done{false};
 
     const at::Tensor& get() {
-        std::call_once(once, [this] {
+        if (done)
+            return value;
+        std::lock_guard lock(mutex);
+        if (!done) {
             at::Tensor v = stored.to(at::kFloat);
-            value = transposed ? v.t().contiguous() : v.contiguous();
-            if (value.data_ptr() == stored.data_ptr())
-                value = value.clone(); // never write through to the mapped file
+            v = transposed ? v.t().contiguous() : v.contiguous();
+            if (v.data_ptr() == stored.data_ptr())
+                v = v.clone(); // never write through to the mapped file
+            value = std::move(v);
             stored = at::Tensor();
             done = true;
-        });
+        }
         return value;
+    }
+    int64_t zeros() {
+        std::lock_guard lock(mutex);
+        return (done ? value : stored).eq(0).sum().item<int64_t>();
     }
 };
 
@@ -151,6 +161,12 @@ DType TensorData::storedDtype() const {
 
 bool TensorData::materialized() const {
     return !m_onFirstUse || m_onFirstUse->done;
+}
+
+int64_t TensorData::zeroCount() const {
+    if (m_onFirstUse)
+        return m_onFirstUse->zeros();
+    return defined() ? (tensor() == 0).sum().item<int64_t>() : 0;
 }
 
 bool TensorData::bitEqual(const TensorData& other) const {

@@ -9,7 +9,7 @@
 //
 // A checkpoint's weights (bf16, fp16 or fp32 in a memory-mapped safetensors file) enter the IR as float32
 // tensors that are computed from the mapping the first time tensor() is called (by the executor or a pass):
-// shape, type and size are known without it, so loading, inspecting and planning a model copy nothing.
+// shape, type and size are known without it, so loading a model, its layer table and planning copy nothing.
 // Copies of such a TensorData share the one float tensor once it exists.
 
 #include "pipeline/common/Result.h"
@@ -64,6 +64,8 @@ public:
     DType storedDtype() const;
     // False while a floatOnFirstUse tensor has not been computed yet.
     bool materialized() const;
+    // Elements equal to zero (of the stored form while not materialized: it makes no float copy).
+    int64_t zeroCount() const;
 
 private:
     struct OnFirstUse;

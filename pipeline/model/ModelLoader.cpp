@@ -20,13 +20,6 @@ Status checkReadable(const std::filesystem::path& file) {
     return ec ? Status(Ok{}) : checkMemoryFor(3 * static_cast<int64_t>(size), "loading '" + file.string() + "'");
 }
 
-int64_t floatWeightBytes(const Model& model) {
-    int64_t bytes = 0;
-    for (const auto& [name, t] : model.graph.initializers)
-        bytes += t.byteSize();
-    return bytes;
-}
-
 } // namespace
 
 Result<Model> loadModel(const std::filesystem::path& file, const ModelLoadOptions& options) {
@@ -49,16 +42,9 @@ Result<Model> loadModel(const std::filesystem::path& file, const ModelLoadOption
     Result<Model> model = !checkpoint                                ? loadOnnx(file)
                           : std::filesystem::is_directory(file, ec) ? loadHfCheckpoint(file)
                               : loadHfCheckpoint(file.parent_path().empty() ? "." : file.parent_path());
-    if (!model)
-        return model;
-    if (checkpoint) {
-        // Its weights stay mapped until first use; running it needs them as float32.
-        if (auto fits = checkMemoryFor(floatWeightBytes(model.value()),
-                                       "running '" + file.string() + "' (its weights as float32)");
-            !fits)
-            return fits.error();
-    }
-    if (options.inputShapes.empty())
+    // A checkpoint's weights stay mapped until first use: the executor checks the memory they will need then,
+    // so that a checkpoint too large to run here can still be inspected.
+    if (!model || options.inputShapes.empty())
         return model;
     if (auto applied = applyInputShapes(model.value(), options.inputShapes); !applied)
         return Error{file.string() + ": " + applied.message()};

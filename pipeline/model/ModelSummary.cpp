@@ -102,7 +102,7 @@ ModelSummary summarizeModel(const Model& model, const SummaryOptions& options) {
         s.parameters += parametersOf(name, tensor);
         s.weightBytes += tensor.byteSize();
         if (!packed.count(name) && tensor.dtype() != DType::UInt8 && tensor.dtype() != DType::UInt4) {
-            zeros[name] = (tensor.tensor() == 0).sum().item<int64_t>();
+            zeros[name] = tensor.zeroCount();
             s.zeroParameters += zeros[name];
         }
     }

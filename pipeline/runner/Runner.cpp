@@ -92,7 +92,7 @@ private:
 
     PipelinePlan m_plan;
     std::map<std::string, size_t> m_indexOf; // planned stage id -> index
-    bool m_keepFloatBases = false;           // an export stage wants a generation variant
+    std::set<size_t> m_generationChains;     // stages on the chain of an export that wants a generation variant
     Model m_original;
     std::string m_tokenizer; // a checkpoint's tokenizer.json, copied beside every export
     RunResults m_results;
@@ -258,6 +258,7 @@ Status PipelineRun::checkGenerationVariants() {
                          "': cached_decoder needs a Hugging Face checkpoint folder as the pipeline's model"};
         const PlannedStage* quantize = nullptr;
         for (const PlannedStage* s : chainOf(exporting)) {
+            m_generationChains.insert(m_indexOf.at(s->id));
             if (s->params.kind == "quantize" && !quantize)
                 quantize = s;
             if (quantize && (s->params.kind == "prune" || s->params.kind == "distill"))
@@ -265,7 +266,6 @@ Status PipelineRun::checkGenerationVariants() {
                              " stage '" + s->specId + "' after the quantize stage '" + quantize->specId +
                              "' on the generation variant; put it before quantization"};
         }
-        m_keepFloatBases = true;
     }
     return Ok{};
 }
@@ -491,7 +491,7 @@ Result<RunResults> PipelineRun::execute() {
             stage.parent.empty() ? std::nullopt : std::optional<size_t>(m_indexOf.at(stage.parent));
         std::shared_ptr<const Model> input = parent ? models[*parent] : source;
         std::shared_ptr<const Model> floatBasis = parent && floatBases.count(*parent) ? floatBases[*parent] : nullptr;
-        if (!floatBasis && m_keepFloatBases && stage.params.kind == "quantize")
+        if (!floatBasis && m_generationChains.count(i) && stage.params.kind == "quantize")
             floatBasis = input;
         if (parent && --waiting[*parent] == 0) {
             models.erase(*parent);

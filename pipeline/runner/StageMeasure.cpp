@@ -30,14 +30,6 @@ int64_t modelBytesOnDisk(const fs::path& path) {
 Status measureModel(const Model& model, const fs::path* file, const MeasureRequest& request, std::stop_token stop,
                     VariantResult& row) {
     const EvaluationSpec& e = request.evaluation;
-    if (file) {
-        row.fileBytes = modelBytesOnDisk(*file);
-    } else {
-        auto bytes = onnxFileBytes(model);
-        if (!bytes)
-            return bytes.error();
-        row.fileBytes = bytes.value();
-    }
     // MACs and activations per sample: batch 1, language models at the timed sequence length.
     SummaryOptions shapes;
     for (const auto& in : model.graph.feedInputs()) {
@@ -55,14 +47,24 @@ Status measureModel(const Model& model, const fs::path* file, const MeasureReque
     row.nonzeroMacs = summary.nonzeroMacs;
     row.peakActivationBytes = summary.peakActivationBytes;
 
-    // Refused before it runs when it would not fit: weights as stored and as the float32 the executor folds them
-    // to, plus the activations of the largest batch it will get.
+    // Refused before it runs when it would not fit: the weights as float32 (quantized ones also as stored, beside
+    // the float32 the executor folds them to) plus the activations of the largest batch it will get.
     const int64_t batch = std::max(e.latency ? e.latencyBatch : 1,
                                    request.evaluator ? request.evaluator->largestBatch() : int64_t(1));
-    if (auto fits = checkMemoryFor(summary.weightBytes + 4 * summary.parameters + summary.peakActivationBytes * batch,
+    const int64_t floatWeights = 4 * summary.parameters;
+    const int64_t weights = floatWeights + (summary.weightBytes < floatWeights ? summary.weightBytes : 0);
+    if (auto fits = checkMemoryFor(weights + summary.peakActivationBytes * batch,
                                    "running the model at batch " + std::to_string(batch));
         !fits)
         return fits.error();
+    if (file) {
+        row.fileBytes = modelBytesOnDisk(*file);
+    } else {
+        auto bytes = onnxFileBytes(model); // serializes the model: after the memory check
+        if (!bytes)
+            return bytes.error();
+        row.fileBytes = bytes.value();
+    }
 
     ExecutorOptions options;
     options.device = request.device;

@@ -253,7 +253,7 @@ std::vector<StageField> exportFields() {
             flag("cached_decoder", QT_TRANSLATE_NOOP("autoglm::StageSchema", "Generation variant"),
                  QT_TRANSLATE_NOOP("autoglm::StageSchema",
                                    "Also write NAME_cached.onnx, the same variant with past/present key/value inputs "
-                                   "and outputs for fast generation (checkpoints only; no training after quantizing)"))};
+                                   "and outputs for fast generation (checkpoints only; no pruning or training after quantizing)"))};
 }
 
 // Fills every field's default from the Params struct of its kind.

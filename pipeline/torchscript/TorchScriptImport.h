@@ -25,9 +25,9 @@ bool isTorchScriptFile(const std::filesystem::path& file);
 // gets what its readers imply (a convolution fixes rank and channels) or, when nothing does, no shape at all.
 Result<Model> loadTorchScript(const std::filesystem::path& file, const InputShapes& inputShapes = {});
 
-// The same conversion of a forward graph given as TorchScript IR text (what Graph::toString prints; its first
-// input is the module, the others forward's tensors), as loadTorchScript does after freezing: for tests and
-// the fuzzer, which reach the converter without an archive.
+// The same conversion of a forward graph given as TorchScript IR text (what Graph::toString prints; an input of
+// a class type is taken as the module and skipped, the others are forward's tensors), as loadTorchScript does
+// after freezing: for tests and the fuzzer, which reach the converter without an archive.
 Result<Model> convertTorchScriptIr(const std::string& irText, const InputShapes& inputShapes = {});
 
 } // namespace autoglm

@@ -88,7 +88,9 @@ int main(int argc, char** argv) {
         const bool same = now == first;
         identical += same;
         const long peak = statusKb("VmHWM");
-        (i == 0 ? firstPeak : lastPeak) = peak;
+        if (i == 0)
+            firstPeak = peak;
+        lastPeak = peak;
         std::printf("%3d  %11.1f  %14.1f  %7.1f  %s\n", i + 1, peak / 1024.0, statusKb("VmRSS") / 1024.0, seconds,
                     same ? "same as run 1" : "DIFFERENT");
         std::fflush(stdout);

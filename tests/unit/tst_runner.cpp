@@ -375,7 +375,7 @@ private Q_SLOTS:
             }
         }
         qInfo("50 moments over %d events: %d runs cancelled", events, cancelled);
-        QVERIFY(cancelled >= 45);
+        QVERIFY(cancelled >= 25); // most moments fall before the last stage ends
         auto again = run(spec, root / "cut0");
         QVERIFY2(again.ok(), again.ok() ? "" : again.message().c_str());
         QCOMPARE(again->status, std::string("complete"));
@@ -386,7 +386,8 @@ private Q_SLOTS:
     }
 
     // Work beyond the memory share is refused before it starts, naming what and the numbers: loading a file (three
-    // times its size at the peak), a checkpoint's weights as float32, and a variant's run at its largest batch.
+    // times its size at the peak), running a checkpoint (its weights as float32), and a variant's measurement at
+    // its largest batch.
     void memoryBeyondTheShareIsRefused() {
         requireFixtures();
         struct Restore {
@@ -402,7 +403,11 @@ private Q_SLOTS:
         const auto onnx = loadModel(kFixtures / "fashion_cnn.onnx");
         VERIFY_ERROR_MENTIONS(onnx, "loading '");
         VERIFY_ERROR_MENTIONS(onnx, "AUTOGLM_MEMORY_SHARE");
-        VERIFY_ERROR_MENTIONS(loadModel(kFixtures / "tiny_llama"), "(its weights as float32) needs about 17 MB");
+        // A checkpoint loads (its weights stay mapped, so it can be inspected) but does not run.
+        const auto llama = loadModel(kFixtures / "tiny_llama");
+        VERIFY_RESULT(llama);
+        VERIFY_ERROR_MENTIONS(Executor::create(llama.value()),
+                              "running the model (its weights as float32) needs about 17 MB");
         // Room to load fashion_cnn (3 x 1.3 MB) but not to run it on batches of 100 images with its weights.
         VERIFY_RESULT(setMemoryShare(8e6 / static_cast<double>(available)));
         VERIFY_RESULT(loadModel(kFixtures / "fashion_cnn.onnx"));

@@ -286,7 +286,7 @@ std::string ChannelAnalysis::splitIntoParts(const Carrier& carrier, size_t n) {
         return "splits channels already split";
     // Only a chain from the producer to the Split can be re-read as parts: a value read elsewhere carries all.
     for (const std::string& v : space.values)
-        if (m_uses.at(v).size() != 1)
+        if (auto uses = m_uses.find(v); uses == m_uses.end() || uses->second.size() != 1)
             return "splits channels that '" + v + "' also hands elsewhere";
     const int64_t parts = static_cast<int64_t>(node.outputs.size());
     if (parts < 2 || space.channels % parts != 0)

@@ -102,9 +102,7 @@ QuantizedRows awqClipQuantize(const at::Tensor& rows, const at::Tensor& gram, in
             const at::Tensor w = rows.slice(1, start, end);
             const at::Tensor own = g.slice(0, start, end).slice(1, start, end);
             // The other groups' errors meet this group's in every output: 2 Δ_g · (G_g,rest Δ_restᵀ).
-            at::Tensor others = delta.clone();
-            others.slice(1, start, end).zero_();
-            const at::Tensor cross = others.mm(g.slice(1, start, end));
+            const at::Tensor cross = delta.mm(g.slice(1, start, end)) - delta.slice(1, start, end).mm(own);
             ClippedGroup& best = chosen[k];
             at::Tensor bestLoss;
             for (int step = 0; step <= 20; ++step) {

@@ -191,6 +191,11 @@ Status QuantizeRun::rescaleActivations() {
             const int bits = m_params.weightBits();
             const int64_t groupSize = bits == 4 ? m_params.groupSize : 0;
             const at::Tensor gram = awqGram(m_layers[group.layers.front()]);
+            if (!gram.defined()) {
+                for (size_t i : group.layers)
+                    m_scaling[m_layers[i].name] = "no input statistics for AWQ: rounded to nearest";
+                continue;
+            }
             // Each candidate scale is judged with AWQ's clipping applied, as the weights will finally be rounded.
             auto roundTrip = [&](const at::Tensor& r, const at::Tensor& s) {
                 return quant::awqClipQuantize(r, quant::scaledGram(gram, s), bits, m_params.symmetric,
@@ -220,7 +225,9 @@ Status QuantizeRun::rescaleActivations() {
 }
 
 at::Tensor QuantizeRun::awqGram(const WeightLayer& layer) const {
-    const hessian::HessianSum* h = m_awqGrams->find(layer);
+    const hessian::HessianSum* h = m_awqGrams ? m_awqGrams->find(layer) : nullptr;
+    if (!h)
+        return {};
     const at::Tensor gram = (h->sum / static_cast<double>(std::max<int64_t>(h->rows, 1))).to(at::kFloat);
     auto scaled = m_awqScales.find(layer.activation);
     return scaled == m_awqScales.end() ? gram : quant::scaledGram(gram, scaled->second);
@@ -318,6 +325,8 @@ Status QuantizeRun::quantizeWeights() {
         const at::Tensor rows = rowsOf(layer);
         const hessian::HessianSum* hessian = m_hessians ? m_hessians->find(layer) : nullptr;
         const bool gptqHere = m_params.method == "gptq" && hessian;
+        const bool awqHere = m_params.method == "awq" && m_awqGrams && m_awqGrams->find(layer) &&
+                             !(bits == 8 && m_params.granularity == "per-tensor");
         const QuantizedRows q = quantizeLayer(layer, rows, hessian);
         const at::Tensor deq = q.dequantize();
 
@@ -331,14 +340,15 @@ Status QuantizeRun::quantizeWeights() {
             r.outputError = hessian::outputError(rows, deq, awqGram(layer));
         r.action = bits == 4 ? "int4 g" + std::to_string(m_params.groupSize) + (q.symmetric ? " sym" : " asym")
                              : (q.perTensor ? "int8 per-tensor" : "int8 per-channel");
-        r.action += gptqHere ? " gptq" : (m_params.method == "awq" ? " awq" : " rtn");
+        r.action += gptqHere ? " gptq" : awqHere ? " awq" : " rtn";
         if (auto s = m_scaling.find(layer.name); s != m_scaling.end())
             r.reason = s->second;
-        if (m_params.method == "gptq" && !gptqHere) {
+        if ((m_params.method == "gptq" && !gptqHere) || (m_params.method == "awq" && !awqHere)) {
             const std::string patches = hessian::patchProblem(graph().nodes[layer.node], layer);
+            const std::string method = m_params.method == "gptq" ? "GPTQ" : "AWQ";
             r.reason += (r.reason.empty() ? "" : "; ") +
                         (patches.empty() ? std::string("per-tensor scales are rounded to nearest")
-                                                              : "no GPTQ for " + patches + ": rounded to nearest");
+                                         : "no " + method + " for " + patches + ": rounded to nearest");
         }
 
         if (m_params.dynamicActivations()) {
