@@ -310,6 +310,8 @@ void joinTensors(GraphConverter& c, const Node& n, bool stack) {
     const auto rank = items.front().rank();
     if (!rank && dimArg < 0)
         throw UnsupportedError("joining tensors whose rank is not known along a negative dim");
+    if (!stack && rank && *rank == 0) // as in PyTorch; found by fuzz_torchscript
+        throw AutoglmError("aten::cat: zero-dimensional tensors cannot be concatenated");
     const int64_t outRank = rank ? *rank + (stack ? 1 : 0) : dimArg + 1;
     const int64_t axis = GraphConverter::normAxis(dimArg, outRank);
     std::vector<std::string> inputs;
@@ -328,7 +330,8 @@ void joinTensors(GraphConverter& c, const Node& n, bool stack) {
                 const Dim d = si && static_cast<int64_t>(si->size()) > axis ? (*si)[static_cast<size_t>(axis)] : Dim{};
                 total = d.isFixed() && total >= 0 ? total + d.value : -1;
             }
-            (*shape)[static_cast<size_t>(axis)] = Dim{total, {}};
+            if (axis < static_cast<int64_t>(shape->size()))
+                (*shape)[static_cast<size_t>(axis)] = Dim{total, {}};
         }
     }
     c.bindTensor(n.output(), c.emit1("Concat", inputs, {{"axis", intAttr(axis)}}), type, shape);

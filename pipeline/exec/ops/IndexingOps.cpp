@@ -102,6 +102,8 @@ at::Tensor slice(const OpContext& c) {
     if (axes.size() != starts.size() || steps.size() != starts.size())
         c.fail("axes and steps must have the same length as starts");
 
+    if (x.dim() == 0 && !starts.empty())
+        c.fail("the input is a scalar, which has no axis to slice"); // found by fuzz_onnx
     at::Tensor out = x;
     std::vector<bool> seen(x.dim(), false);
     for (size_t i = 0; i < starts.size(); ++i) {
@@ -109,9 +111,15 @@ at::Tensor slice(const OpContext& c) {
         if (seen[axis])
             c.fail("axes lists an axis twice");
         seen[axis] = true;
-        const int64_t dim = x.size(axis), step = steps[i];
-        if (step == 0)
+        const int64_t dim = x.size(axis);
+        if (steps[i] == 0)
             c.fail("steps must not be 0");
+        // A stride beyond the axis picks one element at most; bounding it keeps -step from overflowing.
+        const int64_t step = std::clamp<int64_t>(steps[i], -dim - 1, dim + 1);
+        if (dim == 0) {
+            out = out.slice(axis, 0, 0);
+            continue;
+        }
         int64_t start = starts[i] < 0 ? starts[i] + dim : starts[i];
         int64_t end = ends[i] < 0 ? ends[i] + dim : ends[i];
         if (step > 0) {
