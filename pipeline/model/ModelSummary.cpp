@@ -1,5 +1,7 @@
 #include "pipeline/model/ModelSummary.h"
 
+#include "pipeline/common/MemoryBudget.h"
+
 #include "pipeline/exec/Executor.h"
 #include "pipeline/exec/TorchTypes.h"
 #include "pipeline/ir/Graph.h"
@@ -151,20 +153,40 @@ ModelSummary summarizeModel(const Model& model, const SummaryOptions& options) {
     // Shapes come from one real run on zeros: exact for every op we execute, with no separate inference code.
     ExecutorOptions unfused; // rows are the model's own nodes
     unfused.fuse = false;
-    auto executor = Executor::create(model, unfused);
+    // The zero inputs of that run, as the model declares them: refused (no MACs) when a declared size is negative
+    // or would not fit in memory (a file may declare any size; found by fuzz_onnx).
+    std::map<std::string, std::vector<int64_t>> inputDims;
+    int64_t inputBytes = 0;
+    std::string inputProblem;
+    for (const auto& in : g.feedInputs()) {
+        std::vector<int64_t>& dims = inputDims[in.name];
+        auto given = options.inputShapes.find(in.name);
+        if (given != options.inputShapes.end())
+            dims = given->second;
+        else if (in.shape)
+            for (const Dim& d : *in.shape)
+                dims.push_back(d.isFixed() ? d.value : options.symbolicDimValue);
+        int64_t elements = 1;
+        for (int64_t d : dims) {
+            if (d < 0 || (d > 0 && elements > (int64_t(1) << 50) / d)) {
+                inputProblem = "input '" + in.name + "' declares the shape " + formatShape(dims);
+                break;
+            }
+            elements *= d;
+        }
+        inputBytes += elements * 8;
+    }
+    if (inputProblem.empty())
+        if (auto fits = checkMemoryFor(inputBytes, "the model's declared inputs"); !fits)
+            inputProblem = fits.message();
+    auto executor = inputProblem.empty() ? Executor::create(model, unfused) : Result<Executor>(Error{inputProblem});
     if (!executor) {
         s.macsNote = "MACs unavailable: " + executor.message();
     } else {
         TensorMap feeds;
         std::string shapes;
         for (const auto& in : g.feedInputs()) {
-            std::vector<int64_t> dims;
-            auto given = options.inputShapes.find(in.name);
-            if (given != options.inputShapes.end())
-                dims = given->second;
-            else if (in.shape)
-                for (const Dim& d : *in.shape)
-                    dims.push_back(d.isFixed() ? d.value : options.symbolicDimValue);
+            const std::vector<int64_t>& dims = inputDims.at(in.name);
             const auto type = torchType(in.dtype).value_or(at::kFloat);
             feeds[in.name] = TensorData(at::zeros(dims, at::TensorOptions().dtype(type)));
             shapes += (shapes.empty() ? "" : " ") + in.name + "=" + formatShape(dims);
