@@ -26,8 +26,8 @@ Result<Model> loadModel(const std::filesystem::path& file, const ModelLoadOption
     std::string ext = file.extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
     std::error_code ec;
-    const bool checkpoint = std::filesystem::is_directory(file, ec) || file.filename() == "config.json" ||
-                            ext == ".safetensors";
+    const bool folder = std::filesystem::is_directory(file, ec);
+    const bool checkpoint = folder || file.filename() == "config.json" || ext == ".safetensors";
     if (!checkpoint)
         if (auto fits = checkReadable(file); !fits)
             return fits.error();
@@ -39,9 +39,9 @@ Result<Model> loadModel(const std::filesystem::path& file, const ModelLoadOption
         return loadTorchScript(file, options.inputShapes);
     }
     // A Hugging Face checkpoint: its folder, its config.json, or one of its .safetensors files.
-    Result<Model> model = !checkpoint                                ? loadOnnx(file)
-                          : std::filesystem::is_directory(file, ec) ? loadHfCheckpoint(file)
-                              : loadHfCheckpoint(file.parent_path().empty() ? "." : file.parent_path());
+    Result<Model> model = !checkpoint ? loadOnnx(file)
+                          : folder    ? loadHfCheckpoint(file)
+                                      : loadHfCheckpoint(file.parent_path().empty() ? "." : file.parent_path());
     // A checkpoint's weights stay mapped until first use: the executor checks the memory they will need then,
     // so that a checkpoint too large to run here can still be inspected.
     if (!model || options.inputShapes.empty())

@@ -23,6 +23,30 @@ using namespace autoglm;
 using namespace testutil;
 namespace fs = std::filesystem;
 
+namespace {
+
+// A calibrated method (`p.method`) against round-to-nearest with otherwise the same parameters: the relative RMS
+// logit error of `variant` and of the rounded model on the calibration set's first batch, printed.
+struct CalibratedVsRounded {
+    double calibrated = 0;
+    double rounded = 0;
+};
+CalibratedVsRounded calibratedVsRounded(const Model& model, const Model& variant, QuantizeParams p,
+                                        const CalibrationSet& calibration) {
+    const std::string method = p.method;
+    p.method = "rtn";
+    auto rtn = quantizeModel(model, p, nullptr);
+    if (!rtn)
+        qFatal("%s", rtn.message().c_str());
+    const CalibratedVsRounded e{relativeRmsDiff(model, variant, calibration.batches.front()),
+                                relativeRmsDiff(model, rtn->model, calibration.batches.front())};
+    qInfo("fashion %s relative RMS logit error on calibration images: rtn %.5f, %s %.5f", p.scheme.c_str(),
+          e.rounded, method.c_str(), e.calibrated);
+    return e;
+}
+
+} // namespace
+
 class PassesTest : public QObject {
     Q_OBJECT
 
@@ -164,15 +188,10 @@ private Q_SLOTS:
             QVERIFY2(layer.action.find(" gptq") != std::string::npos, layer.action.c_str());
             QVERIFY(layer.outputError >= 0); // measured through the Hessian (over patches for Conv)
         }
-        p.method = "rtn";
-        auto rtn = quantizeModel(model, p, nullptr);
-        VERIFY_RESULT(rtn);
         QVERIFY(relativeOutputDiff(model, gptq->model, fashionInput(16)) < 0.03);
         // GPTQ minimises the layers' output error on the calibration inputs; there it beats rounding.
-        const double gptqDiff = relativeRmsDiff(model, gptq->model, calibration->batches.front());
-        const double rtnDiff = relativeRmsDiff(model, rtn->model, calibration->batches.front());
-        qInfo("fashion w8a16 relative RMS logit error on calibration images: rtn %.5f, gptq %.5f", rtnDiff, gptqDiff);
-        QVERIFY(gptqDiff < rtnDiff);
+        const auto error = calibratedVsRounded(model, gptq->model, p, calibration.value());
+        QVERIFY(error.calibrated < error.rounded);
     }
 
     // AWQ on a CNN: Conv inputs keep their scale (their channels are not the activation's last axis) but the
@@ -196,13 +215,8 @@ private Q_SLOTS:
             const char* expected = conv ? "input channels of a Conv are not rescaled" : "awq alpha";
             QVERIFY2(layer.reason.find(expected) != std::string::npos, layer.reason.c_str());
         }
-        p.method = "rtn";
-        auto rtn = quantizeModel(model, p, nullptr);
-        VERIFY_RESULT(rtn);
-        const double awqDiff = relativeRmsDiff(model, awq->model, calibration->batches.front());
-        const double rtnDiff = relativeRmsDiff(model, rtn->model, calibration->batches.front());
-        qInfo("fashion w4a16 relative RMS logit error on calibration images: rtn %.5f, awq %.5f", rtnDiff, awqDiff);
-        QVERIFY(awqDiff < rtnDiff);
+        const auto error = calibratedVsRounded(model, awq->model, p, calibration.value());
+        QVERIFY(error.calibrated < error.rounded);
         QVERIFY(top1Agreement(model, awq->model, fashionInput(200)) >= 0.95);
     }
 

@@ -77,6 +77,8 @@ public:
 
 private:
     Graph& graph() { return m_result.model.graph; }
+    // One int8 scale per weight: rounded to nearest whatever the method.
+    bool perTensorInt8() const { return m_params.weightBits() == 8 && m_params.granularity == "per-tensor"; }
     at::Tensor rowsOf(const WeightLayer& layer) {
         return quant::toRows(graph().initializers.at(layer.weight).tensor(), layer);
     }
@@ -88,7 +90,8 @@ private:
     Status gatherStatistics();
     Status quantizeWeights();
     Status quantizeActivations();
-    QuantizedRows quantizeLayer(const WeightLayer& layer, const at::Tensor& rows, const hessian::HessianSum* hessian);
+    // `hessian`: GPTQ's, when it has one for the layer; `awqGram`: AWQ's, when it has one (undefined otherwise).
+    QuantizedRows quantizeLayer(const at::Tensor& rows, const hessian::HessianSum* hessian, const at::Tensor& awqGram);
     // AWQ: XᵀX / n of the layer's input as its weights now see it (divided by the activation's scale).
     at::Tensor awqGram(const WeightLayer& layer) const;
 
@@ -239,8 +242,7 @@ Status QuantizeRun::gatherStatistics() {
     if (!gptq && !ranges)
         return Ok{};
     // GPTQ's Hessians over layer inputs (patches for Conv); per-tensor int8 scales are rounded to nearest.
-    const bool perTensor = m_params.weightBits() == 8 && m_params.granularity == "per-tensor";
-    std::vector<bool> wanted(m_layers.size(), gptq && !perTensor);
+    std::vector<bool> wanted(m_layers.size(), gptq && !perTensorInt8());
     m_hessians.emplace(graph(), m_layers, wanted, kHessianBudgetBytes);
     const auto& sweeps = m_hessians->sweeps();
     std::map<std::string, std::pair<double, double>> extremes;
@@ -292,12 +294,12 @@ Status QuantizeRun::gatherStatistics() {
         m_context, 0.5, 0.6, "activation histograms (" + m_params.calibrator + ")");
 }
 
-QuantizedRows QuantizeRun::quantizeLayer(const WeightLayer& layer, const at::Tensor& rows,
-                                         const hessian::HessianSum* hessian) {
+QuantizedRows QuantizeRun::quantizeLayer(const at::Tensor& rows, const hessian::HessianSum* hessian,
+                                         const at::Tensor& awqGram) {
     const int bits = m_params.weightBits();
     const int64_t group = bits == 4 ? m_params.groupSize : 0;
     const bool symmetric = bits == 4 ? m_params.symmetric : true;
-    if (bits == 8 && m_params.granularity == "per-tensor")
+    if (perTensorInt8())
         return quant::quantizeTensorRtn(rows);
     if (m_params.method == "gptq" && hessian) {
         quant::GptqOptions o;
@@ -309,8 +311,8 @@ QuantizedRows QuantizeRun::quantizeLayer(const WeightLayer& layer, const at::Ten
         o.blockSize = m_params.gptqBlockSize;
         return quant::gptqQuantize(rows, *hessian, o);
     }
-    if (m_awqGrams && m_awqGrams->find(layer))
-        return quant::awqClipQuantize(rows, awqGram(layer), bits, symmetric, group > 0 ? group : rows.size(1));
+    if (awqGram.defined())
+        return quant::awqClipQuantize(rows, awqGram, bits, symmetric, group > 0 ? group : rows.size(1));
     return quant::quantizeRowsRtn(rows, bits, symmetric, group);
 }
 
@@ -325,9 +327,9 @@ Status QuantizeRun::quantizeWeights() {
         const at::Tensor rows = rowsOf(layer);
         const hessian::HessianSum* hessian = m_hessians ? m_hessians->find(layer) : nullptr;
         const bool gptqHere = m_params.method == "gptq" && hessian;
-        const bool awqHere = m_params.method == "awq" && m_awqGrams && m_awqGrams->find(layer) &&
-                             !(bits == 8 && m_params.granularity == "per-tensor");
-        const QuantizedRows q = quantizeLayer(layer, rows, hessian);
+        const at::Tensor gram = perTensorInt8() ? at::Tensor() : awqGram(layer);
+        const bool awqHere = gram.defined();
+        const QuantizedRows q = quantizeLayer(rows, hessian, gram);
         const at::Tensor deq = q.dequantize();
 
         LayerReport r{layer.name, layer.opType, layer.weight, "", "", false};
@@ -336,8 +338,8 @@ Status QuantizeRun::quantizeWeights() {
         r.weightError = quant::relativeError(deq, rows);
         if (hessian)
             r.outputError = hessian::outputError(rows, deq, hessian->sum);
-        else if (m_awqGrams && m_awqGrams->find(layer))
-            r.outputError = hessian::outputError(rows, deq, awqGram(layer));
+        else if (awqHere)
+            r.outputError = hessian::outputError(rows, deq, gram);
         r.action = bits == 4 ? "int4 g" + std::to_string(m_params.groupSize) + (q.symmetric ? " sym" : " asym")
                              : (q.perTensor ? "int8 per-tensor" : "int8 per-channel");
         r.action += gptqHere ? " gptq" : awqHere ? " awq" : " rtn";
