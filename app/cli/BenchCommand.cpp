@@ -2,6 +2,7 @@
 
 #include "pipeline/eval/Benchmark.h"
 #include "pipeline/model/ModelLoader.h"
+#include "pipeline/model/RunMemory.h"
 
 #include <nlohmann/json.hpp>
 
@@ -25,6 +26,11 @@ int runBench(const ParsedArgs& args) {
     auto model = loadModelArg(args, args.positional[0]);
     if (!model)
         return fail(model.message());
+    // A batch that would not fit the memory budget is refused with the numbers before anything runs.
+    if (auto fits = checkRunMemory(model.value(), batch.value(), seq.value(),
+                                   "benchmarking at batch " + std::to_string(batch.value()) + " (--batch)");
+        !fits)
+        return fail(fits.message());
     auto executor = Executor::create(model.value(), executorOptions(args));
     if (!executor)
         return fail(executor.message());

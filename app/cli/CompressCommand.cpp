@@ -5,7 +5,7 @@
 #include "pipeline/common/AtomicFile.h"
 #include "pipeline/eval/Benchmark.h"
 #include "pipeline/common/ReadFile.h"
-#include "pipeline/io/ArrayFile.h"
+#include "pipeline/io/ArrayReader.h"
 #include "pipeline/llm/GenerationVariant.h"
 #include "pipeline/llm/HfExport.h"
 #include "pipeline/passes/Calibration.h"
@@ -51,10 +51,11 @@ Result<CalibrationSet> calibrationFrom(const ParsedArgs& args, const Model& mode
     if (args.has("calib-images") && args.has("calib-text"))
         return Error{"give either --calib-images or --calib-text, not both"};
     if (args.has("calib-images")) {
-        auto images = loadArrayFile(args.value("calib-images"));
+        // Only the rows calibration uses are read, a batch at a time.
+        auto images = ArrayReader::open(args.value("calib-images"));
         if (!images)
             return images.error();
-        auto set = calibrationFromImages(model, images.value(), samples);
+        auto set = calibrationFromImages(model, *images.value(), samples);
         if (!set)
             return Error{args.value("calib-images") + ": " + set.message()};
         return set;

@@ -1,9 +1,10 @@
 #include "Commands.h"
 
 #include "pipeline/eval/Metrics.h"
-#include "pipeline/io/ArrayFile.h"
+#include "pipeline/io/ArrayReader.h"
 #include "pipeline/llm/TextPerplexity.h"
 #include "pipeline/model/ModelLoader.h"
+#include "pipeline/model/RunMemory.h"
 
 #include <nlohmann/json.hpp>
 
@@ -15,13 +16,21 @@
 namespace autoglm::cli {
 namespace {
 
-int evalClassification(const Executor& executor, const ParsedArgs& args) {
+// Refused before the executor exists when one run at `batch` would not fit the memory budget.
+Status checkBatch(const Model& model, int64_t batch, int64_t sequence, const char* unit) {
+    return checkRunMemory(model, batch, sequence,
+                          "evaluating at batch " + std::to_string(batch) + " (" + unit +
+                              " per run; --batch sets it)");
+}
+
+int evalClassification(const Model& model, const ParsedArgs& args) {
     if (!args.has("labels"))
         return fail("--images needs --labels Y.npy");
-    auto images = loadArrayFile(args.value("images"));
+    // Read a batch at a time from the files: the dataset is never in memory whole.
+    auto images = ArrayReader::open(args.value("images"));
     if (!images)
         return fail(images.message());
-    auto labels = loadArrayFile(args.value("labels"));
+    auto labels = ArrayReader::open(args.value("labels"));
     if (!labels)
         return fail(labels.message());
     ClassificationOptions options;
@@ -33,8 +42,14 @@ int evalClassification(const Executor& executor, const ParsedArgs& args) {
     if (!scale)
         return fail(scale.message());
     options.scale = scale.value();
+    if (auto fits = checkBatch(model, std::min(options.batch, std::max<int64_t>(images.value()->rows(), 1)), 1, "images");
+        !fits)
+        return fail(fits.message());
+    auto executor = Executor::create(model, executorOptions(args));
+    if (!executor)
+        return fail(executor.message());
     ProgressLine progress("eval");
-    auto result = evaluateClassification(executor, images.value(), labels.value(), options,
+    auto result = evaluateClassification(executor.value(), *images.value(), *labels.value(), options,
                                          [&](double f) { progress.update(f); });
     progress.finish();
     if (!result)
@@ -54,7 +69,7 @@ int evalClassification(const Executor& executor, const ParsedArgs& args) {
     return 0;
 }
 
-int evalText(const Executor& executor, const ParsedArgs& args) {
+int evalText(const Model& model, const ParsedArgs& args) {
     std::ifstream in(args.value("text"), std::ios::binary);
     if (!in)
         return fail("cannot open text file '" + args.value("text") + "'");
@@ -69,8 +84,16 @@ int evalText(const Executor& executor, const ParsedArgs& args) {
         return fail(batch.message());
     options.context = context.value();
     options.batch = batch.value();
+    // Windows are cut after tokenizing, so the byte count bounds how many a batch can hold.
+    const auto windows = std::max<int64_t>(static_cast<int64_t>(text.str().size()) / options.context, 1);
+    if (auto fits = checkBatch(model, std::min(options.batch, windows), options.context, "windows"); !fits)
+        return fail(fits.message());
+    auto executor = Executor::create(model, executorOptions(args));
+    if (!executor)
+        return fail(executor.message());
     ProgressLine progress("eval");
-    auto measured = evaluateTextPerplexity(executor, text.str(), options, [&](double f) { progress.update(f); });
+    auto measured =
+        evaluateTextPerplexity(executor.value(), text.str(), options, [&](double f) { progress.update(f); });
     progress.finish();
     if (!measured)
         return fail(measured.message());
@@ -100,10 +123,7 @@ int runEval(const ParsedArgs& args) {
     auto model = loadModelArg(args, args.positional[0]);
     if (!model)
         return fail(model.message());
-    auto executor = Executor::create(model.value(), executorOptions(args));
-    if (!executor)
-        return fail(executor.message());
-    return args.has("images") ? evalClassification(executor.value(), args) : evalText(executor.value(), args);
+    return args.has("images") ? evalClassification(model.value(), args) : evalText(model.value(), args);
 }
 
 } // namespace

@@ -1,7 +1,6 @@
 #include "TaskEvaluation.h"
 
 #include "pipeline/eval/Metrics.h"
-#include "pipeline/io/ArrayFile.h"
 #include "pipeline/llm/TextPerplexity.h"
 
 #include <fstream>
@@ -23,10 +22,10 @@ Result<std::optional<TaskData>> loadTaskData(const ParsedArgs& args, const std::
     if (images) {
         if (!args.has(prefix + "labels"))
             return Error{"--" + prefix + "images needs --" + prefix + "labels Y.npy"};
-        auto x = loadArrayFile(args.value(prefix + "images"));
+        auto x = ArrayReader::open(args.value(prefix + "images"));
         if (!x)
             return x.error();
-        auto y = loadArrayFile(args.value(prefix + "labels"));
+        auto y = ArrayReader::open(args.value(prefix + "labels"));
         if (!y)
             return y.error();
         data.images = x.value();
@@ -46,7 +45,7 @@ Result<TaskMetric> evaluateTask(const Executor& executor, const TaskData& data, 
     ProgressLine progress(progressLabel);
     auto onProgress = [&](double f) { progress.update(f); };
     if (data.classification()) {
-        auto r = evaluateClassification(executor, data.images, data.labels, {}, onProgress);
+        auto r = evaluateClassification(executor, *data.images, *data.labels, {}, onProgress);
         progress.finish();
         if (!r)
             return r.error();

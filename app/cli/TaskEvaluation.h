@@ -4,18 +4,20 @@
 
 #include "Commands.h"
 
-#include "pipeline/ir/TensorData.h"
+#include "pipeline/io/ArrayReader.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 
 namespace autoglm::cli {
 
 struct TaskData {
-    TensorData images;
-    TensorData labels;
+    // Read a batch at a time while evaluating: the images are never in memory whole.
+    std::shared_ptr<const ArrayReader> images;
+    std::shared_ptr<const ArrayReader> labels;
     std::string text;
-    bool classification() const { return images.defined(); }
+    bool classification() const { return images != nullptr; }
 };
 
 struct TaskMetric {

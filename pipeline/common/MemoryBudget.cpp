@@ -1,10 +1,11 @@
 #include "pipeline/common/MemoryBudget.h"
 
+#include "pipeline/common/AvailableMemory.h"
+
 #include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <optional>
 #include <string>
 
@@ -48,13 +49,7 @@ Status setMemoryShare(double share) {
     return Ok{};
 }
 
-int64_t availableMemoryBytes() {
-    std::ifstream in("/proc/meminfo");
-    for (std::string line; std::getline(in, line);)
-        if (line.rfind("MemAvailable:", 0) == 0)
-            return std::stoll(line.substr(13)) * 1024; // "MemAvailable:   123456 kB"
-    return -1;
-}
+int64_t availableMemoryBytes() { return readAvailableMemory().bytes(); }
 
 std::string formatBytes(int64_t bytes) {
     char text[32];
@@ -69,7 +64,8 @@ std::string formatBytes(int64_t bytes) {
 }
 
 Status checkMemoryFor(int64_t bytes, const std::string& what) {
-    const int64_t available = availableMemoryBytes();
+    const AvailableMemory memory = readAvailableMemory();
+    const int64_t available = memory.bytes();
     if (available < 0)
         return Ok{};
     const double share = memoryShare();
@@ -78,8 +74,11 @@ Status checkMemoryFor(int64_t bytes, const std::string& what) {
         return Ok{};
     char percent[32];
     std::snprintf(percent, sizeof percent, "%.3g %%", share * 100);
+    // Name the cgroup when its limit is the one that binds: the machine may look idle from inside the job.
+    const std::string where =
+        memory.cgroup >= 0 && memory.cgroup == available ? " (the limit of cgroup " + memory.limitedBy + ")" : "";
     return Error{what + " needs about " + formatBytes(bytes) + " of memory, but " + formatBytes(available) +
-                 " is available and work may take " + percent + " of it (" + formatBytes(limit) +
+                 " is available" + where + " and work may take " + percent + " of it (" + formatBytes(limit) +
                  "): free memory, use a smaller batch, or raise the share (AUTOGLM_MEMORY_SHARE)"};
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // Work that would not fit in memory is refused before it starts, with the numbers, rather than killed by the
 // kernel halfway (taking a studio session or a server's other jobs with it). The limit is a share of the memory
-// available when the work starts (Linux's MemAvailable): AUTOGLM_MEMORY_SHARE in the environment (0 < share ≤ 1,
-// default 0.8), or setMemoryShare from a setting. Where the available memory cannot be read, nothing is refused.
+// available when the work starts (the least of MemAvailable and what the process's cgroups leave, see
+// AvailableMemory.h): AUTOGLM_MEMORY_SHARE in the environment (0 < share ≤ 1, default 0.8), or setMemoryShare
+// from a setting. Where the available memory cannot be read, nothing is refused.
 
 #include "pipeline/common/Result.h"
 
@@ -18,7 +19,7 @@ double memoryShare();
 Status checkMemoryShareEnvironment();
 // Overrides the environment for this process; a share outside (0, 1] is refused.
 Status setMemoryShare(double share);
-// MemAvailable in bytes; -1 when unknown.
+// The available memory in bytes (MemAvailable, or less when a cgroup limit leaves less); -1 when unknown.
 int64_t availableMemoryBytes();
 // Ok when `bytes` fit within the share of the available memory; else an error naming `what` and the numbers.
 Status checkMemoryFor(int64_t bytes, const std::string& what);

@@ -19,19 +19,23 @@ Result<std::pair<std::string, std::string>> singleInputOutput(const Executor& ex
 
 } // namespace
 
-Result<ClassificationResult> evaluateClassification(const Executor& executor, const TensorData& images,
-                                                    const TensorData& labels, const ClassificationOptions& options,
+Result<ClassificationResult> evaluateClassification(const Executor& executor, const ArrayReader& images,
+                                                    const ArrayReader& labels, const ClassificationOptions& options,
                                                     const ProgressFn& progress, std::stop_token stop) {
     auto io = singleInputOutput(executor);
     if (!io)
         return io.error();
     const auto& [inputName, outputName] = io.value();
-    if (!images.defined() || images.shape().empty())
+    if (images.shape().empty())
         return Error{"images must be an array [N, ...]"};
-    const int64_t n = images.shape()[0];
-    if (labels.shape().size() != 1 || labels.shape()[0] != n)
+    const int64_t n = images.rows();
+    if (labels.shape().size() != 1 || labels.rows() != n) {
+        int64_t entries = 1;
+        for (int64_t d : labels.shape())
+            entries *= d;
         return Error{"labels must be a 1-d array of " + std::to_string(n) + " entries (one per image), got " +
-                     std::to_string(labels.numel()) + " entries"};
+                     std::to_string(entries) + " entries"};
+    }
     if (options.batch <= 0)
         return Error{"batch must be positive"};
     const ValueInfo* info = executor.model().graph.findValueInfo(inputName);
@@ -39,14 +43,19 @@ Result<ClassificationResult> evaluateClassification(const Executor& executor, co
 
     ClassificationResult result;
     result.scaleUsed = std::isnan(options.scale) ? (images.dtype() == DType::UInt8 ? 1.0 / 255.0 : 1.0) : options.scale;
-    const at::Tensor labelTensor = labels.tensor().to(at::kLong);
     int64_t correct1 = 0;
     int64_t correct5 = 0;
     for (int64_t start = 0; start < n; start += options.batch) {
         if (stop.stop_requested())
             return Error{"cancelled"};
         const int64_t end = std::min(n, start + options.batch);
-        at::Tensor batch = images.tensor().slice(0, start, end).to(at::kDouble).mul(result.scaleUsed).to(inputType);
+        auto rows = images.readRows(start, end - start);
+        if (!rows)
+            return rows.error();
+        auto truthRows = labels.readRows(start, end - start);
+        if (!truthRows)
+            return truthRows.error();
+        at::Tensor batch = rows->tensor().to(at::kDouble).mul(result.scaleUsed).to(inputType);
         auto out = executor.run({{inputName, TensorData(batch)}}, stop);
         if (!out)
             return out.error();
@@ -54,7 +63,7 @@ Result<ClassificationResult> evaluateClassification(const Executor& executor, co
         if (logits.dim() != 2 || logits.size(0) != end - start)
             return Error{"output '" + outputName + "' must be logits [batch, classes] for classification, got " +
                          std::to_string(logits.dim()) + "-d"};
-        const at::Tensor truth = labelTensor.slice(0, start, end);
+        const at::Tensor truth = truthRows->tensor().to(at::kLong);
         const int64_t k = std::min<int64_t>(5, logits.size(1));
         at::Tensor topk = std::get<1>(logits.topk(k, 1));
         correct1 += topk.select(1, 0).eq(truth).sum().item<int64_t>();
@@ -66,6 +75,18 @@ Result<ClassificationResult> evaluateClassification(const Executor& executor, co
     result.top1 = static_cast<double>(correct1) / static_cast<double>(n);
     result.top5 = static_cast<double>(correct5) / static_cast<double>(n);
     return result;
+}
+
+Result<ClassificationResult> evaluateClassification(const Executor& executor, const TensorData& images,
+                                                    const TensorData& labels, const ClassificationOptions& options,
+                                                    const ProgressFn& progress, std::stop_token stop) {
+    if (!images.defined() || images.shape().empty())
+        return Error{"images must be an array [N, ...]"};
+    if (!labels.defined())
+        return Error{"labels must be a 1-d array of " + std::to_string(images.shape()[0]) +
+                     " entries (one per image), got 0 entries"};
+    return evaluateClassification(executor, *ArrayReader::fromTensor(images, "images"),
+                                  *ArrayReader::fromTensor(labels, "labels"), options, progress, stop);
 }
 
 Result<PerplexityResult> evaluateBytePerplexity(const Executor& executor, const std::string& text,

@@ -3,6 +3,7 @@
 
 #include "pipeline/common/Result.h"
 #include "pipeline/exec/Executor.h"
+#include "pipeline/io/ArrayReader.h"
 
 #include <functional>
 #include <stop_token>
@@ -28,6 +29,10 @@ struct ClassificationResult {
 };
 
 // images [N, ...] fed to the model's first input, labels [N] integer; logits read from the first output.
+// From readers, one batch of images and labels is read at a time.
+Result<ClassificationResult> evaluateClassification(const Executor& executor, const ArrayReader& images,
+                                                    const ArrayReader& labels, const ClassificationOptions& options,
+                                                    const ProgressFn& progress = {}, std::stop_token stop = {});
 Result<ClassificationResult> evaluateClassification(const Executor& executor, const TensorData& images,
                                                     const TensorData& labels, const ClassificationOptions& options,
                                                     const ProgressFn& progress = {}, std::stop_token stop = {});

@@ -1,23 +1,15 @@
 #include "pipeline/io/ArrayFile.h"
 
-#include "pipeline/io/Idx.h"
-#include "pipeline/io/Npy.h"
-
-#include <fstream>
+#include "pipeline/io/ArrayReader.h"
 
 namespace autoglm {
 
 Result<TensorData> loadArrayFile(const std::filesystem::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        return Error{"cannot open '" + file.string() + "'"};
-    char magic[6] = {};
-    in.read(magic, sizeof magic);
-    if (in.gcount() == sizeof magic && std::string(magic, sizeof magic) == "\x93NUMPY")
-        return loadNpy(file);
-    if (looksLikeIdx(file))
-        return loadIdx(file);
-    return Error{"'" + file.string() + "' is neither a NumPy .npy file nor an IDX file (plain or gzip)"};
+    // The reader checks the header and the file's size first, and the whole array against the memory budget.
+    auto reader = ArrayReader::open(file);
+    if (!reader)
+        return reader.error();
+    return reader.value()->readAll();
 }
 
 } // namespace autoglm

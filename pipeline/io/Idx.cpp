@@ -24,13 +24,6 @@ constexpr IdxType kTypes[] = {{0x08, DType::UInt8}, {0x09, DType::Int8},  {0x0B,
                               {0x0C, DType::Int32}, {0x0D, DType::Float}, {0x0E, DType::Double}};
 constexpr size_t kMaxRank = 8;
 
-struct IdxHeader {
-    DType dtype = DType::Undefined;
-    std::vector<int64_t> dims;
-    size_t headerBytes = 0;
-    uint64_t dataBytes = 0;
-};
-
 uint32_t bigEndian32(const std::string& bytes, size_t at) {
     uint32_t v = 0;
     for (size_t i = 0; i < 4; ++i)
@@ -38,8 +31,9 @@ uint32_t bigEndian32(const std::string& bytes, size_t at) {
     return v;
 }
 
-// The header at the start of `bytes`, checked; std::nullopt (with no error) when more bytes are needed.
-Result<std::optional<IdxHeader>> readHeader(const std::string& bytes, const std::string& name) {
+} // namespace
+
+Result<std::optional<IdxHeader>> parseIdxHeader(const std::string& bytes, const std::string& name) {
     if (bytes.size() < 4)
         return std::optional<IdxHeader>();
     if (bytes[0] != 0 || bytes[1] != 0)
@@ -70,10 +64,13 @@ Result<std::optional<IdxHeader>> readHeader(const std::string& bytes, const std:
     return std::optional<IdxHeader>(h);
 }
 
-} // namespace
+std::string idxSizeMessage(const std::string& name, uint64_t declared, uint64_t have) {
+    return name + ": the IDX header declares " + std::to_string(declared) + " data bytes, the file has " +
+           std::to_string(have) + (have < declared ? " (truncated)" : " (trailing bytes)");
+}
 
 Result<TensorData> parseIdx(const std::string& bytes, const std::string& name) {
-    auto header = readHeader(bytes, name);
+    auto header = parseIdxHeader(bytes, name);
     if (!header)
         return header.error();
     if (!header.value())
@@ -81,8 +78,7 @@ Result<TensorData> parseIdx(const std::string& bytes, const std::string& name) {
     const IdxHeader& h = **header;
     const uint64_t have = bytes.size() - h.headerBytes;
     if (have != h.dataBytes)
-        return Error{name + ": the IDX header declares " + std::to_string(h.dataBytes) + " data bytes, the file has " +
-                     std::to_string(have) + (have < h.dataBytes ? " (truncated)" : " (trailing bytes)")};
+        return Error{idxSizeMessage(name, h.dataBytes, have)};
     const int64_t elemSize = dtypeSize(h.dtype);
     at::Tensor t = at::empty(h.dims, at::TensorOptions().dtype(*torchType(h.dtype)));
     if (h.dataBytes)
@@ -122,7 +118,7 @@ Result<TensorData> loadIdx(const std::filesystem::path& file) {
         }
         bytes.resize(old + static_cast<size_t>(got));
         if (!header) {
-            auto read = readHeader(bytes, name);
+            auto read = parseIdxHeader(bytes, name);
             if (!read)
                 return read.error();
             header = read.value();

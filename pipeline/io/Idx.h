@@ -7,10 +7,25 @@
 #include "pipeline/common/Result.h"
 #include "pipeline/ir/TensorData.h"
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace autoglm {
+
+// An IDX header, checked: `dims` as stored, the data `dataBytes` bytes (big-endian) after `headerBytes`.
+struct IdxHeader {
+    DType dtype = DType::Undefined;
+    std::vector<int64_t> dims;
+    size_t headerBytes = 0;
+    uint64_t dataBytes = 0;
+};
+// The header at the start of `bytes`; std::nullopt (with no error) when more bytes are needed.
+Result<std::optional<IdxHeader>> parseIdxHeader(const std::string& bytes, const std::string& displayName);
+// The message for a data section whose size differs from what the header declares.
+std::string idxSizeMessage(const std::string& displayName, uint64_t declared, uint64_t have);
 
 Result<TensorData> loadIdx(const std::filesystem::path& file);
 // `bytes` is the uncompressed file.

@@ -33,7 +33,7 @@ std::string npyCode(DType type) {
 
 } // namespace
 
-Result<TensorData> parseNpy(const std::string& bytes, const std::string& name) {
+Result<NpyHeader> parseNpyHeader(const std::string& bytes, const std::string& name) {
     static const std::string kMagic = "\x93NUMPY";
     if (bytes.size() < 10 || bytes.compare(0, 6, kMagic) != 0)
         return Error{name + " is not a .npy file (missing the \\x93NUMPY magic)"};
@@ -63,10 +63,10 @@ Result<TensorData> parseNpy(const std::string& bytes, const std::string& name) {
     const std::string code = m[2];
     if (!std::regex_search(header, m, std::regex(R"('fortran_order'\s*:\s*(True|False))")))
         return Error{name + ": .npy header has no 'fortran_order'"};
-    const bool fortran = m[1] == "True";
+    NpyHeader h;
+    h.fortran = m[1] == "True";
     if (!std::regex_search(header, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))")))
         return Error{name + ": .npy header has no 'shape'"};
-    std::vector<int64_t> shape;
     int64_t numel = 1;
     {
         std::stringstream dims(m[1].str());
@@ -80,42 +80,57 @@ Result<TensorData> parseNpy(const std::string& bytes, const std::string& name) {
             const int64_t d = std::stoll(item);
             if (d != 0 && numel > std::numeric_limits<int64_t>::max() / 16 / d)
                 return Error{name + ": .npy shape overflows"};
-            shape.push_back(d);
+            h.shape.push_back(d);
             numel *= d;
         }
     }
-    DType dtype = DType::Undefined;
     for (const auto& t : kTypes)
         if (code == t.code)
-            dtype = t.dtype;
-    if (dtype == DType::Undefined)
+            h.dtype = t.dtype;
+    if (h.dtype == DType::Undefined)
         return Error{name + ": .npy dtype '" + code +
                      "' is not supported (expected one of f2 f4 f8 i1 i2 i4 i8 u1 b1)"};
+    h.dataStart = headerStart + headerLen;
+    h.dataBytes = static_cast<uint64_t>(numel) * static_cast<uint64_t>(dtypeSize(h.dtype));
+    h.bigEndian = order == '>' || (order == '=' && std::endian::native == std::endian::big);
+    return h;
+}
 
-    const size_t dataStart = headerStart + headerLen;
+std::string npyTruncatedMessage(const std::string& name, uint64_t needed, uint64_t have) {
+    return name + ": .npy data is truncated: shape needs " + std::to_string(needed) + " bytes, file has " +
+           std::to_string(have);
+}
+
+void npyToNativeOrder(void* data, uint64_t bytes, DType dtype) {
     const int64_t elemSize = dtypeSize(dtype);
-    const auto dataBytes = static_cast<uint64_t>(numel) * static_cast<uint64_t>(elemSize);
-    if (bytes.size() - dataStart < dataBytes)
-        return Error{name + ": .npy data is truncated: shape needs " + std::to_string(dataBytes) + " bytes, file has " +
-                     std::to_string(bytes.size() - dataStart)};
+    if (elemSize <= 1)
+        return;
+    const int64_t wordSize = dtype == DType::Complex64 ? 4 : dtype == DType::Complex128 ? 8 : elemSize;
+    auto* p = static_cast<unsigned char*>(data);
+    for (uint64_t i = 0; i < bytes; i += wordSize)
+        std::reverse(p + i, p + i + wordSize);
+}
 
-    const at::ScalarType type = *torchType(dtype);
+Result<TensorData> parseNpy(const std::string& bytes, const std::string& name) {
+    auto parsed = parseNpyHeader(bytes, name);
+    if (!parsed)
+        return parsed.error();
+    const NpyHeader& h = parsed.value();
+    if (bytes.size() - h.dataStart < h.dataBytes)
+        return Error{npyTruncatedMessage(name, h.dataBytes, bytes.size() - h.dataStart)};
+
+    const at::ScalarType type = *torchType(h.dtype);
     // Fortran order stores the transpose: read with reversed dims, then permute back.
-    std::vector<int64_t> storedShape = shape;
-    if (fortran)
+    std::vector<int64_t> storedShape = h.shape;
+    if (h.fortran)
         std::reverse(storedShape.begin(), storedShape.end());
     at::Tensor t = at::empty(storedShape, at::TensorOptions().dtype(type));
-    if (dataBytes)
-        std::memcpy(t.data_ptr(), bytes.data() + dataStart, dataBytes);
-    const bool bigEndian = order == '>' || (order == '=' && std::endian::native == std::endian::big);
-    if (bigEndian && elemSize > 1) {
-        const int64_t wordSize = dtype == DType::Complex64 ? 4 : dtype == DType::Complex128 ? 8 : elemSize;
-        auto* p = static_cast<unsigned char*>(t.data_ptr());
-        for (uint64_t i = 0; i < dataBytes; i += wordSize)
-            std::reverse(p + i, p + i + wordSize);
-    }
-    if (fortran) {
-        std::vector<int64_t> perm(shape.size());
+    if (h.dataBytes)
+        std::memcpy(t.data_ptr(), bytes.data() + h.dataStart, h.dataBytes);
+    if (h.bigEndian)
+        npyToNativeOrder(t.data_ptr(), h.dataBytes, h.dtype);
+    if (h.fortran) {
+        std::vector<int64_t> perm(h.shape.size());
         for (size_t i = 0; i < perm.size(); ++i)
             perm[i] = static_cast<int64_t>(perm.size() - 1 - i);
         t = t.permute(perm).contiguous();

@@ -24,14 +24,14 @@ std::string dimsText(const std::vector<int64_t>& shape) {
 
 } // namespace
 
-Result<CalibrationSet> calibrationFromImages(const Model& model, const TensorData& images, int64_t maxSamples,
+Result<CalibrationSet> calibrationFromImages(const Model& model, const ArrayReader& images, int64_t maxSamples,
                                              int64_t batch, double scale) {
     auto input = firstInput(model);
     if (!input)
         return input.error();
-    if (!images.defined() || images.numel() == 0 || images.shape().empty() || images.shape()[0] == 0)
-        return Error{"the calibration images are empty"};
     const auto shape = images.shape();
+    if (shape.empty() || images.rows() == 0 || images.rowBytes() == 0)
+        return Error{"the calibration images are empty"};
     const DType type = images.dtype();
     if (type != DType::UInt8 && type != DType::Float && type != DType::Double)
         return Error{"calibration images must be uint8 or float, got " + dtypeName(type)};
@@ -47,20 +47,33 @@ Result<CalibrationSet> calibrationFromImages(const Model& model, const TensorDat
             return Error{"calibration images have shape " + dimsText(shape) + " but the model's input '" + input->name +
                          "' is " + input->shapeString()};
     }
+    if (batch <= 0)
+        return Error{"the calibration batch must be positive"};
     const double factor = scale > 0 ? scale : (type == DType::UInt8 ? 1.0 / 255.0 : 1.0);
-    const int64_t n = std::min<int64_t>(shape[0], maxSamples);
-    // Only the images used are converted and checked.
-    const at::Tensor all = images.tensor().slice(0, 0, n).to(at::kFloat);
-    if (!at::isfinite(all).all().item<bool>())
-        return Error{"the calibration images contain NaN or Inf"};
+    const int64_t n = std::min<int64_t>(images.rows(), maxSamples);
+    // Only the images used are read, converted and checked, a batch at a time.
     CalibrationSet set;
     for (int64_t start = 0; start < n; start += batch) {
         const int64_t end = std::min(n, start + batch);
-        set.batches.push_back({{input->name, TensorData(all.slice(0, start, end).mul(factor).contiguous())}});
+        auto rows = images.readRows(start, end - start);
+        if (!rows)
+            return rows.error();
+        const at::Tensor part = rows->tensor().to(at::kFloat);
+        if (!at::isfinite(part).all().item<bool>())
+            return Error{"the calibration images contain NaN or Inf"};
+        set.batches.push_back({{input->name, TensorData(part.mul(factor).contiguous())}});
     }
     set.samples = n;
     set.source = std::to_string(n) + " images";
     return set;
+}
+
+Result<CalibrationSet> calibrationFromImages(const Model& model, const TensorData& images, int64_t maxSamples,
+                                             int64_t batch, double scale) {
+    if (!images.defined() || images.numel() == 0 || images.shape().empty() || images.shape()[0] == 0)
+        return Error{"the calibration images are empty"};
+    return calibrationFromImages(model, *ArrayReader::fromTensor(images, "calibration images"), maxSamples, batch,
+                                 scale);
 }
 
 Result<CalibrationSet> calibrationFromText(const Model& model, const std::string& text, int64_t context,

@@ -5,6 +5,7 @@
 
 #include "pipeline/common/Result.h"
 #include "pipeline/exec/Executor.h"
+#include "pipeline/io/ArrayReader.h"
 
 #include <string>
 #include <vector>
@@ -20,7 +21,10 @@ struct CalibrationSet {
 };
 
 // Up to `maxSamples` images [N, ...] for the model's first input; uint8 pixels are scaled by 1/255 (or
-// `scale` when given). Fails, naming the input, when the images' shape does not fit it.
+// `scale` when given). Fails, naming the input, when the images' shape does not fit it. From a reader, only the
+// rows used are read, one batch at a time (the set itself is kept: passes run over it several times).
+Result<CalibrationSet> calibrationFromImages(const Model& model, const ArrayReader& images, int64_t maxSamples,
+                                             int64_t batch = 50, double scale = 0);
 Result<CalibrationSet> calibrationFromImages(const Model& model, const TensorData& images, int64_t maxSamples,
                                              int64_t batch = 50, double scale = 0);
 

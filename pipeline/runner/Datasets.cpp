@@ -56,7 +56,7 @@ bool isImageFile(const fs::path& p) {
 
 } // namespace
 
-int64_t LoadedDataset::imageCount() const { return images.defined() ? images.shape().at(0) : 0; }
+int64_t LoadedDataset::imageCount() const { return images ? images->rows() : 0; }
 
 std::string LoadedDataset::describe() const {
     if (isText())
@@ -67,7 +67,7 @@ std::string LoadedDataset::describe() const {
             n += feeds.empty() ? 0 : feeds.begin()->second.shape().at(0);
         return std::to_string(n) + " synthetic samples";
     }
-    return std::to_string(imageCount()) + " images " + formatShape(images.shape()) + " " + dtypeName(images.dtype()) +
+    return std::to_string(imageCount()) + " images " + formatShape(images->shape()) + " " + dtypeName(images->dtype()) +
            (hasLabels() ? " with labels" : "");
 }
 
@@ -158,37 +158,40 @@ Result<LoadedDataset> loadDataset(const PipelineSpec& spec, const DatasetSpec& d
         }
         return data;
     }
+    std::shared_ptr<const ArrayReader> images, labels;
     if (d.kind == "image-folder") {
         auto folder = readImageFolder(spec.resolve(d.path).string(), model, d.samples);
         if (!folder)
             return Error{named(d) + ": " + folder.message(), folder.error().unsupported};
-        data.images = folder->images;
-        data.labels = folder->labels;
+        images = ArrayReader::fromTensor(folder->images, spec.resolve(d.path).string());
+        labels = ArrayReader::fromTensor(folder->labels, spec.resolve(d.path).string());
     } else {
-        auto images = loadArrayFile(spec.resolve(d.images));
-        if (!images)
-            return Error{named(d) + ": " + images.message()};
-        data.images = images.value();
+        auto opened = ArrayReader::open(spec.resolve(d.images));
+        if (!opened)
+            return Error{named(d) + ": " + opened.message()};
+        images = opened.value();
         if (!d.labels.empty()) {
-            auto labels = loadArrayFile(spec.resolve(d.labels));
-            if (!labels)
-                return Error{named(d) + ": " + labels.message()};
-            data.labels = labels.value();
-            const auto shape = data.labels.shape();
-            if (shape.size() != 1 || shape[0] != data.imageCount())
+            auto openedLabels = ArrayReader::open(spec.resolve(d.labels));
+            if (!openedLabels)
+                return Error{named(d) + ": " + openedLabels.message()};
+            labels = openedLabels.value();
+            const auto shape = labels->shape();
+            if (shape.size() != 1 || shape[0] != images->rows())
                 return Error{named(d) + ": the labels " + d.labels + " have shape " + formatShape(shape) + " but the " +
-                             std::to_string(data.imageCount()) + " images need one label each"};
+                             std::to_string(images->rows()) + " images need one label each"};
         }
     }
-    if (data.images.shape().empty() || data.imageCount() == 0)
+    if (images->shape().empty() || images->rows() == 0)
         return Error{named(d) + ": holds no images"};
-    if (d.samples > 0 && d.samples < data.imageCount()) {
-        data.images = TensorData(data.images.tensor().slice(0, 0, d.samples).contiguous());
-        if (data.hasLabels())
-            data.labels = TensorData(data.labels.tensor().slice(0, 0, d.samples).contiguous());
+    if (d.samples > 0 && d.samples < images->rows()) {
+        images = ArrayReader::firstRows(images, d.samples);
+        if (labels)
+            labels = ArrayReader::firstRows(labels, d.samples);
     }
     if (d.scale != 0) // fed as given: float pixels already multiplied
-        data.images = TensorData(data.images.tensor().to(at::kFloat).mul(d.scale));
+        images = ArrayReader::scaled(images, d.scale);
+    data.images = std::move(images);
+    data.labels = std::move(labels);
     return data;
 }
 
@@ -207,7 +210,7 @@ Result<CalibrationSet> calibrationFromDataset(const Model& model, const LoadedDa
         s.source = std::to_string(s.samples) + " synthetic samples";
         set = limitSamples(s, samples);
     } else {
-        set = calibrationFromImages(model, data.images, samples);
+        set = calibrationFromImages(model, *data.images, samples);
     }
     if (!set)
         return Error{named(data.spec) + ": " + set.message()};
@@ -232,7 +235,17 @@ Result<TrainingSet> trainingFromDataset(const Model& model, const LoadedDataset&
         s.source = std::to_string(s.samples()) + " synthetic samples";
         set = std::move(s);
     } else {
-        set = trainingFromImages(model, data.images, data.labels, all);
+        auto images = data.images->readAll();
+        if (!images)
+            return Error{named(data.spec) + ": " + images.message()};
+        TensorData labels;
+        if (data.labels) {
+            auto read = data.labels->readAll();
+            if (!read)
+                return Error{named(data.spec) + ": " + read.message()};
+            labels = read.value();
+        }
+        set = trainingFromImages(model, images.value(), labels, all);
     }
     if (!set)
         return Error{named(data.spec) + ": " + set.message()};

@@ -1,9 +1,8 @@
 #include "pipeline/runner/StageMeasure.h"
 
-#include "pipeline/common/MemoryBudget.h"
-
 #include "pipeline/eval/Benchmark.h"
 #include "pipeline/model/ModelSummary.h"
+#include "pipeline/model/RunMemory.h"
 #include "pipeline/onnx/OnnxExport.h"
 
 namespace autoglm {
@@ -31,14 +30,7 @@ Status measureModel(const Model& model, const fs::path* file, const MeasureReque
                     VariantResult& row) {
     const EvaluationSpec& e = request.evaluation;
     // MACs and activations per sample: batch 1, language models at the timed sequence length.
-    SummaryOptions shapes;
-    for (const auto& in : model.graph.feedInputs()) {
-        std::vector<int64_t> dims;
-        if (in.shape)
-            for (size_t i = 0; i < in.shape->size(); ++i)
-                dims.push_back((*in.shape)[i].isFixed() ? (*in.shape)[i].value : i == 0 ? 1 : e.latencySequence);
-        shapes.inputShapes[in.name] = dims;
-    }
+    const SummaryOptions shapes = perSampleShapes(model, e.latencySequence);
     const ModelSummary summary = summarizeModel(model, shapes);
     row.weightBytes = summary.weightBytes;
     row.parameterCount = summary.parameters;
@@ -47,14 +39,10 @@ Status measureModel(const Model& model, const fs::path* file, const MeasureReque
     row.nonzeroMacs = summary.nonzeroMacs;
     row.peakActivationBytes = summary.peakActivationBytes;
 
-    // Refused before it runs when it would not fit: the weights as float32 (quantized ones also as stored, beside
-    // the float32 the executor folds them to) plus the activations of the largest batch it will get.
+    // Refused before it runs when it would not fit at the largest batch it will get (RunMemory).
     const int64_t batch = std::max(e.latency ? e.latencyBatch : 1,
                                    request.evaluator ? request.evaluator->largestBatch() : int64_t(1));
-    const int64_t floatWeights = 4 * summary.parameters;
-    const int64_t weights = floatWeights + (summary.weightBytes < floatWeights ? summary.weightBytes : 0);
-    if (auto fits = checkMemoryFor(weights + summary.peakActivationBytes * batch,
-                                   "running the model at batch " + std::to_string(batch));
+    if (auto fits = checkRunMemory(estimateRunMemory(summary), batch, "running the model at batch " + std::to_string(batch));
         !fits)
         return fits.error();
     if (file) {

@@ -91,7 +91,6 @@ Result<VariantEvaluator> VariantEvaluator::create(const Model& original, std::sh
                 const int64_t count = std::min(kTextBatch, f - w);
                 at::Tensor chunk = ids.slice(0, w * e.m_context, (w + count) * e.m_context).reshape({count, e.m_context});
                 e.m_batches.push_back({{input, TensorData(chunk.contiguous())}});
-                e.m_batchLabels.emplace_back();
             }
         }
     } else if (d.isSynthetic()) {
@@ -101,39 +100,38 @@ Result<VariantEvaluator> VariantEvaluator::create(const Model& original, std::sh
             if (settings.samples > 0 && taken >= settings.samples)
                 break;
             e.m_batches.push_back(feeds);
-            e.m_batchLabels.emplace_back();
             taken += feeds.begin()->second.shape().at(0);
         }
     } else {
         e.m_primary = d.hasLabels() ? "top-1" : "agreement";
         const int64_t n = settings.samples > 0 ? std::min(settings.samples, d.imageCount()) : d.imageCount();
-        const double scale = d.images.dtype() == DType::UInt8 ? 1.0 / 255.0 : 1.0;
-        const at::ScalarType type = inputType(original, input, at::kFloat);
-        for (int64_t start = 0; start < n; start += kImageBatch) {
-            const int64_t end = std::min(n, start + kImageBatch);
-            at::Tensor batch = d.images.tensor().slice(0, start, end).to(at::kDouble).mul(scale).to(type);
-            e.m_batches.push_back({{input, TensorData(batch.contiguous())}});
-            e.m_batchLabels.push_back(d.hasLabels() ? TensorData(d.labels.tensor().slice(0, start, end).to(at::kLong))
-                                                    : TensorData());
-        }
+        e.m_imageScale = d.images->dtype() == DType::UInt8 ? 1.0 / 255.0 : 1.0;
+        e.m_input = input;
+        const ValueInfo* info = original.graph.findValueInfo(input);
+        e.m_inputType = info && torchType(info->dtype) ? info->dtype : DType::Float;
+        for (int64_t start = 0; start < n; start += kImageBatch)
+            e.m_imageBatches.push_back({start, std::min(n, start + kImageBatch) - start});
     }
     if (!e.m_primary.empty() && e.m_primary == "agreement" && !settings.fidelity)
         return Error{"dataset '" + d.spec.id + "' has no labels, so variants are judged by agreement with the "
                      "original: turn evaluation.fidelity on"};
 
     // The original's outputs, once, for every variant to be compared with.
-    if (settings.fidelity && !e.m_batches.empty()) {
+    if (settings.fidelity && e.batchCount() > 0) {
         auto executor = Executor::create(original);
         if (!executor)
             return executor.error();
         const std::string output = io->second;
-        for (size_t b = 0; b < e.m_batches.size(); ++b) {
-            auto out = executor->run(e.m_batches[b], stop);
+        for (size_t b = 0; b < e.batchCount(); ++b) {
+            auto feeds = e.feeds(b);
+            if (!feeds)
+                return feeds.error();
+            auto out = executor->run(feeds.value(), stop);
             if (!out)
                 return Error{"evaluating the original: " + out.message()};
             e.m_reference.push_back(out->at(output));
             if (progress)
-                progress(static_cast<double>(b + 1) / static_cast<double>(e.m_batches.size()));
+                progress(static_cast<double>(b + 1) / static_cast<double>(e.batchCount()));
         }
     }
     return e;
@@ -146,8 +144,35 @@ std::string VariantEvaluator::describe() const {
     int64_t n = 0;
     for (const auto& b : m_batches)
         n += b.begin()->second.shape().at(0);
+    for (const auto& rows : m_imageBatches)
+        n += rows.count;
     return std::to_string(n) + (m_data->isSynthetic() ? " synthetic samples" : " images") +
            (m_data->hasLabels() ? " with labels" : "");
+}
+
+size_t VariantEvaluator::batchCount() const { return m_batches.size() + m_imageBatches.size(); }
+
+Result<TensorMap> VariantEvaluator::feeds(size_t b) const {
+    if (b < m_batches.size())
+        return m_batches[b];
+    const Rows& rows = m_imageBatches.at(b - m_batches.size());
+    auto images = m_data->images->readRows(rows.start, rows.count);
+    if (!images)
+        return Error{"dataset '" + m_data->spec.id + "': " + images.message()};
+    // As the whole array was converted before: through double, scaled, to the input's type.
+    const at::Tensor batch =
+        images->tensor().to(at::kDouble).mul(m_imageScale).to(*torchType(m_inputType)).contiguous();
+    return TensorMap{{m_input, TensorData(batch)}};
+}
+
+Result<TensorData> VariantEvaluator::labels(size_t b) const {
+    if (b < m_batches.size() || !m_data->labels)
+        return TensorData();
+    const Rows& rows = m_imageBatches.at(b - m_batches.size());
+    auto labels = m_data->labels->readRows(rows.start, rows.count);
+    if (!labels)
+        return Error{"dataset '" + m_data->spec.id + "': " + labels.message()};
+    return TensorData(labels->tensor().to(at::kLong));
 }
 
 Status VariantEvaluator::runBatches(const Executor& executor, std::map<std::string, double>& metrics,
@@ -155,8 +180,12 @@ Status VariantEvaluator::runBatches(const Executor& executor, std::map<std::stri
     const std::string output = executor.model().graph.outputs.front().name;
     FidelitySums fidelity;
     double correct1 = 0, correct5 = 0, labelled = 0;
-    for (size_t b = 0; b < m_batches.size(); ++b) {
-        auto out = executor.run(m_batches[b], stop);
+    const size_t count = batchCount();
+    for (size_t b = 0; b < count; ++b) {
+        auto batch = feeds(b);
+        if (!batch)
+            return batch.error();
+        auto out = executor.run(batch.value(), stop);
         if (!out)
             return out.error();
         const at::Tensor logits = out->at(output).tensor();
@@ -167,10 +196,13 @@ Status VariantEvaluator::runBatches(const Executor& executor, std::map<std::stri
                              " but the original's is " + formatShape(ref.sizes().vec())};
             fidelity.add(ref, logits);
         }
-        if (m_batchLabels[b].defined()) {
+        auto batchLabels = labels(b);
+        if (!batchLabels)
+            return batchLabels.error();
+        if (batchLabels->defined()) {
             if (logits.dim() != 2)
                 return Error{"output '" + output + "' must be logits [batch, classes] for top-1"};
-            const at::Tensor truth = m_batchLabels[b].tensor();
+            const at::Tensor truth = batchLabels->tensor();
             const int64_t k = std::min<int64_t>(5, logits.size(1));
             const at::Tensor top = std::get<1>(logits.topk(k, 1));
             correct1 += top.select(1, 0).eq(truth).sum().item<double>();
@@ -178,7 +210,7 @@ Status VariantEvaluator::runBatches(const Executor& executor, std::map<std::stri
             labelled += static_cast<double>(truth.size(0));
         }
         if (progress)
-            progress(progressShare * static_cast<double>(b + 1) / static_cast<double>(m_batches.size()));
+            progress(progressShare * static_cast<double>(b + 1) / static_cast<double>(count));
     }
     fidelity.store(metrics);
     if (labelled > 0) {
@@ -211,6 +243,8 @@ Result<std::map<std::string, double>> VariantEvaluator::evaluate(const Executor&
 
 int64_t VariantEvaluator::largestBatch() const {
     int64_t largest = 1;
+    for (const auto& rows : m_imageBatches)
+        largest = std::max(largest, rows.count);
     for (const auto& feeds : m_batches)
         for (const auto& [name, t] : feeds)
             if (!t.shape().empty())

@@ -3,6 +3,8 @@
 // perplexity on text, and fidelity to the original on the same inputs — top-1 agreement, mean cosine of the
 // outputs and mean KL(original || variant) of their softmax over the last axis. Fidelity is the metric when
 // there are no labels (synthetic inputs, unlabelled images). The original's outputs are computed once.
+// Image datasets are read from their files a batch at a time on every pass (the original's and each
+// variant's), so evaluation holds one batch of images whatever the dataset's size.
 
 #include "pipeline/common/Result.h"
 #include "pipeline/eval/Metrics.h"
@@ -39,7 +41,11 @@ public:
     std::string describe() const; // "2000 images with labels", "100 windows of 256 tokens"
 
 private:
-    // Runs `batches` and accumulates fidelity against m_reference (and top-k when labels are given).
+    // Batch b's feeds and labels (undefined when there are none): held ones, or rows read from the images.
+    size_t batchCount() const;
+    Result<TensorMap> feeds(size_t b) const;
+    Result<TensorData> labels(size_t b) const;
+    // Runs the batches and accumulates fidelity against m_reference (and top-k when labels are given).
     Status runBatches(const Executor& executor, std::map<std::string, double>& metrics, const ProgressFn& progress,
                       double progressShare, std::stop_token stop) const;
 
@@ -47,8 +53,14 @@ private:
     EvaluationSettings m_settings;
     std::string m_primary;
     bool m_higherIsBetter = true;
-    std::vector<TensorMap> m_batches;     // inputs the fidelity / classification pass feeds
-    std::vector<TensorData> m_batchLabels; // per batch, undefined when there are none
+    std::vector<TensorMap> m_batches;     // text and synthetic inputs the fidelity pass feeds
+    struct Rows {
+        int64_t start = 0, count = 0;
+    };
+    std::vector<Rows> m_imageBatches; // images: the rows of each batch, read when it runs
+    std::string m_input;              // the model input images are fed to
+    DType m_inputType = DType::Float;
+    double m_imageScale = 1;
     std::vector<TensorData> m_reference;  // the original's first output on each batch (fidelity)
     std::vector<int64_t> m_tokens;        // text: the model's token ids
     std::string m_tokenUnit;

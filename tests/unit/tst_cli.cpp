@@ -1,5 +1,6 @@
 // The `autoglm` command line: help everywhere, real results on the fixtures, one-line errors with a non-zero
 // exit status on bad input.
+#include "pipeline/common/MemoryBudget.h"
 #include "pipeline/io/Npy.h"
 #include "pipeline/ir/TensorUtil.h"
 
@@ -27,8 +28,9 @@ struct CliRun {
     QString err;
 };
 
-CliRun cli(const QStringList& args) {
+CliRun cli(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
     QProcess p;
+    p.setProcessEnvironment(env);
     p.start(AUTOGLM_CLI, args);
     p.waitForFinished(10 * 60 * 1000);
     return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
@@ -104,6 +106,35 @@ private Q_SLOTS:
         QCOMPARE(j["count"].toInt(), 1000);
         QVERIFY(j["top1"].toDouble() > 0.9);
         QVERIFY(j["top5"].toDouble() >= j["top1"].toDouble());
+    }
+
+    // eval and bench refuse a batch beyond the memory share before anything runs, with the numbers (eval's batch
+    // is at most the dataset's size); a batch that fits runs under the same share.
+    void evalAndBenchRefuseABatchBeyondTheShare() {
+        requireFixtures();
+        const int64_t available = autoglm::availableMemoryBytes();
+        if (available <= 0)
+            QSKIP("the available memory cannot be read here");
+        // About 100 MB may be taken: fashion_cnn needs ~32 MB at batch 100 and ~300 MB at batch 1,000 (its
+        // activations are ~300 kB a sample), a margin of 3x either way for what other processes change meanwhile.
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("AUTOGLM_MEMORY_SHARE", QString::number(100e6 / static_cast<double>(available), 'g', 6));
+        const QStringList data{"--images", kFixtures + "/fashion_calib_images.npy", "--labels",
+                               kFixtures + "/fashion_calib_labels.npy", "--json"};
+        const CliRun big = cli(QStringList{"eval", kFixtures + "/fashion_cnn.onnx", "--batch", "5000"} + data, env);
+        expectOneLineError(big, "evaluating at batch 1000 (images per run; --batch sets it) needs about 3");
+        QVERIFY2(big.err.contains("MB of memory, but ") && big.err.contains("AUTOGLM_MEMORY_SHARE"), qPrintable(big.err));
+        QVERIFY2(!big.err.contains("eval "), qPrintable(big.err)); // refused before any batch ran
+        QVERIFY(big.out.isEmpty());
+        const CliRun fits = cli(QStringList{"eval", kFixtures + "/fashion_cnn.onnx", "--batch", "100"} + data, env);
+        QVERIFY2(fits.exitCode == 0, qPrintable(fits.err));
+        QCOMPARE(QJsonDocument::fromJson(fits.out.toUtf8()).object()["count"].toInt(), 1000);
+
+        const CliRun bench = cli({"bench", kFixtures + "/fashion_cnn.onnx", "--batch", "1000", "--iters", "1"}, env);
+        expectOneLineError(bench, "benchmarking at batch 1000 (--batch) needs about 3");
+        const CliRun small = cli({"bench", kFixtures + "/fashion_cnn.onnx", "--batch", "10", "--iters", "2", "--json"}, env);
+        QVERIFY2(small.exitCode == 0, qPrintable(small.err));
+        QCOMPARE(QJsonDocument::fromJson(small.out.toUtf8()).object()["batch"].toInt(), 10);
     }
 
     void benchPrintsLatency() {

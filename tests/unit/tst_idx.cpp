@@ -1,6 +1,8 @@
 // IDX reading (MNIST's format, plain and gzip) and the array-file dispatch between .npy and IDX: types,
-// byte order, the channel axis of image files, and files that lie about their size.
+// byte order, the channel axis of image files, and files that lie about their size; rows read on demand
+// (ArrayReader): by offset from plain files, streamed from gzip ones.
 #include "pipeline/io/ArrayFile.h"
+#include "pipeline/io/ArrayReader.h"
 #include "pipeline/io/Idx.h"
 #include "pipeline/io/Npy.h"
 #include "pipeline/ir/TensorUtil.h"
@@ -121,6 +123,56 @@ private Q_SLOTS:
         auto garbage = loadArrayFile(root / "cut.gz");
         QVERIFY(!garbage.ok());
         QVERIFY2(garbage.message().find("cut.gz") != std::string::npos, garbage.message().c_str());
+    }
+
+    // ArrayReader: rows of plain files read from their offset and of gzip files from the decompressed stream (in
+    // any order: a backward read starts the stream over), the values loadIdx gives, a batch held at a time.
+    void readerReadsRowsPlainAndGzip() {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        std::string images = idxHeader(0x08, {6, 2, 3}); // image rows [6, 1, 2, 3]
+        for (int i = 0; i < 36; ++i)
+            images += static_cast<char>(i * 7);
+        std::string ints = idxHeader(0x0C, {4, 2}); // big-endian int32
+        for (uint32_t v : {1u, 2u, 0xfffffffdu, 4u, 5u, 6u, 7u, 0x7fffffffu})
+            ints += bigEndian32(v);
+        writeFile(root / "images-idx3-ubyte", images);
+        writeGzip(root / "images-idx3-ubyte.gz", images);
+        writeFile(root / "ints-idx2-int", ints);
+        writeGzip(root / "ints-idx2-int.gz", ints);
+        for (const char* name : {"images-idx3-ubyte", "images-idx3-ubyte.gz", "ints-idx2-int", "ints-idx2-int.gz"}) {
+            const auto whole = loadIdx(root / name);
+            VERIFY_RESULT(whole);
+            const std::vector<double> all = tensorValues(whole.value());
+            auto reader = ArrayReader::open(root / name);
+            VERIFY_RESULT(reader);
+            const ArrayReader& r = *reader.value();
+            QCOMPARE(r.shape(), whole->shape());
+            QCOMPARE(r.dtype(), whole->dtype());
+            const int64_t rowSize = r.rowBytes() / (r.dtype() == DType::UInt8 ? 1 : 4);
+            for (auto [start, count] : {std::pair<int64_t, int64_t>{1, 2}, {3, 1}, {0, 1}, {2, 2}}) {
+                auto rows = r.readRows(start, count);
+                VERIFY_RESULT(rows);
+                QCOMPARE(rows->shape().front(), count);
+                QCOMPARE(tensorValues(rows.value()),
+                         std::vector<double>(all.begin() + start * rowSize, all.begin() + (start + count) * rowSize));
+            }
+            QCOMPARE(r.largestReadBytes(), 2 * r.rowBytes());
+            auto everything = r.readAll();
+            VERIFY_RESULT(everything);
+            QVERIFY(everything->bitEqual(whole.value()));
+        }
+        // The size checks of loadIdx, when the reader opens.
+        writeFile(root / "short-idx2-int", ints.substr(0, ints.size() - 3));
+        writeGzip(root / "long-idx2-int.gz", ints + "xy");
+        auto shortFile = ArrayReader::open(root / "short-idx2-int");
+        VERIFY_ERROR_MENTIONS(shortFile, "declares 32 data bytes, the file has 29 (truncated)");
+        auto longFile = ArrayReader::open(root / "long-idx2-int.gz");
+        VERIFY_ERROR_MENTIONS(longFile, "(trailing bytes)");
+        const std::string liar = idxHeader(0x0D, {1u << 20, 1u << 10}) + "0123456789"; // claims 4 GiB
+        writeGzip(root / "liar-idx2-float.gz", liar);
+        auto lies = ArrayReader::open(root / "liar-idx2-float.gz");
+        VERIFY_ERROR_MENTIONS(lies, "(truncated)");
     }
 
     void readsDebiansFashionMnist() {

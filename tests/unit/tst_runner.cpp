@@ -1,7 +1,6 @@
 // The pipeline runner: pipeline files (round trip, errors with JSON paths), sweep expansion, shared prefixes,
-// cancellation inside every stage kind, shards merged into the unsharded table, failures per branch, and the
-// dataset kinds — all on the real fixtures.
-#include "pipeline/common/MemoryBudget.h"
+// shards merged into the unsharded table, failures per branch, and the dataset kinds — all on the real
+// fixtures. Cancellation, memory limits and streamed datasets are in tst_runner_hardening.
 #include "pipeline/exec/Executor.h"
 #include "pipeline/llm/DecoderBuilder.h"
 #include "pipeline/llm/Generation.h"
@@ -11,6 +10,7 @@
 #include "pipeline/runner/PipelinePlan.h"
 #include "pipeline/runner/Runner.h"
 
+#include "RunnerFixtures.h"
 #include "TestSupport.h"
 
 #include <QTemporaryDir>
@@ -18,7 +18,6 @@
 
 #include <fstream>
 #include <map>
-#include <random>
 #include <set>
 #include <sstream>
 
@@ -26,89 +25,7 @@ using namespace autoglm;
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-namespace {
-
-const fs::path kFixtures = AUTOGLM_FIXTURES;
-const fs::path kSource = AUTOGLM_SOURCE_DIR;
-
-void requireFixtures() {
-    if (!fs::exists(kFixtures / "fashion_cnn.onnx"))
-        QSKIP("fixtures missing");
-}
-
-// A small fashion pipeline: 200 evaluation images, no latency timing (keeps shards comparable and fast).
-json fashionPipeline(json stages, json sweeps = json::array()) {
-    return {{"format", "autoglm-pipeline"},
-            {"version", 1},
-            {"name", "test"},
-            {"model", (kFixtures / "fashion_cnn.onnx").string()},
-            {"seed", 7},
-            {"datasets",
-             {{"calib",
-               {{"kind", "images"},
-                {"images", (kFixtures / "fashion_calib_images.npy").string()},
-                {"labels", (kFixtures / "fashion_calib_labels.npy").string()},
-                {"samples", 200}}},
-              {"test",
-               {{"kind", "images"},
-                {"images", (kFixtures / "fashion_test_images.npy").string()},
-                {"labels", (kFixtures / "fashion_test_labels.npy").string()},
-                {"samples", 200}}}}},
-            {"stages", stages},
-            {"sweeps", sweeps},
-            {"evaluation", {{"dataset", "test"}, {"latency", false}}}};
-}
-
-PipelineSpec specFrom(const json& j) {
-    auto spec = PipelineSpec::fromJson(j, kFixtures);
-    if (!spec)
-        qFatal("%s", spec.message().c_str());
-    return spec.value();
-}
-
-struct Recorded {
-    std::vector<RunEvent> events;
-    std::map<std::string, int> started; // stage id -> StageStarted count
-};
-
-Result<RunResults> run(const PipelineSpec& spec, const fs::path& out, Recorded* recorded = nullptr,
-                       std::function<void(const RunEvent&)> also = {}, std::stop_token stop = {}, int shard = 0,
-                       int shards = 1) {
-    RunOptions options;
-    options.outputDir = out;
-    options.shardIndex = shard;
-    options.shardCount = shards;
-    return runPipeline(
-        spec, options,
-        [&](const RunEvent& e) {
-            if (recorded) {
-                recorded->events.push_back(e);
-                if (e.kind == RunEventKind::StageStarted)
-                    ++recorded->started[e.stage];
-            }
-            if (also)
-                also(e);
-        },
-        stop);
-}
-
-// Every file in `folder` is a finished output: results, or an ONNX file that loads.
-void expectNoPartialFiles(const fs::path& folder) {
-    for (const auto& entry : fs::recursive_directory_iterator(folder)) {
-        if (!entry.is_regular_file())
-            continue;
-        const std::string name = entry.path().filename().string();
-        QVERIFY2(name.find(".tmp") == std::string::npos, name.c_str());
-        if (entry.path().extension() == ".onnx")
-            QVERIFY2(loadOnnx(entry.path()).ok(), name.c_str());
-        else if (name == "results.json")
-            QVERIFY2(loadRunResults(entry.path()).ok(), name.c_str());
-        else
-            QVERIFY2(name == "results.csv", name.c_str());
-    }
-}
-
-} // namespace
+using namespace runnertest;
 
 class RunnerTest : public QObject {
     Q_OBJECT
@@ -248,7 +165,7 @@ private Q_SLOTS:
     }
 
     void sharedPrefixRunsOnce() {
-        requireFixtures();
+        REQUIRE_FIXTURES();
         json stages = json::array({{{"id", "p"}, {"kind", "prune"}, {"params", {{"sparsity", 0.3}}}},
                                    {{"id", "a"}, {"kind", "quantize"}, {"after", "p"}, {"params", {{"scheme", "w8a16"}}}},
                                    {{"id", "b"},
@@ -286,139 +203,8 @@ private Q_SLOTS:
         QVERIFY(fs::exists(fs::path(dir.path().toStdString()) / "results.csv"));
     }
 
-    void cancelInsideEveryStageKind_data() {
-        QTest::addColumn<QString>("kind");
-        for (const char* k : {"prune", "quantize", "distill", "export", "measure"})
-            QTest::newRow(k) << k;
-    }
-
-    void cancelInsideEveryStageKind() {
-        requireFixtures();
-        QFETCH(QString, kind);
-        json stages = json::array(
-            {{{"id", "p"}, {"kind", "prune"}, {"params", {{"pattern", "unstructured"}, {"method", "sparsegpt"}, {"calibration_samples", 32}}}, {"calibration", "calib"}},
-             {{"id", "q"}, {"kind", "quantize"}, {"after", "p"}, {"params", {{"scheme", "w8a8"}, {"calibration_samples", 32}}}, {"calibration", "calib"}},
-             {{"id", "d"}, {"kind", "distill"}, {"after", "q"}, {"params", {{"steps", 30}, {"batch_size", 16}, {"validate_every", 10}}}, {"training", "calib"}},
-             {{"id", "x"}, {"kind", "export"}, {"after", "d"}, {"output", "{variant}.onnx"}},
-             {{"id", "early"}, {"kind", "export"}, {"after", "p"}, {"output", "early.onnx"}}});
-        QTemporaryDir dir;
-        const fs::path out = dir.path().toStdString();
-        std::stop_source stop;
-        bool sawKind = false;
-        auto results = run(specFrom(fashionPipeline(stages)), out, nullptr,
-                           [&](const RunEvent& e) {
-                               // "measure" cancels while a variant (not the original) is measured.
-                               const bool match = e.stageKind == kind.toStdString() &&
-                                                  (kind != "measure" || e.stage != "original") &&
-                                                  (e.kind == RunEventKind::StageProgress ||
-                                                   (kind == "export" && e.kind == RunEventKind::StageStarted));
-                               if (match && !sawKind) {
-                                   sawKind = true;
-                                   stop.request_stop();
-                               }
-                           },
-                           stop.get_token());
-        QVERIFY(sawKind);
-        QVERIFY2(results.ok(), results.ok() ? "" : results.message().c_str());
-        QCOMPARE(results->status, std::string("cancelled"));
-        QVERIFY(results->variants.size() < 2);
-        expectNoPartialFiles(out);
-        auto saved = loadRunResults(out / "results.json");
-        QVERIFY(saved.ok());
-        QCOMPARE(saved->status, std::string("cancelled"));
-    }
-
-    // Cancelling at 50 random moments (events of a whole run, drawn with a fixed seed): every run ends as
-    // "cancelled" (or "complete" when the stop comes while its last variant is measured, after its last stage, and
-    // finds no further check to stop at) with no partial file in its folder, the
-    // variants measured before the stop carry the figures an uninterrupted run gives, and a new run into a
-    // cancelled run's folder completes as if nothing had happened.
-    void cancelAtFiftyRandomMoments() {
-        requireFixtures();
-        const json stages = json::array(
-            {{{"id", "p"}, {"kind", "prune"}, {"params", {{"pattern", "unstructured"}, {"sparsity", 0.5}}}},
-             {{"id", "q"}, {"kind", "quantize"}, {"after", "p"}, {"params", {{"scheme", "w8a16"}}}},
-             {{"id", "x"}, {"kind", "export"}, {"after", "q"}, {"output", "{variant}.onnx"}},
-             {{"id", "c"}, {"kind", "prune"}, {"params", {{"pattern", "channels"}, {"sparsity", 0.25}}}}});
-        const PipelineSpec spec = specFrom(fashionPipeline(stages));
-        QTemporaryDir dir;
-        const fs::path root = dir.path().toStdString();
-        Recorded whole;
-        auto reference = run(spec, root / "whole", &whole);
-        QVERIFY2(reference.ok(), reference.ok() ? "" : reference.message().c_str());
-        const int events = static_cast<int>(whole.events.size());
-        int lastStage = 0; // 1-based, as the moments count
-        for (int e = 0; e < events; ++e)
-            if (whole.events[e].kind == RunEventKind::StageFinished)
-                lastStage = e + 1;
-        std::mt19937 moments(2026);
-        int cancelled = 0;
-        for (int i = 0; i < 50; ++i) {
-            const int at = std::uniform_int_distribution<int>(1, events)(moments);
-            const fs::path out = root / ("cut" + std::to_string(i));
-            std::stop_source stop;
-            int seen = 0;
-            auto results = run(spec, out, nullptr, [&](const RunEvent&) {
-                if (++seen == at)
-                    stop.request_stop();
-            }, stop.get_token());
-            QVERIFY2(results.ok(), results.ok() ? "" : results.message().c_str());
-            QVERIFY2(results->status == "cancelled" || (results->status == "complete" && at > lastStage),
-                     (results->status + " at event " + std::to_string(at) + " of " + std::to_string(events)).c_str());
-            cancelled += results->status == "cancelled";
-            expectNoPartialFiles(out);
-            for (const auto& row : results->variants) {
-                if (row.status != "ok")
-                    continue;
-                QCOMPARE(row.primary(), reference->variant(row.id)->primary());
-                QCOMPARE(row.parameters, reference->variant(row.id)->parameters);
-            }
-        }
-        qInfo("50 moments over %d events: %d runs cancelled", events, cancelled);
-        QVERIFY(cancelled >= 25); // most moments fall before the last stage ends
-        auto again = run(spec, root / "cut0");
-        QVERIFY2(again.ok(), again.ok() ? "" : again.message().c_str());
-        QCOMPARE(again->status, std::string("complete"));
-        QCOMPARE(again->variants.size(), reference->variants.size());
-        for (const auto& row : again->variants)
-            QCOMPARE(row.primary(), reference->variant(row.id)->primary());
-        expectNoPartialFiles(root / "cut0");
-    }
-
-    // Work beyond the memory share is refused before it starts, naming what and the numbers: loading a file (three
-    // times its size at the peak), running a checkpoint (its weights as float32), and a variant's measurement at
-    // its largest batch.
-    void memoryBeyondTheShareIsRefused() {
-        requireFixtures();
-        struct Restore {
-            double share = memoryShare();
-            ~Restore() { (void)setMemoryShare(share); }
-        } restore;
-        const int64_t available = availableMemoryBytes();
-        if (available <= 0)
-            QSKIP("no MemAvailable in /proc/meminfo here");
-        VERIFY_ERROR_MENTIONS(setMemoryShare(0), "must be above 0");
-        VERIFY_ERROR_MENTIONS(setMemoryShare(1.5), "at most 1");
-        VERIFY_RESULT(setMemoryShare(1e-9));
-        const auto onnx = loadModel(kFixtures / "fashion_cnn.onnx");
-        VERIFY_ERROR_MENTIONS(onnx, "loading '");
-        VERIFY_ERROR_MENTIONS(onnx, "AUTOGLM_MEMORY_SHARE");
-        // A checkpoint loads (its weights stay mapped, so it can be inspected) but does not run.
-        const auto llama = loadModel(kFixtures / "tiny_llama");
-        VERIFY_RESULT(llama);
-        VERIFY_ERROR_MENTIONS(Executor::create(llama.value()),
-                              "running the model (its weights as float32) needs about 17 MB");
-        // Room to load fashion_cnn (3 x 1.3 MB) but not to run it on batches of 100 images with its weights.
-        VERIFY_RESULT(setMemoryShare(8e6 / static_cast<double>(available)));
-        VERIFY_RESULT(loadModel(kFixtures / "fashion_cnn.onnx"));
-        const json stages = json::array({{{"id", "q"}, {"kind", "quantize"}, {"params", {{"scheme", "w8a16"}}}}});
-        QTemporaryDir dir;
-        const auto results = run(specFrom(fashionPipeline(stages)), dir.path().toStdString());
-        VERIFY_ERROR_MENTIONS(results, "measuring the original: running the model at batch 100 needs about");
-    }
-
     void shardsMergeIntoTheUnshardedTable() {
-        requireFixtures();
+        REQUIRE_FIXTURES();
         json stages = json::array({{{"id", "p"}, {"kind", "prune"}},
                                    {{"id", "q"}, {"kind", "quantize"}, {"after", "p"}, {"params", {{"scheme", "w8a16"}}}},
                                    {{"id", "c"}, {"kind", "prune"}, {"params", {{"pattern", "channels"}, {"sparsity", 0.25}}}}});
@@ -458,7 +244,7 @@ private Q_SLOTS:
     }
 
     void aFailedStageFailsOnlyItsBranch() {
-        requireFixtures();
+        REQUIRE_FIXTURES();
         // 2:4 needs input channels in multiples of 4; the 1-channel stem fails at run time, naming the layer.
         json stages = json::array({{{"id", "nm"}, {"kind", "prune"}, {"params", {{"pattern", "2:4"}}}},
                                    {{"id", "nm_q"}, {"kind", "quantize"}, {"after", "nm"}, {"params", {{"scheme", "w8a16"}}}},
@@ -475,7 +261,7 @@ private Q_SLOTS:
     }
 
     void distillationPublishesItsCurve() {
-        requireFixtures();
+        REQUIRE_FIXTURES();
         json stages = json::array({{{"id", "c"}, {"kind", "prune"}, {"params", {{"pattern", "channels"}, {"sparsity", 0.25}}}},
                                    {{"id", "d"}, {"kind", "distill"}, {"after", "c"},
                                     {"params", {{"steps", 20}, {"batch_size", 16}, {"validate_every", 10}}},
@@ -496,7 +282,7 @@ private Q_SLOTS:
     }
 
     void syntheticInputsAreJudgedByAgreement() {
-        requireFixtures();
+        REQUIRE_FIXTURES();
         json j = fashionPipeline(json::array({{{"id", "q"}, {"kind", "quantize"}, {"params", {{"scheme", "w8a8"}}}, {"calibration", "noise"}}}));
         j["datasets"]["noise"] = {{"kind", "synthetic"}, {"samples", 48}};
         j["evaluation"] = {{"dataset", "noise"}, {"latency", false}};
@@ -512,7 +298,7 @@ private Q_SLOTS:
     }
 
     void textPipelineMeasuresPerplexity() {
-        requireFixtures();
+        REQUIRE_FIXTURES();
         json j{{"format", "autoglm-pipeline"},
                {"version", 1},
                {"name", "text"},
@@ -537,7 +323,7 @@ private Q_SLOTS:
     // An export stage with hf_folder writes <file>_hf/ beside the ONNX file for a checkpoint's float variant
     // (replaced on the next run into the same folder); a quantized variant's folder fails its branch only.
     void exportsHuggingFaceFolders() {
-        requireFixtures();
+        REQUIRE_FIXTURES();
         const json stages = json::array(
             {{{"id", "sparse"}, {"kind", "prune"}, {"params", {{"pattern", "2:4"}}}},
              {{"id", "out"}, {"kind", "export"}, {"after", "sparse"}, {"output", "llama_24.onnx"},
@@ -576,7 +362,7 @@ private Q_SLOTS:
     // Greedy generation with the cache gives the tokens the plain file gives. A chain that trains or prunes after
     // quantizing cannot be replayed, and a model that is not a checkpoint has no such variant: both fail at once.
     void exportsGenerationVariants() {
-        requireFixtures();
+        REQUIRE_FIXTURES();
         const json stages = json::array(
             {{{"id", "sparse"}, {"kind", "prune"}, {"params", {{"pattern", "2:4"}}}},
              {{"id", "q"}, {"kind", "quantize"}, {"after", "sparse"}, {"calibration", "calib"},
@@ -641,7 +427,7 @@ private Q_SLOTS:
     }
 
     void imageFoldersAreDecodedAndResized() {
-        requireFixtures();
+        REQUIRE_FIXTURES();
         QTemporaryDir dir;
         const fs::path root = dir.path().toStdString();
         // Two classes of grey PGM images, one of them 32x32 (resized to the model's 28x28).
@@ -675,20 +461,6 @@ private Q_SLOTS:
         QVERIFY2(QString::fromStdString(broken.message()).contains("broken.png"), broken.message().c_str());
     }
 
-    void missingFilesFailBeforeAnyWork() {
-        json j = fashionPipeline(json::array());
-        j["datasets"]["test"]["images"] = "/nonexistent/images.npy";
-        QTemporaryDir dir;
-        auto results = run(specFrom(j), dir.path().toStdString());
-        QVERIFY(!results.ok());
-        QVERIFY2(QString::fromStdString(results.message()).contains("dataset 'test'"), results.message().c_str());
-        RunOptions bad;
-        bad.shardIndex = 3;
-        bad.shardCount = 3;
-        auto shard = runPipeline(specFrom(fashionPipeline(json::array())), bad);
-        QVERIFY(!shard.ok());
-        QVERIFY2(QString::fromStdString(shard.message()).contains("shard 3/3"), shard.message().c_str());
-    }
 };
 
 QTEST_GUILESS_MAIN(RunnerTest)
