@@ -24,11 +24,37 @@ void autoglm_quantize_act_i8_ref(autoglm_dtype dtype, const void* x, int64_t m, 
 // ---- (b) W8A8 GEMM ---------------------------------------------------------------------------------------------
 // y[M][N] = (sum_k a[m][k] * w[n][k]) * a_scales[m] * w_scales[n], rounded once to `out` (fp16/bf16); the
 // int32 sum is exact, the float epilogue is (float(sum) * a_scale) * w_scale, so GPU and _ref agree bit for bit.
-// a: [M][ldk], w: [N][ldk] int8, ldk = autoglm_i8_row_stride(K), padding zero. Needs sm_80 (mma.sync s8).
+// a: [M][ldk], w: [N][ldk] int8, ldk = autoglm_i8_row_stride(K), padding zero. Needs sm_80. The variant is
+// chosen from the device: wgmma + TMA on compute capability 9.0 (when the build has sm_90a code), mma.sync
+// elsewhere.
 autoglm_kstatus autoglm_gemm_w8a8(const int8_t* a, const float* a_scales, const int8_t* w, const float* w_scales,
                                   int64_t m, int64_t n, int64_t k, autoglm_dtype out, void* y, autoglm_stream stream);
 void autoglm_gemm_w8a8_ref(const int8_t* a, const float* a_scales, const int8_t* w, const float* w_scales, int64_t m,
                            int64_t n, int64_t k, autoglm_dtype out, void* y);
+
+// The general form: the variant named (tests and benchmarks compare them) and optional per-column int32
+// offsets added to each sum before the scales, y = float(sum + col_offsets[n]) * a_scale * w_scale. Offsets
+// are how activations with a zero point run exactly: for uint8 codes q with zero point z, a = q - 128 fits
+// int8 and sum_k (q - z) w = sum_k a w + (128 - z) sum_k w. Integer arithmetic wraps, so the result is exact
+// whenever the true sum fits in int32.
+typedef enum autoglm_gemm_path {
+    AUTOGLM_GEMM_AUTO = 0,
+    AUTOGLM_GEMM_MMA_SYNC = 1, // sm_80+
+    AUTOGLM_GEMM_WGMMA = 2     // compute capability 9.0 with sm_90a code; else AUTOGLM_K_UNSUPPORTED_DEVICE
+} autoglm_gemm_path;
+typedef struct autoglm_w8a8_gemm {
+    autoglm_gemm_path path;
+    const int8_t* a;            // [M][ldk]
+    const float* a_scales;      // [M]
+    const int8_t* w;            // [N][ldk]
+    const float* w_scales;      // [N]
+    const int32_t* col_offsets; // [N] or NULL
+    int64_t m, n, k;
+    autoglm_dtype out;
+    void* y; // [M][N] in `out`
+} autoglm_w8a8_gemm;
+autoglm_kstatus autoglm_gemm_w8a8_ex(const autoglm_w8a8_gemm* gemm, autoglm_stream stream);
+void autoglm_gemm_w8a8_ex_ref(const autoglm_w8a8_gemm* gemm); // host pointers; `path` is ignored
 
 // ---- (c) W4A16 group-wise GEMM ---------------------------------------------------------------------------------
 // y[M][N] = x[M][K] . dequant(W)^T with dequant(W)[n][k] = round_to_dtype((code - zero) * scale) and float

@@ -50,6 +50,7 @@ autoglm_kstatus autoglm_quantize_act_i8(autoglm_dtype, const void*, int64_t, int
                                         autoglm_stream) AUTOGLM_NO_CUDA
 autoglm_kstatus autoglm_gemm_w8a8(const int8_t*, const float*, const int8_t*, const float*, int64_t, int64_t, int64_t,
                                   autoglm_dtype, void*, autoglm_stream) AUTOGLM_NO_CUDA
+autoglm_kstatus autoglm_gemm_w8a8_ex(const autoglm_w8a8_gemm*, autoglm_stream) AUTOGLM_NO_CUDA
 autoglm_kstatus autoglm_gemm_w4a16(autoglm_dtype, const void*, int64_t, const autoglm_w4_packed*, void*,
                                    autoglm_stream) AUTOGLM_NO_CUDA
 autoglm_kstatus autoglm_dequant_w4(autoglm_dtype, const autoglm_w4_packed*, void*, autoglm_stream) AUTOGLM_NO_CUDA

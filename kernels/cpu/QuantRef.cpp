@@ -60,16 +60,22 @@ extern "C" void autoglm_quantize_act_i8_ref(autoglm_dtype dtype, const void* x, 
     }
 }
 
+extern "C" void autoglm_gemm_w8a8_ex_ref(const autoglm_w8a8_gemm* g) {
+    const int64_t ldk = autoglm_i8_row_stride(g->k);
+    for (int64_t r = 0; r < g->m; ++r)
+        for (int64_t c = 0; c < g->n; ++c) {
+            // uint32 arithmetic: wraps like the GPU's int32 adds (signed overflow would be undefined here).
+            uint32_t acc = g->col_offsets ? uint32_t(g->col_offsets[c]) : 0u;
+            for (int64_t i = 0; i < g->k; ++i)
+                acc += uint32_t(int32_t(g->a[r * ldk + i]) * int32_t(g->w[c * ldk + i]));
+            store(g->out, g->y, r * g->n + c, (float(int32_t(acc)) * g->a_scales[r]) * g->w_scales[c]);
+        }
+}
+
 extern "C" void autoglm_gemm_w8a8_ref(const int8_t* a, const float* a_scales, const int8_t* w, const float* w_scales,
                                       int64_t m, int64_t n, int64_t k, autoglm_dtype out, void* y) {
-    const int64_t ldk = autoglm_i8_row_stride(k);
-    for (int64_t r = 0; r < m; ++r)
-        for (int64_t c = 0; c < n; ++c) {
-            int32_t acc = 0;
-            for (int64_t i = 0; i < k; ++i)
-                acc += int32_t(a[r * ldk + i]) * int32_t(w[c * ldk + i]);
-            store(out, y, r * n + c, (float(acc) * a_scales[r]) * w_scales[c]);
-        }
+    const autoglm_w8a8_gemm g{AUTOGLM_GEMM_AUTO, a, a_scales, w, w_scales, nullptr, m, n, k, out, y};
+    autoglm_gemm_w8a8_ex_ref(&g);
 }
 
 extern "C" void autoglm_dequant_w4_ref(autoglm_dtype dtype, int64_t n, int64_t k, const autoglm_block_q4* codes,

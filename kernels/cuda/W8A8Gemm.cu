@@ -7,8 +7,8 @@
 // fragment is one 16-byte shared load, and because a quad reads 64 contiguous bytes and two quads two
 // adjacent 64-byte rows, each 8-lane phase of the load touches all 32 banks once: no conflicts, no padding.
 //
-// This is the sm_80+ mma.sync path; it also runs on Hopper (sm_90a), where a wgmma/TMA kernel would be
-// faster (not written yet: see kernels/README.md).
+// This is the sm_80+ mma.sync path; on Hopper the dispatcher below picks the wgmma/TMA kernel
+// (W8A8GemmHopper.cu) instead.
 #include "kernels/QuantKernels.h"
 #include "kernels/cuda/W8A8Gemm.cuh"
 
@@ -19,17 +19,11 @@ constexpr int kBM = 128, kBN = 128, kBK = 64, kStages = 4, kThreads = 256;
 constexpr int kSmemBytes = kStages * (kBM + kBN) * kBK; // 64 KB: needs the opt-in above 48 KB
 constexpr int kMT = 4, kNT = 4; // warp tile: 4 x m16, 4 x n8
 
-__device__ __forceinline__ void storePair(__half* p, float a, float b) {
-    *reinterpret_cast<__half2*>(p) = __floats2half2_rn(a, b);
-}
-__device__ __forceinline__ void storePair(__nv_bfloat16* p, float a, float b) {
-    *reinterpret_cast<__nv_bfloat162*>(p) = __floats2bfloat162_rn(a, b);
-}
-
 template <typename TOut>
 __global__ void __launch_bounds__(kThreads) w8a8Gemm(const int8_t* __restrict__ a, const float* __restrict__ aScales,
                                                      const int8_t* __restrict__ w, const float* __restrict__ wScales,
-                                                     int m, int n, int ldk, TOut* __restrict__ y) {
+                                                     const int32_t* __restrict__ colOffsets, int m, int n, int ldk,
+                                                     TOut* __restrict__ y) {
     extern __shared__ __align__(128) int8_t smem[];
     int8_t (*sA)[kBM * kBK] = reinterpret_cast<int8_t (*)[kBM * kBK]>(smem);
     int8_t (*sB)[kBN * kBK] = reinterpret_cast<int8_t (*)[kBN * kBK]>(smem + kStages * kBM * kBK);
@@ -106,8 +100,7 @@ __global__ void __launch_bounds__(kThreads) w8a8Gemm(const int8_t* __restrict__ 
     }
     cpAsyncWait<0>();
 
-    // Epilogue: (float(sum) * a_scale) * w_scale, the reference's order, rounded once.
-    const bool pairs = (n % 2) == 0;
+    // Epilogue: (float(sum + offset) * a_scale) * w_scale, the reference's order, rounded once.
 #pragma unroll
     for (int i = 0; i < kMT; ++i) {
 #pragma unroll
@@ -117,60 +110,61 @@ __global__ void __launch_bounds__(kThreads) w8a8Gemm(const int8_t* __restrict__ 
                 continue;
             const float sa = aScales[row];
 #pragma unroll
-            for (int j = 0; j < kNT; ++j) {
-                const int col = n0 + wn * 32 + j * 8 + 2 * t;
-                const float v0 = float(acc[i][j][2 * h]) * sa;
-                const float v1 = float(acc[i][j][2 * h + 1]) * sa;
-                TOut* out = y + size_t(row) * n + col;
-                if (pairs && col + 1 < n) {
-                    storePair(out, v0 * wScales[col], v1 * wScales[col + 1]);
-                } else {
-                    if (col < n)
-                        out[0] = fromFloat<TOut>(v0 * wScales[col]);
-                    if (col + 1 < n)
-                        out[1] = fromFloat<TOut>(v1 * wScales[col + 1]);
-                }
-            }
+            for (int j = 0; j < kNT; ++j)
+                w8a8StorePair(y + size_t(row) * n, n0 + wn * 32 + j * 8 + 2 * t, n, acc[i][j][2 * h],
+                              acc[i][j][2 * h + 1], sa, wScales, colOffsets);
         }
     }
 }
 
 } // namespace
 
-autoglm_kstatus launchW8A8(const int8_t* a, const float* aScales, const int8_t* w, const float* wScales, int m, int n,
-                           int k, autoglm_dtype out, void* y, cudaStream_t stream) {
-    const int ldk = int(autoglm_i8_row_stride(k));
+autoglm_kstatus launchW8A8(const W8A8Args& p, cudaStream_t stream) {
     static const bool once = (cudaFuncSetAttribute(w8a8Gemm<__half>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes),
                               cudaFuncSetAttribute(w8a8Gemm<__nv_bfloat16>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                                    kSmemBytes),
                               true);
     (void)once;
-    const dim3 grid((n + kBN - 1) / kBN, (m + kBM - 1) / kBM);
-    if (out == AUTOGLM_F16)
-        w8a8Gemm<__half><<<grid, kThreads, kSmemBytes, stream>>>(a, aScales, w, wScales, m, n, ldk, static_cast<__half*>(y));
+    const dim3 grid((p.n + kBN - 1) / kBN, (p.m + kBM - 1) / kBM);
+    if (p.out == AUTOGLM_F16)
+        w8a8Gemm<__half><<<grid, kThreads, kSmemBytes, stream>>>(p.a, p.aScales, p.w, p.wScales, p.colOffsets, p.m,
+                                                                 p.n, p.ldk, static_cast<__half*>(p.y));
     else
-        w8a8Gemm<__nv_bfloat16>
-            <<<grid, kThreads, kSmemBytes, stream>>>(a, aScales, w, wScales, m, n, ldk, static_cast<__nv_bfloat16*>(y));
+        w8a8Gemm<__nv_bfloat16><<<grid, kThreads, kSmemBytes, stream>>>(
+            p.a, p.aScales, p.w, p.wScales, p.colOffsets, p.m, p.n, p.ldk, static_cast<__nv_bfloat16*>(p.y));
     return checkLaunch("w8a8Gemm");
 }
 
 } // namespace autoglm::kernels::cuda
 
+extern "C" autoglm_kstatus autoglm_gemm_w8a8_ex(const autoglm_w8a8_gemm* g, autoglm_stream stream) {
+    using namespace autoglm::kernels::cuda;
+    if (!g || !g->a || !g->a_scales || !g->w || !g->w_scales || !g->y || g->m < 0 || g->n <= 0 || g->k <= 0 ||
+        (g->out != AUTOGLM_F16 && g->out != AUTOGLM_BF16) || !aligned16(g->a) || !aligned16(g->w) ||
+        (reinterpret_cast<uintptr_t>(g->y) & 3u) != 0 ||
+        (g->path != AUTOGLM_GEMM_AUTO && g->path != AUTOGLM_GEMM_MMA_SYNC && g->path != AUTOGLM_GEMM_WGMMA))
+        return AUTOGLM_K_INVALID_ARGUMENT;
+    if (g->m > (1 << 30) || g->n > (1 << 30) || g->k > (1 << 30) || (g->m + 127) / 128 > 65535)
+        return AUTOGLM_K_UNSUPPORTED_SHAPE;
+    if (g->m == 0)
+        return AUTOGLM_K_OK;
+    if (const autoglm_kstatus s = requireCapability(80, "autoglm_gemm_w8a8"); s != AUTOGLM_K_OK)
+        return s;
+    const bool hopper = hopperW8A8Available();
+    if (g->path == AUTOGLM_GEMM_WGMMA && !hopper) {
+        autoglm_kernels_set_error("the wgmma W8A8 kernel needs compute capability 9.0 and a build with sm_90a");
+        return AUTOGLM_K_UNSUPPORTED_DEVICE;
+    }
+    const W8A8Args args{g->a, g->a_scales, g->w, g->w_scales, g->col_offsets, int(g->m), int(g->n),
+                        int(autoglm_i8_row_stride(g->k)), g->out, g->y};
+    if (g->path == AUTOGLM_GEMM_WGMMA || (g->path == AUTOGLM_GEMM_AUTO && hopper))
+        return launchW8A8Hopper(args, toCuda(stream));
+    return launchW8A8(args, toCuda(stream));
+}
+
 extern "C" autoglm_kstatus autoglm_gemm_w8a8(const int8_t* a, const float* a_scales, const int8_t* w,
                                              const float* w_scales, int64_t m, int64_t n, int64_t k,
                                              autoglm_dtype out, void* y, autoglm_stream stream) {
-    using namespace autoglm::kernels::cuda;
-    if (!a || !a_scales || !w || !w_scales || !y || m < 0 || n <= 0 || k <= 0 ||
-        (out != AUTOGLM_F16 && out != AUTOGLM_BF16) || !aligned16(a) || !aligned16(w) ||
-        (reinterpret_cast<uintptr_t>(y) & 3u) != 0)
-        return AUTOGLM_K_INVALID_ARGUMENT;
-    if (m > (1 << 30) || n > (1 << 30) || k > (1 << 30) || (m + 127) / 128 > 65535)
-        return AUTOGLM_K_UNSUPPORTED_SHAPE;
-    if (m == 0)
-        return AUTOGLM_K_OK;
-    // The only variant so far is mma.sync (sm_80+); Hopper runs it too. A wgmma kernel would be chosen here
-    // for computeCapability() == 90.
-    if (const autoglm_kstatus s = requireCapability(80, "autoglm_gemm_w8a8"); s != AUTOGLM_K_OK)
-        return s;
-    return launchW8A8(a, a_scales, w, w_scales, int(m), int(n), int(k), out, y, toCuda(stream));
+    const autoglm_w8a8_gemm g{AUTOGLM_GEMM_AUTO, a, a_scales, w, w_scales, nullptr, m, n, k, out, y};
+    return autoglm_gemm_w8a8_ex(&g, stream);
 }

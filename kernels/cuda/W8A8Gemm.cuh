@@ -1,9 +1,56 @@
 #pragma once
-// W8A8 int8 GEMM on tensor cores (mma.sync m16n8k32, sm_80+) with the per-token x per-channel scale epilogue;
-// the C entry point autoglm_gemm_w8a8 is declared in kernels/QuantKernels.h.
+// W8A8 int8 GEMM with the per-token x per-channel scale epilogue (and optional per-column int32 offsets), two
+// variants: mma.sync m16n8k32 (sm_80+, W8A8Gemm.cu) and wgmma + TMA (sm_90a, W8A8GemmHopper.cu). The C entry
+// points are declared in kernels/QuantKernels.h and defined in W8A8Gemm.cu, which picks the variant.
 #include "kernels/cuda/Common.cuh"
 
 namespace autoglm::kernels::cuda {
-autoglm_kstatus launchW8A8(const int8_t* a, const float* aScales, const int8_t* w, const float* wScales, int m, int n,
-                           int k, autoglm_dtype out, void* y, cudaStream_t stream);
+
+// Checked arguments of one call, as the launchers take them.
+struct W8A8Args {
+    const int8_t* a;
+    const float* aScales;
+    const int8_t* w;
+    const float* wScales;
+    const int32_t* colOffsets; // may be null
+    int m, n, ldk;
+    autoglm_dtype out;
+    void* y;
+};
+
+autoglm_kstatus launchW8A8(const W8A8Args& args, cudaStream_t stream);
+// True on a compute capability 9.0 device when this build holds the sm_90a kernels and the driver can encode
+// tensor maps.
+bool hopperW8A8Available();
+autoglm_kstatus launchW8A8Hopper(const W8A8Args& args, cudaStream_t stream);
+
+// The shared epilogue of both variants: (float(sum + offset) * a_scale) * w_scale for a pair of adjacent
+// columns of one row, rounded once; scalar stores at the right edge or when N is odd.
+__device__ __forceinline__ void storeOutPair(__half* p, float a, float b) {
+    *reinterpret_cast<__half2*>(p) = __floats2half2_rn(a, b);
 }
+__device__ __forceinline__ void storeOutPair(__nv_bfloat16* p, float a, float b) {
+    *reinterpret_cast<__nv_bfloat162*>(p) = __floats2bfloat162_rn(a, b);
+}
+template <typename TOut>
+__device__ __forceinline__ void w8a8StorePair(TOut* row, int col, int n, int32_t s0, int32_t s1, float aScale,
+                                              const float* __restrict__ wScales, const int32_t* __restrict__ offsets) {
+    if (offsets) {
+        // Wrapping adds, like the reference's uint32 arithmetic.
+        if (col < n)
+            s0 = int32_t(uint32_t(s0) + uint32_t(offsets[col]));
+        if (col + 1 < n)
+            s1 = int32_t(uint32_t(s1) + uint32_t(offsets[col + 1]));
+    }
+    const float v0 = float(s0) * aScale, v1 = float(s1) * aScale;
+    if ((n % 2) == 0 && col + 1 < n) {
+        storeOutPair(row + col, v0 * wScales[col], v1 * wScales[col + 1]);
+    } else {
+        if (col < n)
+            row[col] = fromFloat<TOut>(v0 * wScales[col]);
+        if (col + 1 < n)
+            row[col + 1] = fromFloat<TOut>(v1 * wScales[col + 1]);
+    }
+}
+
+} // namespace autoglm::kernels::cuda

@@ -6,6 +6,7 @@
 //   bench_kernels [--quick]      (--quick: M in {1, 4096} only)
 //   bench_kernels --focus        W4A16 at 4096 x 4096, M = 1 / 16 / 256, against cuBLAS (for tuning runs)
 //   bench_kernels --ncu          one launch of each kernel of interest, for Nsight Compute
+//   bench_kernels --w8           W8A8 variants only (mma.sync, wgmma) against cuBLAS fp16 / bf16 / int8
 #include "kernels/HalfBits.h"
 #include "kernels/QuantKernels.h"
 #include "tests/kernels/SplitMix64.h"
@@ -229,6 +230,66 @@ struct W4Copies {
     const autoglm_w4_packed* at(size_t i) const { return &views[i % views.size()]; }
 };
 
+// W8A8 variants on the shapes at prefill-sized M: mma.sync and wgmma (when the device runs it) against
+// cuBLAS fp16 and bf16 and cuBLAS's own int8 GEMM (int32 out, no epilogue: what torch._int_mm calls). Returns
+// the wgmma (or, without it, mma.sync) speedup over cuBLAS fp16 at 4096^3.
+double benchW8A8Variants(const void* x16, const void* xb16, void* y16, const int8_t* q8, const float* qs) {
+    const bool wgmma = autoglm_device_compute_capability() == 90;
+    std::printf("\nW8A8 variants (int8 GEMM + per-token x per-channel epilogue to fp16), CUDA-graph replay; x = over\n"
+                "cuBLAS fp16; cuBLAS i8 = cublasGemmEx int8 -> int32 (no scales):\n");
+    std::printf("%-12s %5s | %9s %9s %9s | %9s %7s %6s | %9s %7s %6s\n", "N x K", "M", "fp16 us", "bf16 us", "i8 us",
+                "mma us", "TF", "x", "wgmma us", "TF", "x");
+    double floor = 0;
+    void* y32;
+    CK(cudaMalloc(&y32, size_t(4096) * 14336 * 4));
+    const std::vector<Shape> shapes = {{4096, 4096}, {11008, 4096}, {4096, 11008}, {14336, 4096}};
+    for (const Shape& s : shapes) {
+        const int64_t n = s.n, k = s.k, ldk = autoglm_i8_row_stride(k);
+        const std::vector<uint16_t> hw = randomHalf(size_t(n * k), uint64_t(n + k), -0.05f, 0.05f);
+        Copies w16(hw.data(), hw.size() * 2);
+        const std::vector<uint8_t> hw8 = randomBytes(size_t(n * ldk), 5);
+        Copies w8(hw8.data(), hw8.size());
+        std::vector<float> hs8(size_t(n), 1.f / 127.f / 64.f);
+        void* s8;
+        CK(cudaMalloc(&s8, size_t(n) * 4));
+        CK(cudaMemcpy(s8, hs8.data(), hs8.size() * 4, cudaMemcpyHostToDevice));
+        for (int64_t m : {int64_t(256), int64_t(1024), int64_t(4096)}) {
+            const double flop = 2.0 * double(m) * n * k;
+            const double tF16 = timeUs([&](int i) { cublasGemm(CUDA_R_16F, x16, w16.at(i), y16, m, n, k); }, true);
+            const double tBf16 = timeUs([&](int i) { cublasGemm(CUDA_R_16BF, xb16, w16.at(i), y16, m, n, k); }, true);
+            const double tI8 = timeUs([&](int i) {
+                const int32_t one = 1, zero = 0;
+                CB(cublasGemmEx(g_blas, CUBLAS_OP_T, CUBLAS_OP_N, int(n), int(m), int(k), &one, w8.at(i), CUDA_R_8I,
+                                int(ldk), q8, CUDA_R_8I, int(ldk), &zero, y32, CUDA_R_32I, int(n), CUBLAS_COMPUTE_32I,
+                                CUBLAS_GEMM_DEFAULT));
+            }, true);
+            auto w8a8 = [&](autoglm_gemm_path path) {
+                return timeUs([&](int i) {
+                    const autoglm_w8a8_gemm g{path, q8, qs, static_cast<int8_t*>(w8.at(i)), static_cast<float*>(s8),
+                                              nullptr, m, n, k, AUTOGLM_F16, y16};
+                    KK(autoglm_gemm_w8a8_ex(&g, kstream()));
+                }, true);
+            };
+            const double tMma = w8a8(AUTOGLM_GEMM_MMA_SYNC);
+            const double tWg = wgmma ? w8a8(AUTOGLM_GEMM_WGMMA) : 0;
+            char label[32];
+            std::snprintf(label, sizeof label, "%lldx%lld", (long long)n, (long long)k);
+            std::printf("%-12s %5lld | %9.2f %9.2f %9.2f | %9.2f %7.1f %5.2fx | ", label, (long long)m, tF16, tBf16, tI8,
+                        tMma, flop / tMma / 1e6, tF16 / tMma);
+            if (wgmma)
+                std::printf("%9.2f %7.1f %5.2fx\n", tWg, flop / tWg / 1e6, tF16 / tWg);
+            else
+                std::printf("%9s %7s %6s\n", "-", "-", "-");
+            std::fflush(stdout);
+            if (n == 4096 && k == 4096 && m == 4096)
+                floor = tF16 / (wgmma ? tWg : tMma);
+        }
+        cudaFree(s8);
+    }
+    cudaFree(y32);
+    return floor;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -299,6 +360,11 @@ int main(int argc, char** argv) {
     struct Floor {
         double w4m1 = 0, w4m1Plain = 0, w8big = 0, aqBest = 0;
     } floors;
+    if (argc > 1 && std::strcmp(argv[1], "--w8") == 0) {
+        const double f = benchW8A8Variants(x16, xb16, y16, static_cast<int8_t*>(q8), static_cast<float*>(qs));
+        std::printf("\n  W8A8 4096^3 vs cuBLAS fp16: %.2fx (floor 1.50x) %s\n", f, f >= 1.5 ? "MET" : "MISSED");
+        return 0;
+    }
 
     std::printf("GEMM y[M,N] = x[M,K] . W[N,K]^T, timed as CUDA-graph replays of back-to-back calls (GPU time per call);\n"
                 "us = microseconds per call; TF = TFLOP/s; GB/s = bytes that must move / time;\n"
@@ -350,6 +416,9 @@ int main(int argc, char** argv) {
         }
         cudaFree(s8);
     }
+
+    if (!quick)
+        benchW8A8Variants(x16, xb16, y16, static_cast<int8_t*>(q8), static_cast<float*>(qs));
 
     // bf16 and asymmetric W4A16 at the memory-bound point, each against its own cuBLAS, in both timing modes.
     std::printf("\nW4A16 variants at 4096 x 4096 against cuBLAS in the activation's dtype; graph = CUDA-graph replay (GPU\n"

@@ -1,5 +1,5 @@
-// W8A8 GEMM (kernels/cuda/W8A8Gemm.cu): the reference against a double-precision sum by hand, then the
-// kernel bit for bit against the reference where the CPU can afford it, and against the float32 matmul of
+// W8A8 GEMM (kernels/cuda/W8A8Gemm.cu, W8A8GemmHopper.cu): the reference against a double-precision sum by hand, then the
+// kernel (each variant the device runs) bit for bit against the reference where the CPU can afford it, and against the float32 matmul of
 // the dequantized operands (GPU oracle) over the whole M x (N, K) sweep; int8 dequantize bit for bit; the
 // activation-quantize -> GEMM chain against float math.
 #include "KernelTestSupport.h"
@@ -48,6 +48,8 @@ private Q_SLOTS:
     void referenceByHand();
     void gpuMatchesReference_data();
     void gpuMatchesReference();
+    void columnOffsetsReference();
+    void gpuColumnOffsets();
     void gpuDequantizeInt8();
     void gpuQuantizeThenGemm();
     void gpuRejectsBadArguments();
@@ -95,19 +97,6 @@ void TestW8A8::gpuMatchesReference() {
     DevBuf da(o.a.size()), dw(o.w.size()), dsa(o.sa.size() * 4), dsw(o.sw.size() * 4), dy(size_t(m * n) * 2);
     QVERIFY(da.ok() && dw.ok() && dsa.ok() && dsw.ok() && dy.ok());
     QVERIFY(upload(da, o.a) && upload(dw, o.w) && upload(dsa, o.sa) && upload(dsw, o.sw));
-    KTEST_OK(autoglm_dev_memset(dy.get(), 0xff, dy.bytes())); // NaN poison
-    KTEST_OK(autoglm_gemm_w8a8(da.as<int8_t>(), dsa.as<float>(), dw.as<int8_t>(), dsw.as<float>(), m, n, k, dt,
-                               dy.get(), nullptr));
-    KTEST_OK(autoglm_dev_synchronize());
-    std::vector<uint16_t> y(size_t(m * n));
-    QVERIFY(download(y, dy));
-
-    if (double(m) * n * k <= kCpuRefMacs) {
-        // Named tolerance: none (0 differing outputs); the epilogue is the reference's float arithmetic.
-        std::vector<uint16_t> ref(y.size());
-        autoglm_gemm_w8a8_ref(o.a.data(), o.sa.data(), o.w.data(), o.sw.data(), m, n, k, dt, ref.data());
-        QCOMPARE(countDifferent(y, ref), size_t(0));
-    }
     // Oracle: float32 matmul of the dequantized operands on the GPU.
     std::vector<float> af(size_t(m * k)), wf(size_t(n * k));
     for (int64_t r = 0; r < m; ++r)
@@ -121,9 +110,101 @@ void TestW8A8::gpuMatchesReference() {
     KTEST_OK(autoglm_check_matmul_f32(daf.as<float>(), dwf.as<float>(), m, n, k, dyf.as<float>(), nullptr));
     std::vector<float> yf(size_t(m * n));
     QVERIFY(download(yf, dyf));
-    const double err = relativeError(toFloat(dt, y), yf);
-    const double tol = dt == AUTOGLM_F16 ? kOracleTolF16 : kOracleTolBf16;
-    QVERIFY2(err <= tol, qPrintable(QStringLiteral("relative error %1 > %2").arg(err).arg(tol)));
+    std::vector<uint16_t> ref;
+    if (double(m) * n * k <= kCpuRefMacs) {
+        ref.resize(size_t(m * n));
+        autoglm_gemm_w8a8_ref(o.a.data(), o.sa.data(), o.w.data(), o.sw.data(), m, n, k, dt, ref.data());
+    }
+
+    // Every variant this device runs: mma.sync everywhere (sm_80+), wgmma + TMA on compute capability 9.0.
+    std::vector<autoglm_gemm_path> paths{AUTOGLM_GEMM_MMA_SYNC};
+    if (autoglm_device_compute_capability() == 90)
+        paths.push_back(AUTOGLM_GEMM_WGMMA);
+    for (autoglm_gemm_path path : paths) {
+        const QString name = path == AUTOGLM_GEMM_WGMMA ? QStringLiteral("wgmma") : QStringLiteral("mma.sync");
+        KTEST_OK(autoglm_dev_memset(dy.get(), 0xff, dy.bytes())); // NaN poison
+        const autoglm_w8a8_gemm g{path, da.as<int8_t>(), dsa.as<float>(), dw.as<int8_t>(), dsw.as<float>(),
+                                  nullptr, m, n, k, dt, dy.get()};
+        KTEST_OK(autoglm_gemm_w8a8_ex(&g, nullptr));
+        KTEST_OK(autoglm_dev_synchronize());
+        std::vector<uint16_t> y(size_t(m * n));
+        QVERIFY(download(y, dy));
+        // Named tolerance against the reference: none (0 differing outputs); the epilogue is its float arithmetic.
+        if (!ref.empty())
+            QVERIFY2(countDifferent(y, ref) == 0, qPrintable(name + QStringLiteral(": outputs differ from _ref")));
+        const double err = relativeError(toFloat(dt, y), yf);
+        const double tol = dt == AUTOGLM_F16 ? kOracleTolF16 : kOracleTolBf16;
+        QVERIFY2(err <= tol, qPrintable(name + QStringLiteral(": relative error %1 > %2").arg(err).arg(tol)));
+    }
+}
+
+// uint8 activations with a zero point, run as a = q - 128 plus the offset (128 - z) * sum_k w: the reference
+// must equal sum_k (q - z) w computed directly.
+void TestW8A8::columnOffsetsReference() {
+    const int64_t m = 4, n = 6, k = 45;
+    Operands o = makeOperands(m, n, k, 3);
+    Rng rng(9);
+    const int zero = 37;
+    std::vector<uint8_t> q(size_t(m * o.ldk), 0);
+    for (int64_t r = 0; r < m; ++r)
+        for (int64_t c = 0; c < k; ++c) {
+            q[size_t(r * o.ldk + c)] = uint8_t(rng.intIn(0, 255));
+            o.a[size_t(r * o.ldk + c)] = int8_t(int(q[size_t(r * o.ldk + c)]) - 128);
+        }
+    std::vector<int32_t> offsets(static_cast<size_t>(n));
+    for (int64_t c = 0; c < n; ++c) {
+        int32_t sum = 0;
+        for (int64_t i = 0; i < k; ++i)
+            sum += o.w[size_t(c * o.ldk + i)];
+        offsets[size_t(c)] = (128 - zero) * sum;
+    }
+    std::vector<uint16_t> y(size_t(m * n));
+    const autoglm_w8a8_gemm g{AUTOGLM_GEMM_AUTO, o.a.data(), o.sa.data(), o.w.data(), o.sw.data(), offsets.data(),
+                              m, n, k, AUTOGLM_F16, y.data()};
+    autoglm_gemm_w8a8_ex_ref(&g);
+    for (int64_t r = 0; r < m; ++r)
+        for (int64_t c = 0; c < n; ++c) {
+            int64_t exact = 0;
+            for (int64_t i = 0; i < k; ++i)
+                exact += int64_t(int(q[size_t(r * o.ldk + i)]) - zero) * o.w[size_t(c * o.ldk + i)];
+            const float want = (float(exact) * o.sa[size_t(r)]) * o.sw[size_t(c)];
+            QCOMPARE(y[size_t(r * n + c)], autoglm::kernels::floatToDtype(AUTOGLM_F16, want));
+        }
+}
+
+// Offsets through both variants bit for bit against the reference, including sums that wrap past int32 on the
+// way (offsets near the limits) and an odd N.
+void TestW8A8::gpuColumnOffsets() {
+    KTEST_REQUIRE_GPU();
+    for (const NK& nk : {NK{301, 1001}, NK{4096, 4096}}) {
+        const int64_t m = 130;
+        const Operands o = makeOperands(m, nk.n, nk.k, 21);
+        Rng rng(5);
+        std::vector<int32_t> offsets(size_t(nk.n));
+        for (size_t c = 0; c < offsets.size(); ++c)
+            offsets[c] = c % 7 == 0 ? (c % 2 ? 2147483000 : -2147483000) : rng.intIn(-4000000, 4000000);
+        std::vector<uint16_t> ref(size_t(m * nk.n));
+        autoglm_w8a8_gemm g{AUTOGLM_GEMM_AUTO, o.a.data(), o.sa.data(), o.w.data(), o.sw.data(), offsets.data(),
+                            m, nk.n, nk.k, AUTOGLM_F16, ref.data()};
+        autoglm_gemm_w8a8_ex_ref(&g);
+        DevBuf da(o.a.size()), dw(o.w.size()), dsa(o.sa.size() * 4), dsw(o.sw.size() * 4), doff(offsets.size() * 4),
+            dy(ref.size() * 2);
+        QVERIFY(da.ok() && dw.ok() && dsa.ok() && dsw.ok() && doff.ok() && dy.ok());
+        QVERIFY(upload(da, o.a) && upload(dw, o.w) && upload(dsa, o.sa) && upload(dsw, o.sw) && upload(doff, offsets));
+        std::vector<autoglm_gemm_path> paths{AUTOGLM_GEMM_MMA_SYNC};
+        if (autoglm_device_compute_capability() == 90)
+            paths.push_back(AUTOGLM_GEMM_WGMMA);
+        for (autoglm_gemm_path path : paths) {
+            g = {path, da.as<int8_t>(), dsa.as<float>(), dw.as<int8_t>(), dsw.as<float>(), doff.as<int32_t>(),
+                 m, nk.n, nk.k, AUTOGLM_F16, dy.get()};
+            KTEST_OK(autoglm_dev_memset(dy.get(), 0xff, dy.bytes()));
+            KTEST_OK(autoglm_gemm_w8a8_ex(&g, nullptr));
+            KTEST_OK(autoglm_dev_synchronize());
+            std::vector<uint16_t> y(ref.size());
+            QVERIFY(download(y, dy));
+            QVERIFY2(countDifferent(y, ref) == 0, path == AUTOGLM_GEMM_WGMMA ? "wgmma" : "mma.sync");
+        }
+    }
 }
 
 void TestW8A8::gpuDequantizeInt8() {
@@ -180,6 +261,12 @@ void TestW8A8::gpuRejectsBadArguments() {
     alignas(16) uint16_t y[2];
     QCOMPARE(autoglm_gemm_w8a8(a + 1, s, w, s, 1, 1, 16, AUTOGLM_F16, y, nullptr), AUTOGLM_K_INVALID_ARGUMENT);
     QCOMPARE(autoglm_gemm_w8a8(a, s, w, s, 1, 0, 16, AUTOGLM_F16, y, nullptr), AUTOGLM_K_INVALID_ARGUMENT);
+    autoglm_w8a8_gemm g{autoglm_gemm_path(7), a, s, w, s, nullptr, 1, 1, 16, AUTOGLM_F16, y};
+    QCOMPARE(autoglm_gemm_w8a8_ex(&g, nullptr), AUTOGLM_K_INVALID_ARGUMENT);
+    QCOMPARE(autoglm_gemm_w8a8_ex(nullptr, nullptr), AUTOGLM_K_INVALID_ARGUMENT);
+    g.path = AUTOGLM_GEMM_WGMMA;
+    if (autoglm_device_compute_capability() != 90)
+        QCOMPARE(autoglm_gemm_w8a8_ex(&g, nullptr), AUTOGLM_K_UNSUPPORTED_DEVICE);
 }
 
 QTEST_GUILESS_MAIN(TestW8A8)
