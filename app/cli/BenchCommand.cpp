@@ -86,7 +86,7 @@ Command benchCommand() {
               {"iters", "N", "timed iterations (default 50)"},
               {"warmup", "N", "untimed warm-up iterations (default 5)"},
               {"profile", "", "also time each op type (a second set of runs)"},
-              deviceOption(),
+              deviceOption(), precisionOption(),
               trustTorchScriptOption(), inputShapeOption(),
               {"json", "", "print JSON"}}},
             runBench};

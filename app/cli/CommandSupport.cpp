@@ -13,9 +13,15 @@ OptionSpec deviceOption() {
     return {"device", "cpu|cuda", "where the model runs (default cpu)"};
 }
 
+OptionSpec precisionOption() {
+    return {"precision", "fp32|fp16", "float arithmetic of the run: fp16 (half precision) needs --device cuda "
+                                      "(default fp32)"};
+}
+
 ExecutorOptions executorOptions(const ParsedArgs& args) {
     ExecutorOptions options;
     options.device = args.value("device", "cpu");
+    options.precision = args.value("precision", "fp32");
     return options;
 }
 

@@ -34,6 +34,7 @@ Command sensitivityCommand();
 
 // The --device option every running command takes ("cpu" or "cuda").
 OptionSpec deviceOption();
+OptionSpec precisionOption();
 ExecutorOptions executorOptions(const ParsedArgs& args);
 
 // --trust-torchscript, taken by every command that opens a model: TorchScript archives run code they carry

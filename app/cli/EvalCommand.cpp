@@ -139,7 +139,7 @@ Command evalCommand() {
               {"text", "FILE", "text for perplexity"},
               {"context", "T", "tokens (bytes) per window for perplexity (default 256)"},
               {"batch", "N", "images (default 100) or windows (default 8) per run"},
-              deviceOption(),
+              deviceOption(), precisionOption(),
               trustTorchScriptOption(), inputShapeOption(),
               {"json", "", "print JSON"}}},
             runEval};

@@ -65,7 +65,7 @@ Command runModelCommand() {
              "Run a model on .npy inputs and write every output as DIR/NAME.npy.",
              {{"input", "NAME=FILE.npy", "value for the model input NAME", true},
               {"output-dir", "DIR", "where the outputs are written (created if missing)"},
-              deviceOption(),
+              deviceOption(), precisionOption(),
               trustTorchScriptOption(), inputShapeOption()}},
             runModel};
 }

@@ -6,6 +6,7 @@
 
 #include <c10/core/DeviceGuard.h>
 
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <mutex>
@@ -26,6 +27,23 @@ struct PackedW4 {
 using CacheKey = std::tuple<const void*, const void*, const void*, int, int64_t, int64_t>;
 std::mutex g_cacheMutex;
 std::map<CacheKey, PackedW4> g_cache;
+
+// A static W8A8 weight as the kernel reads it: [N][ldk] int8 rows, float scales [N], int32 offsets [N] that
+// carry the activation zero point (see cudaQuantizedLinear).
+struct PreparedW8 {
+    at::Tensor sources[2]; // weight and scale as given, kept alive so their addresses stay unique
+    at::Tensor rows, scales, offsets;
+};
+using W8Key = std::tuple<const void*, const void*, int64_t, bool, int64_t>;
+std::map<W8Key, PreparedW8> g_w8Cache;
+
+std::atomic<int64_t> g_w4Calls{0}, g_w8Calls{0};
+
+void throwOnKernelFailure(autoglm_kstatus st, const char* kernel) {
+    if (st != AUTOGLM_K_OK)
+        throw AutoglmError(std::string("CUDA ") + kernel + " kernel failed: " + autoglm_kstatus_name(st) + " (" +
+                           autoglm_kernels_last_error() + ")");
+}
 
 // Zero points as uint8 [N, blocks], or an empty vector when they are not integers in [0, 15] (then the kernel
 // does not apply). Absent zero points are the symmetric 8, as in MatMulNBits.
@@ -119,13 +137,113 @@ std::optional<at::Tensor> cudaMatMulNBits(const at::Tensor& a, const at::Tensor&
     const autoglm_w4_packed view{reinterpret_cast<const autoglm_q4_tile*>(w->tiles.data_ptr<uint8_t>()),
                                  reinterpret_cast<const uint16_t*>(w->scales.data_ptr<int16_t>()),
                                  w->zeros.data_ptr<uint8_t>(), n, k};
-    const autoglm_kstatus st = autoglm_gemm_w4a16(dtype, x.data_ptr(), x.size(0), &view, y.data_ptr(), nullptr);
-    if (st != AUTOGLM_K_OK)
-        throw AutoglmError(std::string("CUDA W4A16 kernel failed: ") + autoglm_kstatus_name(st) + " (" +
-                           autoglm_kernels_last_error() + ")");
+    throwOnKernelFailure(autoglm_gemm_w4a16(dtype, x.data_ptr(), x.size(0), &view, y.data_ptr(), nullptr), "W4A16");
+    ++g_w4Calls;
     std::vector<int64_t> shape = a.sizes().vec();
     shape.back() = n;
     return y.reshape(shape).to(type);
+#endif
+}
+
+#ifdef AUTOGLM_HAVE_CUDA
+namespace {
+
+// Codes of an activation type enter the kernel shifted into int8: uint8 by -128, int8 unchanged.
+int64_t codeShift(at::ScalarType zeroType) {
+    return zeroType == at::kByte ? 128 : 0;
+}
+
+const PreparedW8* preparedWeight(const at::Tensor& w, const at::Tensor& wScale, int64_t zero, at::ScalarType zeroType,
+                                 bool rowsAreOutputs, int64_t n, int64_t k, const at::Device& device) {
+    const W8Key key{w.data_ptr(), wScale.data_ptr(), zero - codeShift(zeroType), rowsAreOutputs,
+                    int64_t(device.index())};
+    std::lock_guard<std::mutex> lock(g_cacheMutex);
+    if (auto it = g_w8Cache.find(key); it != g_w8Cache.end())
+        return &it->second;
+    const int64_t ldk = autoglm_i8_row_stride(k);
+    const at::Tensor rows = (rowsAreOutputs ? w : w.t()).to(at::kCPU).to(at::kChar).contiguous(); // [N, K]
+    const at::Tensor padded = at::constant_pad_nd(rows, {0, ldk - k}).contiguous();
+    // sum_k (q - z) w = sum_k (q - shift) w + (shift - z) sum_k w: the second term is one int32 per column.
+    const at::Tensor offsets = (rows.to(at::kLong).sum(1) * (codeShift(zeroType) - zero)).to(at::kInt);
+    const at::Tensor scales = wScale.to(at::kCPU).to(at::kFloat).reshape({-1}).expand({n}).contiguous();
+    PreparedW8 prepared{{w, wScale}, padded.to(device), scales.to(device), offsets.to(device)};
+    return &g_w8Cache.emplace(key, std::move(prepared)).first->second;
+}
+
+} // namespace
+#endif
+
+std::optional<at::Tensor> cudaQuantizedLinear(const at::Tensor& x, float xScale, const at::Tensor& xZero,
+                                              const at::Tensor& w, const at::Tensor& wScale, const at::Tensor& bias,
+                                              bool weightRowsAreOutputs) {
+#ifndef AUTOGLM_HAVE_CUDA
+    (void)x, (void)xScale, (void)xZero, (void)w, (void)wScale, (void)bias, (void)weightRowsAreOutputs;
+    return std::nullopt;
+#else
+    const at::ScalarType zeroType = xZero.scalar_type();
+    const int64_t k = x.dim() ? x.size(-1) : 0;
+    if (!x.is_cuda() || !x.is_floating_point() || k == 0 || k > 65536 || w.dim() != 2 ||
+        (zeroType != at::kByte && zeroType != at::kChar) || xZero.numel() != 1 || !std::isfinite(xScale) ||
+        xScale <= 0.f)
+        return std::nullopt;
+    const int64_t n = weightRowsAreOutputs ? w.size(0) : w.size(1);
+    if ((weightRowsAreOutputs ? w.size(1) : w.size(0)) != k)
+        return std::nullopt;
+    const c10::DeviceGuard guard(x.device());
+    if (autoglm_device_compute_capability() < 80)
+        return std::nullopt;
+    const int64_t zero = xZero.item<int64_t>();
+    const PreparedW8* prepared = preparedWeight(w, wScale, zero, zeroType, weightRowsAreOutputs, n, k, x.device());
+
+    // QuantizeLinear's arithmetic less the zero point (x / scale in float32, saturated, rounded half to even),
+    // then shifted into int8 and padded to the kernel's row stride.
+    const int64_t lo = zeroType == at::kByte ? 0 : -128, hi = zeroType == at::kByte ? 255 : 127;
+    const at::Tensor rowsIn = x.reshape({-1, k});
+    // The scale as a device tensor: LibTorch's CUDA division by a host scalar multiplies by its reciprocal.
+    const at::Tensor scale = at::scalar_tensor(xScale, x.options().dtype(at::kFloat));
+    const at::Tensor centred = at::clamp(at::round(rowsIn.to(at::kFloat) / scale), lo - zero, hi - zero);
+    const at::Tensor codes = (centred + double(zero - codeShift(zeroType))).to(at::kChar);
+    const int64_t ldk = autoglm_i8_row_stride(k);
+    const at::Tensor a = at::constant_pad_nd(codes, {0, ldk - k}).contiguous();
+    const int64_t m = a.size(0);
+    const at::Tensor aScales = at::full({m}, xScale, x.options().dtype(at::kFloat));
+    const bool bf16 = x.scalar_type() == at::kBFloat16;
+    at::Tensor y = at::empty({m, n}, x.options().dtype(bf16 ? at::kBFloat16 : at::kHalf));
+    const autoglm_w8a8_gemm gemm{AUTOGLM_GEMM_AUTO,
+                                 a.data_ptr<int8_t>(),
+                                 aScales.data_ptr<float>(),
+                                 prepared->rows.data_ptr<int8_t>(),
+                                 prepared->scales.data_ptr<float>(),
+                                 prepared->offsets.data_ptr<int32_t>(),
+                                 m,
+                                 n,
+                                 k,
+                                 bf16 ? AUTOGLM_BF16 : AUTOGLM_F16,
+                                 y.data_ptr()};
+    throwOnKernelFailure(autoglm_gemm_w8a8_ex(&gemm, nullptr), "W8A8");
+    ++g_w8Calls;
+    at::Tensor out = y.to(x.scalar_type());
+    if (bias.defined())
+        out = out + bias.to(out.device()).to(out.scalar_type()).reshape({n});
+    std::vector<int64_t> shape = x.sizes().vec();
+    shape.back() = n;
+    return out.reshape(shape);
+#endif
+}
+
+bool cudaQuantKernelsUsable() {
+#ifdef AUTOGLM_HAVE_CUDA
+    return autoglm_device_probe() == AUTOGLM_K_OK && autoglm_device_compute_capability() >= 80;
+#else
+    return false;
+#endif
+}
+
+CudaKernelCalls cudaQuantKernelCalls() {
+#ifdef AUTOGLM_HAVE_CUDA
+    return {g_w4Calls.load(), g_w8Calls.load()};
+#else
+    return {};
 #endif
 }
 
@@ -133,6 +251,7 @@ void clearCudaQuantCache() {
 #ifdef AUTOGLM_HAVE_CUDA
     std::lock_guard<std::mutex> lock(g_cacheMutex);
     g_cache.clear();
+    g_w8Cache.clear();
 #endif
 }
 

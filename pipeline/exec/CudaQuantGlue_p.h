@@ -21,7 +21,27 @@ std::optional<at::Tensor> cudaMatMulNBits(const at::Tensor& a, const at::Tensor&
                                           const at::Tensor* zeroPoints, int64_t n, int64_t k, int64_t bits,
                                           int64_t blockSize);
 
-// Drops the packed weights kept for cudaMatMulNBits (their device memory).
+// The static W8A8 layer of exec/Int8Linear_p.h (int8QuantizedLinear's arguments) on the W8A8 kernel: x is
+// quantized with the file's scale and zero point (QuantizeLinear's arithmetic, on the device), uint8 codes enter
+// the kernel as q - 128 with the zero point folded into per-column int32 offsets, so the integer sum is exact;
+// the kernel scales it to fp16 (bf16 for a bf16 x), then the bias is added. When it applies: x on a CUDA
+// device of compute capability 8.0 or newer, K <= 65536 (the sum then fits int32), a build with the kernels.
+// Otherwise std::nullopt. The weight is prepared once per (weight, scale, zero point) and kept on the device.
+std::optional<at::Tensor> cudaQuantizedLinear(const at::Tensor& x, float xScale, const at::Tensor& xZero,
+                                              const at::Tensor& w, const at::Tensor& wScale, const at::Tensor& bias,
+                                              bool weightRowsAreOutputs);
+
+// Whether this build has the CUDA kernels and the current device runs them (compute capability 8.0+).
+bool cudaQuantKernelsUsable();
+
+// How many times each kernel ran since the process started (tests check that a CUDA run used them).
+struct CudaKernelCalls {
+    int64_t w4a16 = 0;
+    int64_t w8a8 = 0;
+};
+CudaKernelCalls cudaQuantKernelCalls();
+
+// Drops the packed weights kept for cudaMatMulNBits and cudaQuantizedLinear (their device memory).
 void clearCudaQuantCache();
 
 } // namespace autoglm::exec

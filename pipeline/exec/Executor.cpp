@@ -41,6 +41,7 @@ struct Executor::Impl {
     std::vector<DType> constantTypes;  // per slot: Int4 / UInt4 for 4-bit initializers, else Undefined
     std::vector<Step> steps;
     std::vector<int> outputSlots;
+    bool half = false; // ExecutorOptions::precision == "fp16"
 
     int slot(const std::string& name) {
         auto [it, inserted] = slotOf.emplace(name, static_cast<int>(slotOf.size()));
@@ -49,6 +50,26 @@ struct Executor::Impl {
 };
 
 namespace {
+
+at::Tensor toHalf(const at::Tensor& t) {
+    return t.scalar_type() == at::kFloat ? t.to(at::kHalf) : t;
+}
+
+// Initializers that quantization ops read as scales or zero points (any input after the first): they keep
+// float32 in half precision, so quantized values are computed as the file defines them.
+std::set<std::string> quantizationParameters(const Graph& graph) {
+    static const std::set<std::string> ops = {"QuantizeLinear",  "DequantizeLinear",     "DynamicQuantizeLinear",
+                                              "FakeQuantize",    "FakeQuantizeSte",      "QuantizedMatMul",
+                                              "MatMulNBits",     "QLinearMatMul",        "QLinearConv",
+                                              "MatMulInteger",   "PackedMatMulInteger",  "ConvInteger"};
+    std::set<std::string> out;
+    for (const auto& node : graph.nodes)
+        if (ops.count(node.opType))
+            for (size_t i = 1; i < node.inputs.size(); ++i)
+                if (graph.initializers.count(node.inputs[i]))
+                    out.insert(node.inputs[i]);
+    return out;
+}
 
 std::string shapeOf(const at::Tensor& t) {
     std::string out = "[";
@@ -174,11 +195,23 @@ Result<Executor> Executor::create(const Model& model, const ExecutorOptions& opt
     if (options.fuse) {
         exec::fuseErfGelu(impl->model.graph);
         exec::fuseQuantizeDequantize(impl->model.graph);
-        if (options.int8Kernels && !options.autograd && options.device == "cpu" && exec::int8KernelsAvailable())
+        // Quantized layers in a form our int8 / int4 kernels run: oneDNN's on the CPU, kernels/ on a CUDA device.
+        const bool cudaKernels = options.device == "cuda" && exec::cudaQuantKernelsUsable();
+        if (options.int8Kernels && !options.autograd &&
+            ((options.device == "cpu" && exec::int8KernelsAvailable()) || cudaKernels))
             exec::fuseInt8MatMul(impl->model.graph);
+        if (cudaKernels && !options.autograd)
+            exec::fuseInt4MatMulNBits(impl->model.graph);
         // Folded constants would be cut off from gradients, which training through the executor needs.
         if (!options.autograd)
             exec::foldConstants(impl->model);
+    }
+    if (options.precision == "fp16") {
+        if (options.device != "cuda" || options.autograd)
+            return Error{"precision fp16 needs device cuda and no training (the CPU has no fast half GEMM)"};
+        impl->half = true;
+    } else if (options.precision != "fp32") {
+        return Error{"unknown precision '" + options.precision + "' (expected fp32 or fp16)"};
     }
     if (options.device == "cuda") {
         if (!cudaAvailable())
@@ -243,9 +276,13 @@ Result<Executor> Executor::create(const Model& model, const ExecutorOptions& opt
 
     impl->constants.resize(impl->slotOf.size());
     impl->constantTypes.resize(impl->slotOf.size(), DType::Undefined);
+    const std::set<std::string> keepFloat32 = impl->half ? quantizationParameters(graph) : std::set<std::string>{};
     for (const auto& [name, tensor] : graph.initializers) {
         try {
-            impl->constants[impl->slotOf.at(name)] = tensor.tensor().to(impl->device);
+            at::Tensor& constant = impl->constants[impl->slotOf.at(name)];
+            constant = tensor.tensor().to(impl->device);
+            if (impl->half && !keepFloat32.count(name))
+                constant = toHalf(constant);
         } catch (const std::exception& e) {
             return Error{"initializer '" + name + "' cannot be prepared for " + impl->device.str() + ": " + e.what()};
         }
@@ -277,6 +314,8 @@ Result<TensorMap> Executor::run(const TensorMap& inputs, std::stop_token stop, c
         if (!ok)
             return ok.error();
         values[impl.slotOf.at(info.name)] = it->second.tensor().to(impl.device);
+        if (impl.half)
+            values[impl.slotOf.at(info.name)] = toHalf(values[impl.slotOf.at(info.name)]);
         types[impl.slotOf.at(info.name)] = subByteTypeOf(it->second);
     }
 
@@ -327,6 +366,10 @@ Result<TensorMap> Executor::run(const TensorMap& inputs, std::stop_token stop, c
             // on the executor's device so the next kernel never mixes devices.
             if (results[o].device() != impl.device)
                 results[o] = results[o].to(impl.device);
+            // In half precision every float32 result (a dequantization's, a cast's) continues as half, so the
+            // next op never mixes the two.
+            if (impl.half)
+                results[o] = toHalf(results[o]);
             DType type = context.outputType(o);
             if (type == DType::Undefined && o == 0 && keepsSubByte(node) && isSubByte(argTypes[0]) &&
                 results[0].scalar_type() == *storageTorchType(argTypes[0]))
@@ -343,7 +386,7 @@ Result<TensorMap> Executor::run(const TensorMap& inputs, std::stop_token stop, c
         at::Tensor t = values[impl.outputSlots[o]];
         if (!t.defined())
             return Error{"graph output '" + graph.outputs[o].name + "' was not computed"};
-        const at::Tensor held = impl.options.autograd ? t : t.cpu();
+        const at::Tensor held = impl.options.autograd ? t : (impl.half && t.scalar_type() == at::kHalf ? t.to(at::kFloat) : t).cpu();
         const DType type = types[impl.outputSlots[o]];
         outputs[graph.outputs[o].name] = isSubByte(type) ? TensorData(held, type) : TensorData(held);
     }
@@ -360,6 +403,11 @@ bool cudaAvailable() {
     } catch (const std::exception&) {
         return false;
     }
+}
+
+CudaKernelUse cudaKernelUse() {
+    const exec::CudaKernelCalls calls = exec::cudaQuantKernelCalls();
+    return {calls.w4a16, calls.w8a8};
 }
 
 bool int8KernelsAvailable() {

@@ -23,10 +23,15 @@ struct ExecutorOptions {
     // evaluate nodes of constants once at creation (exec/ConstantFolding.h). Off when the caller needs the
     // executor's nodes to be the model's own (per-node shape observation, activation taps).
     bool fuse = true;
-    // With fuse, on the CPU and without autograd: run static W8A8 and dynamic int8 MatMul / Gemm layers on
-    // LibTorch's oneDNN int8 kernels when this CPU has them (exec/Int8Linear_p.h); off, the same values are
-    // computed in float arithmetic.
+    // With fuse and without autograd: run static W8A8 and dynamic int8 MatMul / Gemm layers on LibTorch's oneDNN
+    // int8 kernels when this CPU has them (exec/Int8Linear_p.h), or static W8A8 ones on the W8A8 kernel of
+    // kernels/ on a CUDA device; off, the same values are computed in float arithmetic. (4-bit layers use the
+    // W4A16 kernel on a CUDA device whatever this says.)
     bool int8Kernels = true;
+    // "fp32", or "fp16" on a CUDA device without autograd: float inputs and weights run as half precision
+    // (the scales and zero points of quantization ops stay float32), outputs come back as float32. What a
+    // deployed fp16 or W4A16 model computes; the CPU has no fast half GEMM, so it is refused there.
+    std::string precision = "fp32";
 };
 
 using TensorMap = std::map<std::string, TensorData>;
@@ -65,6 +70,13 @@ std::vector<std::string> supportedOpTypes();
 bool cudaAvailable();
 // Whether quantized MatMul / Gemm layers run on LibTorch's oneDNN int8 kernels here (ExecutorOptions::int8Kernels).
 bool int8KernelsAvailable();
+// How many times the CUDA quantization kernels of kernels/ ran in this process: W4A16 (4-bit MatMulNBits and
+// blocked DequantizeLinear → MatMul) and W8A8 (static int8 MatMul / Gemm). Zero without CUDA.
+struct CudaKernelUse {
+    int64_t w4a16 = 0;
+    int64_t w8a8 = 0;
+};
+CudaKernelUse cudaKernelUse();
 // Sets LibTorch's intra-op thread count (0: one per core).
 void setComputeThreads(int threads);
 int computeThreads();

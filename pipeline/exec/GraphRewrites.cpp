@@ -2,7 +2,10 @@
 
 #include "pipeline/exec/OpRegistry.h"
 
+#include "pipeline/ir/SubByte.h"
 #include "pipeline/ir/TensorUtil.h"
+
+#include <ATen/ATen.h>
 
 #include <algorithm>
 #include <cmath>
@@ -283,6 +286,121 @@ int fuseInt8MatMul(Graph& graph) {
     const int count = static_cast<int>(fused.size());
     if (count)
         applyFusions(graph, removed, std::move(fused));
+    return count;
+}
+
+namespace {
+
+constexpr int64_t kNBitsBlock = 128; // the block the W4A16 kernel reads
+
+// 4-bit codes [rows, cols] (values already unsigned, 0..15) as MatMulNBits packs them: each row's codes,
+// padded with `pad` to `paddedCols`, two per byte, low nibble first.
+at::Tensor packRows(const at::Tensor& codes, int64_t paddedCols, int pad) {
+    const at::Tensor padded =
+        at::constant_pad_nd(codes.to(at::kChar), {0, paddedCols - codes.size(1)}, pad).contiguous();
+    const int64_t rows = padded.size(0);
+    at::Tensor packed = at::empty({rows, paddedCols / 2}, at::TensorOptions().dtype(at::kByte));
+    for (int64_t r = 0; r < rows; ++r)
+        packNibbles(padded.data_ptr<int8_t>() + r * paddedCols, paddedCols, packed.data_ptr<uint8_t>() + r * (paddedCols / 2));
+    return packed;
+}
+
+struct NBitsWeight {
+    std::string b, scales, zeroPoints; // new initializer names (zeroPoints empty: symmetric, MatMulNBits' 8)
+    int64_t k = 0, n = 0;
+};
+
+// The MatMulNBits form of a blocked 4-bit DequantizeLinear, added to the graph's initializers; nothing when
+// the node is not one the rewrite handles.
+std::optional<NBitsWeight> nbitsWeight(Graph& g, const Node& dq) {
+    if (!is(&dq, "DequantizeLinear") || dq.inputs.size() < 2 || intAttr(dq, "block_size", 0) != kNBitsBlock)
+        return std::nullopt;
+    const int64_t axis = intAttr(dq, "axis", 1);
+    const TensorData* w = initializer(g, dq.inputs[0]);
+    const TensorData* scale = initializer(g, dq.inputs[1]);
+    if (!w || (w->dtype() != DType::Int4 && w->dtype() != DType::UInt4) || w->shape().size() != 2 ||
+        (axis != 0 && axis != -2) || !scale || scale->dtype() != DType::Float)
+        return std::nullopt;
+    const int64_t k = w->shape()[0], n = w->shape()[1], blocks = (k + kNBitsBlock - 1) / kNBitsBlock;
+    if (scale->shape() != std::vector<int64_t>{blocks, n})
+        return std::nullopt;
+    const TensorData* zero = dq.inputs.size() > 2 && !dq.inputs[2].empty() ? initializer(g, dq.inputs[2]) : nullptr;
+    if (dq.inputs.size() > 2 && !dq.inputs[2].empty() && (!zero || zero->dtype() != w->dtype() || zero->shape() != scale->shape()))
+        return std::nullopt;
+    // MatMulNBits' codes are unsigned with a zero point (8 when absent): Int4 values and zero points shift by 8.
+    const int shift = w->dtype() == DType::Int4 ? 8 : 0;
+    const at::Tensor codes = (w->tensor().to(at::kInt) + shift).t(); // [N, K]
+    NBitsWeight out{g.uniqueName(dq.inputs[0] + "_nbits"), g.uniqueName(dq.inputs[1] + "_nbits"), {}, k, n};
+    g.initializers[out.b] = TensorData(packRows(codes, blocks * kNBitsBlock, shift).reshape({n, blocks, kNBitsBlock / 2}));
+    g.initializers[out.scales] = TensorData(scale->tensor().t().contiguous().reshape({-1}));
+    if (zero || shift == 0) {
+        const at::Tensor zeroCodes = zero ? (zero->tensor().to(at::kInt) + shift).t()
+                                          : at::zeros({n, blocks}, at::TensorOptions().dtype(at::kInt));
+        out.zeroPoints = g.uniqueName(dq.inputs[0] + "_nbits_zero_point");
+        g.initializers[out.zeroPoints] = TensorData(packRows(zeroCodes, (blocks + 1) / 2 * 2, 0).reshape({-1}));
+    }
+    return out;
+}
+
+void dropUnreadInitializers(Graph& g, const std::set<std::string>& candidates) {
+    std::set<std::string> read;
+    for (const auto& node : g.nodes)
+        read.insert(node.inputs.begin(), node.inputs.end());
+    for (const auto& out : g.outputs)
+        read.insert(out.name);
+    for (const auto& name : candidates)
+        if (!read.count(name))
+            g.initializers.erase(name);
+}
+
+} // namespace
+
+int fuseInt4MatMulNBits(Graph& graph) {
+    const Uses uses(graph);
+    std::map<const Node*, Node> fused;
+    std::set<const Node*> removed;
+    std::set<std::string> oldWeights;
+    std::vector<const Node*> candidates;
+    for (const auto& node : graph.nodes)
+        if (is(&node, "DequantizeLinear") && node.attribute("block_size"))
+            candidates.push_back(&node);
+    for (const Node* dq : candidates) {
+        // Every reader must be a MatMul reading it as B, or the float weight is still needed.
+        std::vector<const Node*> readers;
+        for (const auto& node : graph.nodes)
+            if (std::find(node.inputs.begin(), node.inputs.end(), dq->outputs[0]) != node.inputs.end())
+                readers.push_back(&node);
+        const bool onlyMatMulB = !readers.empty() && readers.size() == uses.readers(dq->outputs[0]) &&
+                                 std::all_of(readers.begin(), readers.end(), [&](const Node* r) {
+                                     return is(r, "MatMul") && r->inputs.size() == 2 && r->inputs[1] == dq->outputs[0] &&
+                                            r->inputs[0] != dq->outputs[0];
+                                 });
+        if (!onlyMatMulB)
+            continue;
+        const std::optional<NBitsWeight> w = nbitsWeight(graph, *dq);
+        if (!w)
+            continue;
+        for (const Node* matmul : readers) {
+            Node nbits = *matmul;
+            nbits.opType = "MatMulNBits";
+            nbits.domain = "com.microsoft";
+            nbits.inputs = {matmul->inputs[0], w->b, w->scales};
+            if (!w->zeroPoints.empty())
+                nbits.inputs.push_back(w->zeroPoints);
+            nbits.attributes = {{"K", Attribute::makeInt(w->k)},
+                                {"N", Attribute::makeInt(w->n)},
+                                {"bits", Attribute::makeInt(4)},
+                                {"block_size", Attribute::makeInt(kNBitsBlock)}};
+            fused.emplace(matmul, std::move(nbits));
+        }
+        removed.insert(dq);
+        oldWeights.insert(dq->inputs.begin(), dq->inputs.end());
+    }
+    const int count = static_cast<int>(fused.size());
+    if (count) {
+        applyFusions(graph, removed, std::move(fused));
+        dropUnreadInitializers(graph, oldWeights);
+    }
     return count;
 }
 

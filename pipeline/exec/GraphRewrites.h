@@ -25,4 +25,11 @@ int fuseQuantizeDequantize(Graph& graph);
 // Dequantizations and FakeQuantize nodes nothing else reads go with them. Returns how many layers were fused.
 int fuseInt8MatMul(Graph& graph);
 
+// For the CUDA W4A16 kernel (reached through MatMulNBits, exec/CudaQuantGlue_p.h): a blocked DequantizeLinear of
+// a constant Int4 / UInt4 [K, N] weight (axis 0, block 128, float scales, optional zero points) read only as
+// MatMul's B becomes com.microsoft MatMulNBits with the same values (codes shifted to unsigned, transposed to
+// [N, blocks, 64]), which computes the same product. Initializers nothing reads any more are dropped. Returns
+// how many MatMuls were rewritten.
+int fuseInt4MatMulNBits(Graph& graph);
+
 } // namespace autoglm::exec

@@ -121,6 +121,16 @@ private Q_SLOTS:
         VERIFY_ERROR_MENTIONS(executor->run({{"x", zerosTensor(DType::Float, {1, 3})}}, stop.get_token()), "cancelled");
     }
 
+    // Half precision is for CUDA inference only (tests/unit/tst_cuda_exec.cpp runs it); bad values are named.
+    void precisionOptionIsChecked() {
+        ExecutorOptions half;
+        half.precision = "fp16";
+        VERIFY_ERROR_MENTIONS(Executor::create(addModel(), half), "precision fp16 needs device cuda");
+        ExecutorOptions odd;
+        odd.precision = "fp8";
+        VERIFY_ERROR_MENTIONS(Executor::create(addModel(), odd), "unknown precision 'fp8'");
+    }
+
     void fashionCnnTop1MatchesReference() {
         if (!fs::exists(kFixtures / "fashion_cnn.onnx"))
             QSKIP("fixture missing");

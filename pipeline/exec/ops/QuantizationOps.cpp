@@ -1,6 +1,7 @@
 // Linear quantization: QuantizeLinear, DequantizeLinear (per tensor, per axis and, from opset 21, blocked; 8-,
 // 16- and 4-bit types), DynamicQuantizeLinear, and the integer and quantized-linear MatMul/Conv ops. Integer
 // products are computed in float64, which is exact at 8-bit inputs.
+#include "pipeline/exec/CudaQuantGlue_p.h"
 #include "pipeline/exec/Int8Linear_p.h"
 #include "pipeline/exec/OpRegistry.h"
 #include "pipeline/exec/TorchTypes.h"
@@ -194,7 +195,7 @@ at::Tensor packedMatMulInteger(const OpContext& c) {
     const at::Tensor& a = c.input(0);
     const at::Tensor& b = c.input(1);
     const bool eightBitA = a.scalar_type() == at::kByte || a.scalar_type() == at::kChar;
-    if (!eightBitA || a.dim() < 2 || a.size(-1) != b.size(0) || (c.hasInput(2) && c.input(2).numel() != 1))
+    if (!eightBitA || a.is_cuda() || a.dim() < 2 || a.size(-1) != b.size(0) || (c.hasInput(2) && c.input(2).numel() != 1))
         return matMulInteger(c);
     return int8MatMulInteger(a, c.hasInput(2) ? c.input(2) : at::Tensor(), b);
 }
@@ -211,8 +212,27 @@ at::Tensor quantizedMatMul(const OpContext& c) {
                std::to_string(k));
     const at::Tensor bias = c.hasInput(5) ? c.input(5).reshape({-1}) : at::Tensor();
     const at::Tensor matrix = x.dim() == 1 ? x.unsqueeze(0) : x;
-    at::Tensor y = int8QuantizedLinear(matrix, c.input(1).item<float>(), c.input(2), w, c.input(4), bias,
-                                       rowsAreOutputs);
+    const float xScale = c.input(1).item<float>();
+    at::Tensor y;
+    if (!x.is_cuda()) {
+        y = int8QuantizedLinear(matrix, xScale, c.input(2), w, c.input(4), bias, rowsAreOutputs);
+    } else if (std::optional<at::Tensor> fast =
+                   cudaQuantizedLinear(matrix, xScale, c.input(2), w, c.input(4), bias, rowsAreOutputs)) {
+        y = *fast; // the W8A8 kernel (kernels/)
+    } else {
+        // The same values in float arithmetic on the device: fake-quantized input times the dequantized weight.
+        const QuantType q = quantType(c, c.input(2).scalar_type() == at::kChar ? DType::Int8 : DType::UInt8);
+        const double zero = double(c.input(2).item<int64_t>());
+        const at::Tensor xq =
+            at::clamp(at::round(matrix.to(at::kFloat) / at::scalar_tensor(xScale, matrix.options().dtype(at::kFloat))),
+                      double(q.lo) - zero, double(q.hi) - zero) *
+            xScale;
+        const at::Tensor wScale = c.input(4).to(at::kFloat).reshape({-1});
+        const at::Tensor wf = rowsAreOutputs ? w.to(at::kFloat) * wScale.unsqueeze(1) : w.to(at::kFloat) * wScale;
+        y = at::matmul(xq, rowsAreOutputs ? wf.t() : wf);
+        if (bias.defined())
+            y = y + bias.to(at::kFloat);
+    }
     return x.dim() == 1 ? y.squeeze(0) : y;
 }
 
@@ -279,6 +299,11 @@ at::Tensor fakeQuantize(const OpContext& c) {
     const float zp = static_cast<float>(zero.item<int64_t>());
     const float lo = static_cast<float>(q.lo);
     const float hi = static_cast<float>(q.hi);
+    // The same arithmetic as tensor ops on the device; the scale as a device tensor, because LibTorch's CUDA
+    // division by a host scalar multiplies by its reciprocal, which rounds differently.
+    if (x.is_cuda())
+        return at::clamp(at::round(x / at::scalar_tensor(scale, x.options())), double(lo - zp), double(hi - zp)) *
+               scale;
     at::Tensor y = at::empty_like(x);
     const float* in = x.data_ptr<float>();
     float* out = y.data_ptr<float>();
