@@ -20,6 +20,7 @@
 #include "widgets/QCustomPlotInclude.h"
 
 #include <QDir>
+#include <QDirIterator>
 #include <QElapsedTimer>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -37,9 +38,13 @@
 
 #include "GuiTestSupport.h"
 
+#include "pipeline/onnx/OnnxImport.h"
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <random>
 
 using autoglm::studio::MainWindow;
 using namespace autoglm::widgets;
@@ -328,6 +333,89 @@ private Q_SLOTS:
         QCOMPARE(ended.front().at(0).toString(), QString("cancelled"));
         QVERIFY(!window.jobs()->isRunning());
         QVERIFY(window.runPanel()->runButton()->isEnabled());
+    }
+
+    // The Cancel button clicked at 50 moments of a fashion run (prune → INT8 weights → export; delays drawn with a
+    // fixed seed over the time a whole run takes): after each, the window answers (no event-loop stall over
+    // 100 ms), Run is enabled and the next run starts, the pipeline is unchanged and not dirty, and the output
+    // folder holds no partial or temporary file. Then a whole run in the same window measures what the first did.
+    void cancelsAtFiftyRandomMoments() {
+        QTemporaryDir dir;
+        MainWindow window;
+        window.show();
+        PipelineGraphModel* model = window.document()->model();
+        model->setModelPath(kFashion.toStdString());
+        addSampleData(window.document(), 100);
+        const int prune = model->addStage("prune");
+        const int quantize = model->addStage("quantize", std::nullopt, prune);
+        model->setParams(quantize, {{"scheme", "w8a16"}});
+        model->addStage("export", std::nullopt, quantize);
+        QVERIFY(window.savePipelineAs(dir.path() + "/cancel50.autoglm.json"));
+        QVERIFY(!window.document()->isDirty());
+        const std::string saved = model->toSpec().toJson().dump();
+        const QDir out(window.runOutputDir());
+        QSignalSpy ended(&window, &MainWindow::runEnded);
+        // Each variant's primary metric in the table (the original's too).
+        auto figures = [&] {
+            std::map<std::string, double> primary{{"original", window.variants()->results().original.primary()}};
+            for (const auto& row : window.variants()->results().variants)
+                primary[row.id] = row.primary();
+            return primary;
+        };
+        // Two whole runs: the second (caches warm, as for the runs cut below) gives the span moments are drawn from.
+        qint64 span = 0;
+        for (int i = 0; i < 2; ++i) {
+            QElapsedTimer whole;
+            whole.start();
+            QTest::mouseClick(window.runPanel()->runButton(), Qt::LeftButton);
+            QVERIFY(ended.wait(300000));
+            QCOMPARE(ended.takeFirst().at(0).toString(), QString("complete"));
+            span = whole.elapsed();
+        }
+        const std::map<std::string, double> reference = figures();
+        qInfo("an uninterrupted run: %lld ms, %zu rows", span, reference.size());
+
+        std::mt19937 moments(2026);
+        int cancelled = 0;
+        guitest::Heartbeat heartbeat;
+        for (int i = 0; i < 50; ++i) {
+            QTimer cut; // the user's click, `delay` ms after Run
+            cut.setSingleShot(true);
+            connect(&cut, &QTimer::timeout, this,
+                    [&] { QTest::mouseClick(window.runPanel()->cancelButton(), Qt::LeftButton); });
+            const int delay = std::uniform_int_distribution<int>(0, static_cast<int>(span))(moments);
+            QVERIFY2(window.runPanel()->runButton()->isEnabled(), qPrintable(QString("before run %1").arg(i)));
+            QTest::mouseClick(window.runPanel()->runButton(), Qt::LeftButton);
+            QVERIFY2(window.jobs()->isRunning(), qPrintable(QString("run %1 did not start").arg(i)));
+            cut.start(delay);
+            QVERIFY(ended.wait(300000));
+            cut.stop();
+            const QString status = ended.takeFirst().at(0).toString();
+            QVERIFY2(status == "cancelled" || status == "complete", qPrintable(status));
+            cancelled += status == "cancelled";
+            QVERIFY(!window.jobs()->isRunning());
+            QVERIFY(window.runPanel()->runButton()->isEnabled());
+            QVERIFY(!window.document()->isDirty());
+            QCOMPARE(model->toSpec().toJson().dump(), saved);
+            for (QDirIterator it(out.path(), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories); it.hasNext();) {
+                const QFileInfo file(it.next());
+                const QString name = file.fileName();
+                QVERIFY2(!name.contains(".tmp"), qPrintable(name));
+                if (name.endsWith(".onnx"))
+                    QVERIFY2(autoglm::loadOnnx(file.absoluteFilePath().toStdString()).ok(), qPrintable(name));
+                else
+                    QVERIFY2(name == "results.json" || name == "results.csv", qPrintable(name));
+            }
+        }
+        heartbeat.stop();
+        qInfo("50 cancels: %d runs cancelled; longest event-loop gap %lld ms", cancelled, heartbeat.worstGapMs());
+        QVERIFY(cancelled >= 25); // most moments fall before the run's end
+        QVERIFY2(heartbeat.worstGapMs() < 100, qPrintable(QString("stalled %1 ms").arg(heartbeat.worstGapMs())));
+
+        QTest::mouseClick(window.runPanel()->runButton(), Qt::LeftButton);
+        QVERIFY(ended.wait(300000));
+        QCOMPARE(ended.takeFirst().at(0).toString(), QString("complete"));
+        QVERIFY(figures() == reference);
     }
 
     void opensAndGuardsPipelines() {
