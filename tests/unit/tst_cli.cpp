@@ -151,6 +151,31 @@ private Q_SLOTS:
         QCOMPARE(slowest["nodes"].toInt(), 9);
     }
 
+    // --compare times more models in the same process: each gets a speedup over the first; a bad one is named.
+    void benchComparesModels() {
+        requireFixtures();
+        const QString model = kFixtures + "/fashion_cnn.onnx";
+        const CliRun r = cli({"bench", model, "--iters", "3", "--warmup", "1", "--json", "--compare", model,
+                              "--compare", model});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(j["precision"].toString(), QString("fp32"));
+        const QJsonArray compared = j["compare"].toArray();
+        QCOMPARE(compared.size(), 2);
+        for (const auto& entry : compared) {
+            const QJsonObject o = entry.toObject();
+            QCOMPARE(o["model"].toString(), model);
+            QVERIFY(o["median_ms"].toDouble() > 0);
+            QVERIFY(std::abs(o["speedup"].toDouble() - j["median_ms"].toDouble() / o["median_ms"].toDouble()) < 1e-9);
+        }
+        const CliRun text = cli({"bench", model, "--iters", "2", "--compare", model});
+        QVERIFY(text.out.contains("speedup") && text.out.contains("1.00x"));
+        expectOneLineError(cli({"bench", model, "--iters", "1", "--compare", kFixtures + "/missing.onnx"}),
+                           "missing.onnx");
+        expectOneLineError(cli({"bench", model, "--iters", "1", "--precision", "fp16"}),
+                           "precision fp16 needs device cuda");
+    }
+
     void generateStreamsTheReferenceContinuation() {
         const QString folder = kFixtures + "/tiny_llama";
         if (!QFileInfo::exists(folder + "/config.json"))
