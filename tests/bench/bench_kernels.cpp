@@ -88,6 +88,20 @@ std::vector<uint8_t> randomBytes(size_t n, uint64_t seed) {
     return v;
 }
 
+// The fp16 and int8 forms of one random N x K weight (each in rotated copies) and its int8 per-channel scales.
+struct GemmWeights {
+    Copies w16, w8;
+    void* s8 = nullptr;
+    GemmWeights(int64_t n, int64_t k)
+        : w16(randomHalf(size_t(n * k), uint64_t(n + k), -0.05f, 0.05f).data(), size_t(n * k) * 2),
+          w8(randomBytes(size_t(n * autoglm_i8_row_stride(k)), 5).data(), size_t(n * autoglm_i8_row_stride(k))) {
+        const std::vector<float> scales(size_t(n), 1.f / 127.f / 64.f);
+        CK(cudaMalloc(&s8, size_t(n) * 4));
+        CK(cudaMemcpy(s8, scales.data(), scales.size() * 4, cudaMemcpyHostToDevice));
+    }
+    ~GemmWeights() { cudaFree(s8); }
+};
+
 cudaStream_t g_stream;
 autoglm_stream kstream() { return reinterpret_cast<autoglm_stream>(g_stream); }
 
@@ -245,14 +259,9 @@ double benchW8A8Variants(const void* x16, const void* xb16, void* y16, const int
     const std::vector<Shape> shapes = {{4096, 4096}, {11008, 4096}, {4096, 11008}, {14336, 4096}};
     for (const Shape& s : shapes) {
         const int64_t n = s.n, k = s.k, ldk = autoglm_i8_row_stride(k);
-        const std::vector<uint16_t> hw = randomHalf(size_t(n * k), uint64_t(n + k), -0.05f, 0.05f);
-        Copies w16(hw.data(), hw.size() * 2);
-        const std::vector<uint8_t> hw8 = randomBytes(size_t(n * ldk), 5);
-        Copies w8(hw8.data(), hw8.size());
-        std::vector<float> hs8(size_t(n), 1.f / 127.f / 64.f);
-        void* s8;
-        CK(cudaMalloc(&s8, size_t(n) * 4));
-        CK(cudaMemcpy(s8, hs8.data(), hs8.size() * 4, cudaMemcpyHostToDevice));
+        const GemmWeights weights(n, k);
+        const Copies &w16 = weights.w16, &w8 = weights.w8;
+        void* s8 = weights.s8;
         for (int64_t m : {int64_t(256), int64_t(1024), int64_t(4096)}) {
             const double flop = 2.0 * double(m) * n * k;
             const double tF16 = timeUs([&](int i) { cublasGemm(CUDA_R_16F, x16, w16.at(i), y16, m, n, k); }, true);
@@ -284,7 +293,6 @@ double benchW8A8Variants(const void* x16, const void* xb16, void* y16, const int
             if (n == 4096 && k == 4096 && m == 4096)
                 floor = tF16 / (wgmma ? tWg : tMma);
         }
-        cudaFree(s8);
     }
     cudaFree(y32);
     return floor;
@@ -373,17 +381,12 @@ int main(int argc, char** argv) {
     std::printf("%-12s %5s | %9s %7s %7s | %9s %7s %7s %6s | %9s %7s %6s | %9s %6s\n", "N x K", "M", "cuBLAS us",
                 "TF", "GB/s", "W4A16 us", "TF", "GB/s", "x", "W8A8 us", "TF", "x", "W8A8+q us", "x");
     for (const Shape& s : shapes) {
-        const int64_t n = s.n, k = s.k, ldk = autoglm_i8_row_stride(k);
-        const std::vector<uint16_t> hw = randomHalf(size_t(n * k), uint64_t(n + k), -0.05f, 0.05f);
-        Copies w16(hw.data(), hw.size() * 2);
+        const int64_t n = s.n, k = s.k;
+        const GemmWeights weights(n, k);
+        const Copies &w16 = weights.w16, &w8 = weights.w8;
+        void* s8 = weights.s8;
         const W4Host h4 = makeW4(n, k, false, 0, 3);
         W4Copies w4(h4, n, k);
-        const std::vector<uint8_t> hw8 = randomBytes(size_t(n * ldk), 5);
-        Copies w8(hw8.data(), hw8.size());
-        std::vector<float> hs8(size_t(n), 1.f / 127.f / 64.f);
-        void* s8;
-        CK(cudaMalloc(&s8, size_t(n) * 4));
-        CK(cudaMemcpy(s8, hs8.data(), hs8.size() * 4, cudaMemcpyHostToDevice));
         for (int64_t m : ms) {
             const double flop = 2.0 * double(m) * n * k;
             const double tBlas = timeUs([&](int i) { cublasGemm(CUDA_R_16F, x16, w16.at(i), y16, m, n, k); }, true);
@@ -414,7 +417,6 @@ int main(int argc, char** argv) {
             if (n == 4096 && k == 4096 && m == 4096)
                 floors.w8big = tBlas / tW8;
         }
-        cudaFree(s8);
     }
 
     if (!quick)
