@@ -386,7 +386,10 @@ Result<TensorMap> Executor::run(const TensorMap& inputs, std::stop_token stop, c
         at::Tensor t = values[impl.outputSlots[o]];
         if (!t.defined())
             return Error{"graph output '" + graph.outputs[o].name + "' was not computed"};
-        const at::Tensor held = impl.options.autograd ? t : (impl.half && t.scalar_type() == at::kHalf ? t.to(at::kFloat) : t).cpu();
+        // Half precision ran float outputs as half: they are handed back in the type the model declares.
+        if (impl.half && t.scalar_type() == at::kHalf && graph.outputs[o].dtype != DType::Float16)
+            t = t.to(at::kFloat);
+        const at::Tensor held = impl.options.autograd ? t : t.cpu();
         const DType type = types[impl.outputSlots[o]];
         outputs[graph.outputs[o].name] = isSubByte(type) ? TensorData(held, type) : TensorData(held);
     }
