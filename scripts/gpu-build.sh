@@ -12,8 +12,7 @@ shift || true
 targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=(autoglm)
 prefix=/tmp/autoglm-deps
-mkdir -p "$prefix"
-for deb in "$root"/.debs/*.deb; do dpkg -x "$deb" "$prefix"; done
+bash "$root/scripts/gpu-unpack-debs.sh" "$prefix"
 export LD_LIBRARY_PATH="$prefix/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
 export PATH="$prefix/usr/bin:$PATH"
 torch_prefix="$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')"

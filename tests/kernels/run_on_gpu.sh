@@ -11,8 +11,7 @@ shift 2 || true
 mkdir -p "$out"
 prefix=/tmp/autoglm-deps
 if [[ -d "$root/.debs" ]]; then
-  mkdir -p "$prefix"
-  for f in "$root"/.debs/*.deb; do dpkg -x "$f" "$prefix"; done
+  bash "$root/scripts/gpu-unpack-debs.sh" "$prefix"
   export LD_LIBRARY_PATH="$prefix/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
 nvidia-smi --query-gpu=name,clocks.sm,clocks.mem,temperature.gpu --format=csv | tee "$out/gpu.txt"
