@@ -37,7 +37,13 @@ struct PreparedW8 {
 using W8Key = std::tuple<const void*, const void*, int64_t, bool, int64_t>;
 std::map<W8Key, PreparedW8> g_w8Cache;
 
-std::atomic<int64_t> g_w4Calls{0}, g_w8Calls{0};
+std::atomic<int64_t> g_w4Calls{0}, g_w4DequantCalls{0}, g_w8Calls{0};
+
+// Rows (tokens) up to which the W4A16 GEMM kernel beats dequantize + cuBLAS fp16. H200, 4096 x 4096
+// (kernels/README.md): at M = 16 the kernel takes 7.2 us against cuBLAS's 12.7 us alone; at M = 64 it takes
+// 30.5 us against cuBLAS's 11.6 us plus ~10 us to dequantize (8 MB read, 32 MB written); its tiled M > 16
+// kernel stays at 0.2-0.4x cuBLAS beyond that.
+constexpr int64_t kW4KernelMaxRows = 32;
 
 void throwOnKernelFailure(autoglm_kstatus st, const char* kernel) {
     if (st != AUTOGLM_K_OK)
@@ -133,12 +139,23 @@ std::optional<at::Tensor> cudaMatMulNBits(const at::Tensor& a, const at::Tensor&
         return std::nullopt;
 
     const at::Tensor x = a.to(dtype == AUTOGLM_BF16 ? at::kBFloat16 : at::kHalf).reshape({-1, k}).contiguous();
-    at::Tensor y = at::empty({x.size(0), n}, x.options());
     const autoglm_w4_packed view{reinterpret_cast<const autoglm_q4_tile*>(w->tiles.data_ptr<uint8_t>()),
                                  reinterpret_cast<const uint16_t*>(w->scales.data_ptr<int16_t>()),
                                  w->zeros.data_ptr<uint8_t>(), n, k};
-    throwOnKernelFailure(autoglm_gemm_w4a16(dtype, x.data_ptr(), x.size(0), &view, y.data_ptr(), nullptr), "W4A16");
-    ++g_w4Calls;
+    at::Tensor y;
+    if (x.size(0) <= kW4KernelMaxRows) {
+        y = at::empty({x.size(0), n}, x.options());
+        throwOnKernelFailure(autoglm_gemm_w4a16(dtype, x.data_ptr(), x.size(0), &view, y.data_ptr(), nullptr),
+                             "W4A16");
+        ++g_w4Calls;
+    } else {
+        // Prefill-sized M: the weight is dequantized per call (never kept: the int4 copy is what saves memory)
+        // and the product runs on LibTorch's cuBLAS.
+        at::Tensor dense = at::empty({n, k}, x.options());
+        throwOnKernelFailure(autoglm_dequant_w4(dtype, &view, dense.data_ptr(), nullptr), "int4 dequantize");
+        y = at::matmul(x, dense.t());
+        ++g_w4DequantCalls;
+    }
     std::vector<int64_t> shape = a.sizes().vec();
     shape.back() = n;
     return y.reshape(shape).to(type);
@@ -241,7 +258,7 @@ bool cudaQuantKernelsUsable() {
 
 CudaKernelCalls cudaQuantKernelCalls() {
 #ifdef AUTOGLM_HAVE_CUDA
-    return {g_w4Calls.load(), g_w8Calls.load()};
+    return {g_w4Calls.load(), g_w4DequantCalls.load(), g_w8Calls.load()};
 #else
     return {};
 #endif

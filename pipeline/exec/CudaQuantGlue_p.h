@@ -13,6 +13,7 @@ namespace autoglm::exec {
 
 // y = a . dequant(B)^T for ONNX Runtime's MatMulNBits layout (B uint8 [N, blocks, 64], scales [N, blocks] or
 // [N * blocks], zero points packed uint8 or in the scales' type, absent = 8), computed by the W4A16 kernel
+// (up to 32 rows; more rows dequantize the weight with the int4 dequantize kernel and multiply on cuBLAS)
 // when it applies: `a` on a CUDA device (fp16 / bf16; fp32 is run in fp16 and cast back), 4 bits, block 128,
 // integral zero points in [0, 15], a device of compute capability 8.0 or newer and a build with the CUDA
 // kernels. Otherwise std::nullopt, and the caller runs its own path. The weight is packed once and kept on the
@@ -37,6 +38,7 @@ bool cudaQuantKernelsUsable();
 // How many times each kernel ran since the process started (tests check that a CUDA run used them).
 struct CudaKernelCalls {
     int64_t w4a16 = 0;
+    int64_t w4Dequantize = 0; // a 4-bit MatMulNBits over more rows: int4 dequantize kernel + cuBLAS
     int64_t w8a8 = 0;
 };
 CudaKernelCalls cudaQuantKernelCalls();

@@ -410,7 +410,7 @@ bool cudaAvailable() {
 
 CudaKernelUse cudaKernelUse() {
     const exec::CudaKernelCalls calls = exec::cudaQuantKernelCalls();
-    return {calls.w4a16, calls.w8a8};
+    return {calls.w4a16, calls.w4Dequantize, calls.w8a8};
 }
 
 bool int8KernelsAvailable() {

@@ -71,9 +71,11 @@ bool cudaAvailable();
 // Whether quantized MatMul / Gemm layers run on LibTorch's oneDNN int8 kernels here (ExecutorOptions::int8Kernels).
 bool int8KernelsAvailable();
 // How many times the CUDA quantization kernels of kernels/ ran in this process: W4A16 (4-bit MatMulNBits and
-// blocked DequantizeLinear → MatMul) and W8A8 (static int8 MatMul / Gemm). Zero without CUDA.
+// blocked DequantizeLinear → MatMul; up to 32 rows), W4 dequantize (the same layers over more rows: int4
+// dequantize kernel, then cuBLAS) and W8A8 (static int8 MatMul / Gemm). Zero without CUDA.
 struct CudaKernelUse {
     int64_t w4a16 = 0;
+    int64_t w4Dequantize = 0;
     int64_t w8a8 = 0;
 };
 CudaKernelUse cudaKernelUse();

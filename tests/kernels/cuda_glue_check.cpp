@@ -77,6 +77,8 @@ int main() {
     ok &= check("fp16 no zero points", at::kHalf, 33, 300, 512, false, true);
     ok &= check("bf16 packed zero points", at::kBFloat16, 16, 512, 384, true, false);
     ok &= check("fp32 activations (fp16 run)", at::kFloat, 64, 1024, 256, true, false);
+    // More than 32 rows: int4 dequantize kernel + cuBLAS (the cases of 33 and 64 rows above take it too).
+    ok &= check("bf16 prefill rows", at::kBFloat16, 300, 4096, 1024, true, false);
     // Paths the kernel must decline: a CPU tensor, 8 bits.
     const at::Tensor cpuA = at::randn({1, 128});
     const at::Tensor b = at::zeros({8, 1, 64}, at::TensorOptions().dtype(at::kByte)), s = at::ones({8, 1});

@@ -24,7 +24,7 @@ namespace {
 const fs::path kFixtures = AUTOGLM_FIXTURES;
 // Named tolerance of the issue: CUDA logits against the CPU's, as one vector.
 constexpr double kMinCosine = 0.999;
-constexpr int64_t kWindows = 2, kWindowTokens = 256;
+constexpr int64_t kCalibrationTokens = 256;
 
 std::string readText(const fs::path& file) {
     std::ifstream in(file, std::ios::binary);
@@ -33,12 +33,12 @@ std::string readText(const fs::path& file) {
     return s.str();
 }
 
-TensorData validationTokens() {
+TensorData validationTokens(int64_t windows, int64_t windowTokens) {
     const std::string text = readText(kFixtures / "austen_val.txt");
     std::vector<double> ids;
-    for (int64_t i = 0; i < kWindows * kWindowTokens; ++i)
+    for (int64_t i = 0; i < windows * windowTokens; ++i)
         ids.push_back(static_cast<unsigned char>(text[static_cast<size_t>(i)]));
-    return makeTensor(DType::Int64, {kWindows, kWindowTokens}, ids);
+    return makeTensor(DType::Int64, {windows, windowTokens}, ids);
 }
 
 double cosine(const std::vector<double>& a, const std::vector<double>& b) {
@@ -51,11 +51,12 @@ double cosine(const std::vector<double>& a, const std::vector<double>& b) {
     return a.size() == b.size() && na > 0 && nb > 0 ? dot / std::sqrt(na * nb) : 0.0;
 }
 
-Result<std::vector<double>> logits(const Model& model, const ExecutorOptions& options) {
+// Two windows of 256 tokens (512 rows a layer, the prefill path) unless `decodeRows`: one window of that many.
+Result<std::vector<double>> logits(const Model& model, const ExecutorOptions& options, int64_t decodeRows = 0) {
     auto executor = Executor::create(model, options);
     if (!executor)
         return executor.error();
-    auto out = executor->run({{"input_ids", validationTokens()}});
+    auto out = executor->run({{"input_ids", decodeRows ? validationTokens(1, decodeRows) : validationTokens(2, 256)}});
     if (!out)
         return out.error();
     return tensorValues(out->at("logits"));
@@ -73,7 +74,7 @@ private Q_SLOTS:
         auto model = loadOnnx(kFixtures / "tiny_gpt.onnx");
         VERIFY_RESULT(model);
         m_float = model.value();
-        auto calibration = calibrationFromText(m_float, readText(kFixtures / "austen_calib.txt"), kWindowTokens, 32);
+        auto calibration = calibrationFromText(m_float, readText(kFixtures / "austen_calib.txt"), kCalibrationTokens, 32);
         VERIFY_RESULT(calibration);
         m_calibration = calibration.value();
     }
@@ -83,11 +84,15 @@ private Q_SLOTS:
         QTest::addColumn<QString>("format");
         QTest::addColumn<bool>("symmetric");
         QTest::addColumn<QString>("precision");
+        QTest::addColumn<int>("decodeRows"); // 0: two windows of 256 tokens
         for (const char* precision : {"fp32", "fp16"}) {
-            QTest::addRow("w4a16_dq_sym_%s", precision) << "w4a16" << "dq" << true << precision;
-            QTest::addRow("w4a16_dq_asym_%s", precision) << "w4a16" << "dq" << false << precision;
-            QTest::addRow("w4a16_nbits_asym_%s", precision) << "w4a16" << "matmulnbits" << false << precision;
-            QTest::addRow("w8a8_%s", precision) << "w8a8" << "dq" << true << precision;
+            QTest::addRow("w4a16_dq_sym_%s", precision) << "w4a16" << "dq" << true << precision << 0;
+            QTest::addRow("w4a16_dq_asym_%s", precision) << "w4a16" << "dq" << false << precision << 0;
+            QTest::addRow("w4a16_nbits_asym_%s", precision) << "w4a16" << "matmulnbits" << false << precision << 0;
+            QTest::addRow("w4a16_dq_sym_16rows_%s", precision) << "w4a16" << "dq" << true << precision << 16;
+            QTest::addRow("w4a16_nbits_asym_7rows_%s", precision) << "w4a16" << "matmulnbits" << false << precision << 7;
+            QTest::addRow("w8a8_%s", precision) << "w8a8" << "dq" << true << precision << 0;
+            QTest::addRow("w8a8_5rows_%s", precision) << "w8a8" << "dq" << true << precision << 5;
         }
     }
 
@@ -96,32 +101,37 @@ private Q_SLOTS:
         QFETCH(QString, format);
         QFETCH(bool, symmetric);
         QFETCH(QString, precision);
+        QFETCH(int, decodeRows);
         QuantizeParams params;
         params.scheme = scheme.toStdString();
         params.int4Format = format.toStdString();
         params.symmetric = symmetric;
         auto quantized = quantizeModel(m_float, params, &m_calibration);
         VERIFY_RESULT(quantized);
-        auto cpu = logits(quantized->model, {});
+        auto cpu = logits(quantized->model, {}, decodeRows);
         VERIFY_RESULT(cpu);
 
         ExecutorOptions cuda;
         cuda.device = "cuda";
         cuda.precision = precision.toStdString();
         const CudaKernelUse before = cudaKernelUse();
-        auto gpu = logits(quantized->model, cuda);
+        auto gpu = logits(quantized->model, cuda, decodeRows);
         VERIFY_RESULT(gpu);
         const CudaKernelUse after = cudaKernelUse();
-        const int64_t w4 = after.w4a16 - before.w4a16, w8 = after.w8a8 - before.w8a8;
+        const int64_t w4 = after.w4a16 - before.w4a16, w4dq = after.w4Dequantize - before.w4Dequantize,
+                      w8 = after.w8a8 - before.w8a8;
         const double c = cosine(cpu.value(), gpu.value());
-        qInfo("%s %s %s, %s on CUDA: logits cosine to the CPU %.6f; kernel calls W4A16 %lld, W8A8 %lld",
-              qPrintable(scheme), qPrintable(format), symmetric ? "sym" : "asym", qPrintable(precision), c,
-              static_cast<long long>(w4), static_cast<long long>(w8));
+        qInfo("%s %s %s, %s, %s on CUDA: logits cosine to the CPU %.6f; calls W4A16 %lld, W4 dequantize %lld, "
+              "W8A8 %lld",
+              qPrintable(scheme), qPrintable(format), symmetric ? "sym" : "asym", qPrintable(precision),
+              decodeRows ? qPrintable(QStringLiteral("%1 rows").arg(decodeRows)) : "512 rows", c,
+              static_cast<long long>(w4), static_cast<long long>(w4dq), static_cast<long long>(w8));
         QVERIFY2(c >= kMinCosine, qPrintable(QStringLiteral("cosine %1 < %2").arg(c).arg(kMinCosine)));
-        // Every layer the pass quantized ran on the kernel, not on a fallback.
+        // Every layer the pass quantized ran on our kernels, not on a fallback: the W4A16 GEMM for a few rows,
+        // dequantize + cuBLAS for a prefill.
         const int64_t layers = quantized->report.changedLayers();
         if (scheme == "w4a16")
-            QCOMPARE(w4, layers);
+            QCOMPARE(decodeRows ? w4 : w4dq, layers);
         else
             QCOMPARE(w8, layers);
     }
