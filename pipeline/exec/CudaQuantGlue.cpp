@@ -190,17 +190,17 @@ const PreparedW8* preparedWeight(const at::Tensor& w, const at::Tensor& wScale, 
 } // namespace
 #endif
 
-std::optional<at::Tensor> cudaQuantizedLinear(const at::Tensor& x, float xScale, const at::Tensor& xZero,
-                                              const at::Tensor& w, const at::Tensor& wScale, const at::Tensor& bias,
-                                              bool weightRowsAreOutputs) {
+std::optional<at::Tensor> cudaQuantizedLinear(const at::Tensor& x, float xScale, int64_t zero, at::ScalarType zeroType,
+                                              int64_t zeroCount, const at::Tensor& w, const at::Tensor& wScale,
+                                              const at::Tensor& bias, bool weightRowsAreOutputs) {
 #ifndef AUTOGLM_HAVE_CUDA
-    (void)x, (void)xScale, (void)xZero, (void)w, (void)wScale, (void)bias, (void)weightRowsAreOutputs;
+    (void)x, (void)xScale, (void)zero, (void)zeroType, (void)zeroCount, (void)w, (void)wScale, (void)bias,
+        (void)weightRowsAreOutputs;
     return std::nullopt;
 #else
-    const at::ScalarType zeroType = xZero.scalar_type();
     const int64_t k = x.dim() ? x.size(-1) : 0;
     if (!x.is_cuda() || !x.is_floating_point() || k == 0 || k > 65536 || w.dim() != 2 ||
-        (zeroType != at::kByte && zeroType != at::kChar) || xZero.numel() != 1 || !std::isfinite(xScale) ||
+        (zeroType != at::kByte && zeroType != at::kChar) || zeroCount != 1 || !std::isfinite(xScale) ||
         xScale <= 0.f)
         return std::nullopt;
     const int64_t n = weightRowsAreOutputs ? w.size(0) : w.size(1);
@@ -209,7 +209,6 @@ std::optional<at::Tensor> cudaQuantizedLinear(const at::Tensor& x, float xScale,
     const c10::DeviceGuard guard(x.device());
     if (autoglm_device_compute_capability() < 80)
         return std::nullopt;
-    const int64_t zero = xZero.item<int64_t>();
     const PreparedW8* prepared = preparedWeight(w, wScale, zero, zeroType, weightRowsAreOutputs, n, k, x.device());
 
     // QuantizeLinear's arithmetic less the zero point (x / scale in float32, saturated, rounded half to even),

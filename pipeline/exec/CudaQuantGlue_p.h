@@ -28,9 +28,11 @@ std::optional<at::Tensor> cudaMatMulNBits(const at::Tensor& a, const at::Tensor&
 // the kernel scales it to fp16 (bf16 for a bf16 x), then the bias is added. When it applies: x on a CUDA
 // device of compute capability 8.0 or newer, K <= 65536 (the sum then fits int32), a build with the kernels.
 // Otherwise std::nullopt. The weight is prepared once per (weight, scale, zero point) and kept on the device.
-std::optional<at::Tensor> cudaQuantizedLinear(const at::Tensor& x, float xScale, const at::Tensor& xZero,
-                                              const at::Tensor& w, const at::Tensor& wScale, const at::Tensor& bias,
-                                              bool weightRowsAreOutputs);
+// The zero point comes as its value, type (uint8 / int8) and element count (1 for a per-tensor one), so the
+// caller decides where it is read from (a CUDA tensor's .item() would wait for the GPU).
+std::optional<at::Tensor> cudaQuantizedLinear(const at::Tensor& x, float xScale, int64_t zero, at::ScalarType zeroType,
+                                              int64_t zeroCount, const at::Tensor& w, const at::Tensor& wScale,
+                                              const at::Tensor& bias, bool weightRowsAreOutputs);
 
 // Whether this build has the CUDA kernels and the current device runs them (compute capability 8.0+).
 bool cudaQuantKernelsUsable();

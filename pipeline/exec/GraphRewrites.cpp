@@ -234,6 +234,14 @@ std::optional<Node> quantizedMatMul(const Graph& g, const Uses& uses, const Node
     fused.domain = kInternalDomain;
     fused.inputs = {fake->inputs[0], fake->inputs[1], fake->inputs[2], weight, scale};
     fused.attributes = {{"weight_rows_are_outputs", Attribute::makeInt(rowsAreOutputs ? 1 : 0)}};
+    // Constant input scale and zero point also travel as attributes, so the op reads no scalar back from a
+    // device (on CUDA every .item() would wait for the GPU, at every layer).
+    const TensorData* xScale = initializer(g, fake->inputs[1]);
+    const TensorData* xZero = initializer(g, fake->inputs[2]);
+    if (xScale && xZero && xScale->numel() == 1 && xZero->numel() == 1) {
+        fused.attributes["x_scale_value"] = Attribute::makeFloat(static_cast<float>(tensorValues(*xScale)[0]));
+        fused.attributes["x_zero_value"] = Attribute::makeInt(static_cast<int64_t>(tensorValues(*xZero)[0]));
+    }
     if (gemm && n.inputs.size() > 2 && !n.inputs[2].empty()) {
         const TensorData* bias = initializer(g, n.inputs[2]);
         const int64_t outputs = g.initializers.at(weight).shape()[rowsAreOutputs ? 0 : 1];

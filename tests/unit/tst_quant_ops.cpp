@@ -226,6 +226,12 @@ private Q_SLOTS:
         QCOMPARE(fused.nodes.size(), size_t(1)); // the activation pair and the weight's dequantization went
         QCOMPARE(fused.nodes[0].opType, std::string("QuantizedMatMul"));
         QVERIFY(fused.validate().ok());
+        // The constant input scale and zero point also travel as attributes (no device read-back on CUDA).
+        const Attribute* scaleValue = fused.nodes[0].attribute("x_scale_value");
+        const Attribute* zeroValue = fused.nodes[0].attribute("x_zero_value");
+        QVERIFY(scaleValue && zeroValue);
+        QCOMPARE(scaleValue->f, static_cast<float>(layer.xScale));
+        QCOMPARE(zeroValue->i, static_cast<int64_t>(layer.xZero));
 
         const int64_t rows = gemm ? 6 : 12;
         // Wide enough to saturate on both sides of the range.

@@ -212,17 +212,21 @@ at::Tensor quantizedMatMul(const OpContext& c) {
                std::to_string(k));
     const at::Tensor bias = c.hasInput(5) ? c.input(5).reshape({-1}) : at::Tensor();
     const at::Tensor matrix = x.dim() == 1 ? x.unsqueeze(0) : x;
-    const float xScale = c.input(1).item<float>();
+    // Constant scale and zero point come as attributes (GraphRewrites), read without a device round trip.
+    const bool constantQuant = c.hasAttr("x_scale_value") && c.hasAttr("x_zero_value");
+    const float xScale = constantQuant ? c.attrFloat("x_scale_value", 0.f) : c.input(1).item<float>();
+    const int64_t xZero = constantQuant ? c.attrInt("x_zero_value") : c.input(2).item<int64_t>();
+    const at::ScalarType zeroType = c.input(2).scalar_type();
     at::Tensor y;
     if (!x.is_cuda()) {
         y = int8QuantizedLinear(matrix, xScale, c.input(2), w, c.input(4), bias, rowsAreOutputs);
-    } else if (std::optional<at::Tensor> fast =
-                   cudaQuantizedLinear(matrix, xScale, c.input(2), w, c.input(4), bias, rowsAreOutputs)) {
+    } else if (std::optional<at::Tensor> fast = cudaQuantizedLinear(matrix, xScale, xZero, zeroType, c.input(2).numel(),
+                                                                    w, c.input(4), bias, rowsAreOutputs)) {
         y = *fast; // the W8A8 kernel (kernels/)
     } else {
         // The same values in float arithmetic on the device: fake-quantized input times the dequantized weight.
-        const QuantType q = quantType(c, c.input(2).scalar_type() == at::kChar ? DType::Int8 : DType::UInt8);
-        const double zero = double(c.input(2).item<int64_t>());
+        const QuantType q = quantType(c, zeroType == at::kChar ? DType::Int8 : DType::UInt8);
+        const double zero = double(xZero);
         const at::Tensor xq =
             at::clamp(at::round(matrix.to(at::kFloat) / at::scalar_tensor(xScale, matrix.options().dtype(at::kFloat))),
                       double(q.lo) - zero, double(q.hi) - zero) *
