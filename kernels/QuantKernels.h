@@ -21,6 +21,23 @@ autoglm_kstatus autoglm_quantize_act_i8(autoglm_dtype dtype, const void* x, int6
 void autoglm_quantize_act_i8_ref(autoglm_dtype dtype, const void* x, int64_t m, int64_t k, const float* smooth_inv,
                                  int8_t* q, float* scales);
 
+// Static (calibrated) activation quantization, a QDQ model's QuantizeLinear with one scale and zero point:
+// x[M][K] (fp16 / bf16 / fp32) -> q[M][autoglm_i8_row_stride(K)] int8, element by element
+//   q = clamp(round_half_even(x / scale) + zero, qmin, qmax) - shift,
+// x / scale a float32 division (QuantizeLinear's arithmetic), NaN quantized to the zero point. uint8 codes
+// (qmin 0, qmax 255) reach the int8 GEMM shifted by 128, int8 codes by 0: qmin - shift and qmax - shift must
+// lie in [-128, 127], qmin <= zero <= qmax, the scale finite and > 0. The padding bytes are written as 0.
+typedef struct autoglm_static_quant {
+    float scale;
+    int32_t zero, qmin, qmax, shift;
+} autoglm_static_quant;
+autoglm_kstatus autoglm_quantize_act_static_i8(autoglm_dtype dtype, const void* x, int64_t m, int64_t k,
+                                               const autoglm_static_quant* params, int8_t* q, autoglm_stream stream);
+void autoglm_quantize_act_static_i8_ref(autoglm_dtype dtype, const void* x, int64_t m, int64_t k,
+                                        const autoglm_static_quant* params, int8_t* q);
+// Whether `params` is one the static quantization accepts (the checks above).
+int autoglm_static_quant_valid(const autoglm_static_quant* params);
+
 // ---- (b) W8A8 GEMM ---------------------------------------------------------------------------------------------
 // y[M][N] = (sum_k a[m][k] * w[n][k]) * a_scales[m] * w_scales[n], rounded once to `out` (fp16/bf16); the
 // int32 sum is exact, the float epilogue is (float(sum) * a_scale) * w_scale, so GPU and _ref agree bit for bit.

@@ -48,6 +48,8 @@ autoglm_kstatus autoglm_dev_memset(void*, int, size_t) AUTOGLM_NO_CUDA
 autoglm_kstatus autoglm_dev_synchronize(void) AUTOGLM_NO_CUDA
 autoglm_kstatus autoglm_quantize_act_i8(autoglm_dtype, const void*, int64_t, int64_t, const float*, int8_t*, float*,
                                         autoglm_stream) AUTOGLM_NO_CUDA
+autoglm_kstatus autoglm_quantize_act_static_i8(autoglm_dtype, const void*, int64_t, int64_t, const autoglm_static_quant*,
+                                               int8_t*, autoglm_stream) AUTOGLM_NO_CUDA
 autoglm_kstatus autoglm_gemm_w8a8(const int8_t*, const float*, const int8_t*, const float*, int64_t, int64_t, int64_t,
                                   autoglm_dtype, void*, autoglm_stream) AUTOGLM_NO_CUDA
 autoglm_kstatus autoglm_gemm_w8a8_ex(const autoglm_w8a8_gemm*, autoglm_stream) AUTOGLM_NO_CUDA

@@ -38,6 +38,30 @@ float dequantW4(autoglm_dtype dtype, const autoglm_block_q4* codes, const float*
 
 } // namespace
 
+extern "C" int autoglm_static_quant_valid(const autoglm_static_quant* p) {
+    return p && std::isfinite(p->scale) && p->scale > 0.f && p->qmin <= p->zero && p->zero <= p->qmax &&
+           p->qmin - p->shift >= -128 && p->qmax - p->shift <= 127;
+}
+
+// The kernel's arithmetic, step for step (float division, rint, float clamp), so the two agree bit for bit.
+extern "C" void autoglm_quantize_act_static_i8_ref(autoglm_dtype dtype, const void* x, int64_t m, int64_t k,
+                                                   const autoglm_static_quant* p, int8_t* q) {
+    const int64_t ldk = autoglm_i8_row_stride(k);
+    for (int64_t r = 0; r < m; ++r)
+        for (int64_t c = 0; c < ldk; ++c) {
+            if (c >= k) {
+                q[r * ldk + c] = 0;
+                continue;
+            }
+            const float v = dtype == AUTOGLM_F32 ? static_cast<const float*>(x)[r * k + c] : load(dtype, x, r * k + c);
+            float t = std::nearbyint(v / p->scale);
+            if (std::isnan(t))
+                t = 0.f;
+            t = std::min(float(p->qmax), std::max(float(p->qmin), t + float(p->zero)));
+            q[r * ldk + c] = int8_t(int(t) - p->shift);
+        }
+}
+
 extern "C" void autoglm_quantize_act_i8_ref(autoglm_dtype dtype, const void* x, int64_t m, int64_t k,
                                             const float* smooth_inv, int8_t* q, float* scales) {
     const int64_t ldk = autoglm_i8_row_stride(k);

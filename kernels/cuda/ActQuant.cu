@@ -1,8 +1,12 @@
-// Per-token int8 quantization: one CTA per row. The kernel is memory-bound (2 bytes read, 1 written per
-// element), so a row is read once with 16-byte loads, kept in registers while the CTA finds max|x|, and
-// written as 8-byte stores; only very long rows (K > 16384) or misaligned ones take the two-pass loop.
+// Activation quantization to int8.
+// Per-token (dynamic): one CTA per row. The kernel is memory-bound (2 bytes read, 1 written per element), so a
+// row is read once with 16-byte loads, kept in registers while the CTA finds max|x|, and written as 8-byte
+// stores; only very long rows (K > 16384) or misaligned ones take the two-pass loop.
+// Static (one calibrated scale): element-wise, each thread writes 8 output bytes (one uint2) of the padded rows.
 #include "kernels/QuantKernels.h"
 #include "kernels/cuda/ActQuant.cuh"
+
+#include <algorithm>
 
 namespace autoglm::kernels::cuda {
 namespace {
@@ -141,6 +145,59 @@ void launchTyped(const T* x, int m, int k, const float* smoothInv, int8_t* q, fl
         actQuantRegs<T, 8><<<m, kThreads, 0, stream>>>(x, k, ldq, smoothInv, q, scales);
 }
 
+// Eight consecutive elements of x as float, zero past K; `vec` when the eight are one aligned vector load.
+template <typename T> __device__ __forceinline__ void load8(const T* p, int valid, bool vec, float (&v)[8]) {
+    if (vec && valid == 8) {
+        if constexpr (sizeof(T) == 4) {
+            const float4 a = reinterpret_cast<const float4*>(p)[0], b = reinterpret_cast<const float4*>(p)[1];
+            v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
+        } else {
+            const uint4 raw = *reinterpret_cast<const uint4*>(p);
+            const T* e = reinterpret_cast<const T*>(&raw);
+#pragma unroll
+            for (int j = 0; j < 8; ++j)
+                v[j] = toFloat(e[j]);
+        }
+        return;
+    }
+#pragma unroll
+    for (int j = 0; j < 8; ++j)
+        v[j] = j < valid ? toFloat(p[j]) : 0.f;
+}
+
+template <typename T>
+__global__ void __launch_bounds__(kThreads) actQuantStatic(const T* __restrict__ x, int64_t m, int k, int ldq,
+                                                           autoglm_static_quant p, bool vec, int8_t* __restrict__ q) {
+    const int unitsPerRow = ldq / 8;
+    const int64_t units = m * unitsPerRow;
+    for (int64_t u = blockIdx.x * int64_t(kThreads) + threadIdx.x; u < units; u += int64_t(gridDim.x) * kThreads) {
+        const int64_t row = u / unitsPerRow;
+        const int c0 = int(u % unitsPerRow) * 8;
+        float v[8];
+        load8(x + row * k + c0, max(0, min(8, k - c0)), vec, v);
+        uint2 out;
+        int8_t* o = reinterpret_cast<int8_t*>(&out);
+#pragma unroll
+        for (int j = 0; j < 8; ++j) {
+            float t = rintf(__fdiv_rn(v[j], p.scale)); // rint: half to even; IEEE division as in the reference
+            if (t != t)
+                t = 0.f;
+            t = fminf(float(p.qmax), fmaxf(float(p.qmin), t + float(p.zero)));
+            o[j] = c0 + j < k ? int8_t(int(t) - p.shift) : int8_t(0);
+        }
+        reinterpret_cast<uint2*>(q + row * ldq)[c0 / 8] = out;
+    }
+}
+
+template <typename T>
+void launchStaticTyped(const T* x, int64_t m, int k, const autoglm_static_quant& p, int8_t* q, cudaStream_t stream) {
+    const int ldq = int(autoglm_i8_row_stride(k));
+    const bool vec = k % 8 == 0 && aligned16(x);
+    const int64_t blocks = (m * (ldq / 8) + kThreads - 1) / kThreads;
+    const int grid = int(std::min<int64_t>(blocks, int64_t(multiprocessorCount()) * 16));
+    actQuantStatic<T><<<grid, kThreads, 0, stream>>>(x, m, k, ldq, p, vec, q);
+}
+
 } // namespace
 
 autoglm_kstatus launchActQuant(autoglm_dtype dtype, const void* x, int m, int k, const float* smoothInv, int8_t* q,
@@ -150,6 +207,17 @@ autoglm_kstatus launchActQuant(autoglm_dtype dtype, const void* x, int m, int k,
     else
         launchTyped(static_cast<const __nv_bfloat16*>(x), m, k, smoothInv, q, scales, stream);
     return checkLaunch("actQuant");
+}
+
+autoglm_kstatus launchActQuantStatic(autoglm_dtype dtype, const void* x, int64_t m, int k,
+                                     const autoglm_static_quant& p, int8_t* q, cudaStream_t stream) {
+    if (dtype == AUTOGLM_F16)
+        launchStaticTyped(static_cast<const __half*>(x), m, k, p, q, stream);
+    else if (dtype == AUTOGLM_BF16)
+        launchStaticTyped(static_cast<const __nv_bfloat16*>(x), m, k, p, q, stream);
+    else
+        launchStaticTyped(static_cast<const float*>(x), m, k, p, q, stream);
+    return checkLaunch("actQuantStatic");
 }
 
 } // namespace autoglm::kernels::cuda
@@ -167,4 +235,21 @@ extern "C" autoglm_kstatus autoglm_quantize_act_i8(autoglm_dtype dtype, const vo
     if (const autoglm_kstatus s = requireCapability(70, "autoglm_quantize_act_i8"); s != AUTOGLM_K_OK)
         return s;
     return launchActQuant(dtype, x, int(m), int(k), smooth_inv, q, scales, toCuda(stream));
+}
+
+extern "C" autoglm_kstatus autoglm_quantize_act_static_i8(autoglm_dtype dtype, const void* x, int64_t m, int64_t k,
+                                                          const autoglm_static_quant* params, int8_t* q,
+                                                          autoglm_stream stream) {
+    using namespace autoglm::kernels::cuda;
+    if (!x || !q || m < 0 || k <= 0 || !autoglm_static_quant_valid(params) ||
+        (dtype != AUTOGLM_F16 && dtype != AUTOGLM_BF16 && dtype != AUTOGLM_F32) ||
+        (reinterpret_cast<uintptr_t>(x) & (dtype == AUTOGLM_F32 ? 3u : 1u)) != 0 || (reinterpret_cast<uintptr_t>(q) & 7u) != 0)
+        return AUTOGLM_K_INVALID_ARGUMENT;
+    if (k > (1 << 30))
+        return AUTOGLM_K_UNSUPPORTED_SHAPE;
+    if (m == 0)
+        return AUTOGLM_K_OK;
+    if (const autoglm_kstatus s = requireCapability(70, "autoglm_quantize_act_static_i8"); s != AUTOGLM_K_OK)
+        return s;
+    return launchActQuantStatic(dtype, x, m, int(k), *params, q, toCuda(stream));
 }

@@ -86,6 +86,7 @@ template <> __device__ __forceinline__ __half fromFloat<__half>(float v) { retur
 template <> __device__ __forceinline__ __nv_bfloat16 fromFloat<__nv_bfloat16>(float v) { return __float2bfloat16_rn(v); }
 __device__ __forceinline__ float toFloat(__half v) { return __half2float(v); }
 __device__ __forceinline__ float toFloat(__nv_bfloat16 v) { return __bfloat162float(v); }
+__device__ __forceinline__ float toFloat(float v) { return v; }
 
 // int4 codes -> (code - zero) * scale as a packed pair, for the word layout of QuantLayouts.h. The magic
 // exponent makes the nibble the low mantissa bits: fp16 0x6400 | q = 1024 + q, bf16 0x4300 | q = 128 + q,

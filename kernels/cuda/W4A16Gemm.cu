@@ -1,16 +1,17 @@
 // W4A16: y[M][N] = x[M][K] . dequant(W)^T on mma.sync m16n8k16 (fp16 or bf16 in, float accumulate).
 //
-// Small M (<= 16) is memory-bound: the 4-bit weight is the only large operand, so the kernel is built around
+// Small M (<= 32) is memory-bound: the 4-bit weight is the only large operand, so the kernel is built around
 // streaming it once. A CTA owns 16 output features (two packed 8-row tiles) and splits K over its 8 warps
 // (reduced through shared memory at the end: one launch, no workspace), so N = 4096 gives 256 CTAs, two per SM,
 // all resident at once. Each warp streams its groups through a private cp.async ring; one group of one tile is
 // 512 contiguous bytes read with 32 coalesced 16-byte copies. The weight is the mma's A operand (see
 // w4a16Small), dequantized in registers to exact integers, with the scale applied to float partial sums.
-// Measured on the H200 (kernels/README.md): 5.5 us at M = 1, 4096 x 4096 (2.3x cuBLAS fp16 under CUDA graphs,
-// 2.7x with plain launches), about 1.4 us above what a pure 8.4 MB streaming kernel costs there.
+// Measured on the H100 (kernels/README.md), 4096 x 4096: 4.9 us at M = 1 (3.1x cuBLAS fp16 under CUDA graphs,
+// 3.15x with plain launches), 7.9 us at M = 16 (1.95x), 10.9 us at M = 32 (1.26x).
 //
-// Larger M: CTA tile 64 x 64, 8 warps of 32 x 16; x, weight tiles, scales and zero points go through a 4-stage
-// cp.async pipeline (x rows padded to 320 bytes so the 16-byte fragment loads of a quad hit distinct banks).
+// Larger M (beyond 32 rows the executor dequantizes and runs cuBLAS instead): CTA tile 64 x 64, 8 warps of
+// 32 x 16; x, weight tiles, scales and zero points go through a 4-stage cp.async pipeline (x rows padded to 320
+// bytes so the 16-byte fragment loads of a quad hit distinct banks).
 #include "kernels/QuantKernels.h"
 #include "kernels/cuda/W4A16Gemm.cuh"
 
@@ -56,15 +57,21 @@ template <typename T> __device__ __forceinline__ void storeOut(T* y, size_t idx,
 // through a private 4-deep cp.async ring in shared memory: HBM latency is covered by the groups in flight, and
 // the wait for group i does not wait for groups i+1.. (registers loaded by plain loads would share the warp's
 // few scoreboards and wait for all of them). x is staged in shared memory once per CTA when it fits.
-constexpr int kSmallRing = 4;
 constexpr int kSmallSlot = 2 * 512 + 2 * 16 + 2 * 8;      // two tiles, their 8 scales and 8 zero points each
 constexpr int kStageXBytes = 32 * 1024;                    // x staged when M * K * 2 fits in this
 
+constexpr int kSmallRing = 4;
 template <int kW> __host__ __device__ constexpr int smallRingBytes() { return kW * kSmallRing * kSmallSlot; }
 
-// kW warps per CTA split K; at least 16 warps per SM (two CTAs of 8: the whole N = 4096 grid resident at once).
+// kW warps per CTA split K. At M <= 8 four CTAs of 8 warps must fit on an SM (at most 64 registers a thread):
+// two of this kernel's (the N = 4096 grid of 256 CTAs is resident at once) and two of the next one's, which
+// under programmatic dependent launch start their weight prefetch while this kernel finishes. Measured on the
+// H100 (4096 x 4096, M = 1, CUDA-graph replay): 4.82 us with room for four, 5.65 us with two (the previous
+// bound), 5.70 us with three, 5.35 us with a fifth ring slot (prefetching a whole K = 4096 share), 6.37 us when
+// dependents are released before the prefetch instead of after the wait. More tokens need the registers
+// (16 tokens: 88-96), so two CTAs.
 template <typename T, bool kVec, bool kStageX, int kMB, int kW>
-__global__ void __launch_bounds__(32 * kW, kW >= 16 ? 2 : 16 / kW)
+__global__ void __launch_bounds__(32 * kW, (kMB == 1 ? 32 : 16) / kW)
     w4a16Small(const T* __restrict__ x, int m, int k, const autoglm_q4_tile* __restrict__ tiles,
                const uint16_t* __restrict__ scales, const uint8_t* __restrict__ zeros, int n, int groups,
                T* __restrict__ y) {
@@ -149,13 +156,7 @@ __global__ void __launch_bounds__(32 * kW, kW >= 16 ? 2 : 16 / kW)
             negHi1 = negHiF16(z1);
         }
 
-        uint4 xv[kMB][4];
-#pragma unroll
-        for (int b = 0; b < kMB; ++b)
-#pragma unroll
-            for (int jp = 0; jp < 4; ++jp)
-                xv[b][jp] = loadX8<T, kVec || kStageX>(xs, b * 8 + g, m, k, gi * AUTOGLM_Q4_GROUP + 32 * jp + 8 * t);
-        // Two independent accumulator chains (even / odd word) so consecutive mmas do not wait on each other.
+        // Two accumulator chains (even / odd word) so consecutive mmas do not wait on each other.
         float part[2][kMB][4];
 #pragma unroll
         for (int c = 0; c < 2; ++c)
@@ -164,26 +165,39 @@ __global__ void __launch_bounds__(32 * kW, kW >= 16 ? 2 : 16 / kW)
 #pragma unroll
                 for (int e = 0; e < 4; ++e)
                     part[c][b][e] = 0.f;
+        // x fragments of up to 16 tokens are loaded together before their mmas (32 tokens at once would take 64
+        // registers): one round trip to L2 per 16 tokens and group.
+        constexpr int kChunk = kMB < 2 ? kMB : 2;
 #pragma unroll
-        for (int jp = 0; jp < 4; ++jp) {
-            uint32_t d0[4], d1[4];
-            const uint32_t w0j = reinterpret_cast<const uint32_t*>(&w0)[jp];
-            const uint32_t w1j = reinterpret_cast<const uint32_t*>(&w1)[jp];
-            if constexpr (std::is_same_v<T, __half>) {
-                codesMinusZeroF16(w0j, bias0, negHi0, d0);
-                codesMinusZeroF16(w1j, bias1, negHi1, d1);
-            } else {
-                codesMinusZero<T>(w0j, bias0, d0);
-                codesMinusZero<T>(w1j, bias1, d1);
-            }
-            const uint32_t a0[4] = {d0[0], d1[0], d0[1], d1[1]};
-            const uint32_t a1[4] = {d0[2], d1[2], d0[3], d1[3]};
+        for (int b0 = 0; b0 < kMB; b0 += kChunk) {
+            uint4 xv[kChunk][4];
 #pragma unroll
-            for (int b = 0; b < kMB; ++b) {
-                const uint32_t b0[2] = {xv[b][jp].x, xv[b][jp].y};
-                const uint32_t b1[2] = {xv[b][jp].z, xv[b][jp].w};
-                mma16816<T>(part[jp & 1][b], a0, b0);
-                mma16816<T>(part[jp & 1][b], a1, b1);
+            for (int b = 0; b < kChunk; ++b)
+#pragma unroll
+                for (int jp = 0; jp < 4; ++jp)
+                    xv[b][jp] = loadX8<T, kVec || kStageX>(xs, (b0 + b) * 8 + g, m, k,
+                                                            gi * AUTOGLM_Q4_GROUP + 32 * jp + 8 * t);
+#pragma unroll
+            for (int jp = 0; jp < 4; ++jp) {
+                uint32_t d0[4], d1[4];
+                const uint32_t w0j = reinterpret_cast<const uint32_t*>(&w0)[jp];
+                const uint32_t w1j = reinterpret_cast<const uint32_t*>(&w1)[jp];
+                if constexpr (std::is_same_v<T, __half>) {
+                    codesMinusZeroF16(w0j, bias0, negHi0, d0);
+                    codesMinusZeroF16(w1j, bias1, negHi1, d1);
+                } else {
+                    codesMinusZero<T>(w0j, bias0, d0);
+                    codesMinusZero<T>(w1j, bias1, d1);
+                }
+                const uint32_t a0[4] = {d0[0], d1[0], d0[1], d1[1]};
+                const uint32_t a1[4] = {d0[2], d1[2], d0[3], d1[3]};
+#pragma unroll
+                for (int b = 0; b < kChunk; ++b) {
+                    const uint32_t x0[2] = {xv[b][jp].x, xv[b][jp].y};
+                    const uint32_t x1[2] = {xv[b][jp].z, xv[b][jp].w};
+                    mma16816<T>(part[jp & 1][b0 + b], a0, x0);
+                    mma16816<T>(part[jp & 1][b0 + b], a1, x1);
+                }
             }
         }
 #pragma unroll
@@ -364,6 +378,13 @@ template <typename K> void allowSmem(K kernel, int bytes) {
     cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
 }
 
+// The small-M kernel wants several CTAs per SM (its own and, under programmatic dependent launch, the next
+// kernel's): all of the unified L1 / shared memory goes to shared memory (its loads bypass L1 anyway).
+template <typename K> void preferShared(K kernel, int bytes) {
+    allowSmem(kernel, bytes);
+    cudaFuncSetAttribute(kernel, cudaFuncAttributePreferredSharedMemoryCarveout, int(cudaSharedmemCarveoutMaxShared));
+}
+
 // On sm_90 the small-M kernel is launched with programmatic stream serialization, so its weight prefetch
 // overlaps the tail of the kernel before it (a decode step is a chain of such short launches). Falls back to a
 // plain launch when the driver refuses the attribute.
@@ -395,16 +416,17 @@ void launchSmall(const T* x, int m, int k, const autoglm_w4_packed& w, T* y, cud
                  bool stage) {
     const int n = int(w.n), groups = int(autoglm_q4_groups(w.k));
     const int tileRows = (n + 7) / 8;
+    constexpr int ringBytes = smallRingBytes<kW>();
     static const bool once = [] {
-        const int bytes = smallRingBytes<kW>() + kStageXBytes;
-        allowSmem(w4a16Small<T, true, true, kMB, kW>, bytes);
-        allowSmem(w4a16Small<T, true, false, kMB, kW>, bytes);
-        allowSmem(w4a16Small<T, false, false, kMB, kW>, bytes);
+        const int bytes = ringBytes + kStageXBytes;
+        preferShared(w4a16Small<T, true, true, kMB, kW>, bytes);
+        preferShared(w4a16Small<T, true, false, kMB, kW>, bytes);
+        preferShared(w4a16Small<T, false, false, kMB, kW>, bytes);
         return true;
     }();
     (void)once;
     const dim3 grid((tileRows + 1) / 2);
-    const size_t smemBytes = smallRingBytes<kW>() + (stage ? size_t(m) * k * sizeof(T) : 0);
+    const size_t smemBytes = ringBytes + (stage ? size_t(m) * k * sizeof(T) : 0);
     auto run = [&](auto kernel) {
         launchMaybeDependent(kernel, grid, dim3(32 * kW), smemBytes, stream, x, m, k, w.tiles, w.scales, w.zeros, n,
                              groups, y);
@@ -422,15 +444,16 @@ void launchTyped(const T* x, int m, const autoglm_w4_packed& w, T* y, cudaStream
     const int n = int(w.n), k = int(w.k), groups = int(autoglm_q4_groups(w.k));
     const int tileRows = (n + 7) / 8;
     const bool vec = k % 8 == 0 && aligned16(x);
-    if (m <= 16) {
+    if (m <= 32) {
         const size_t xBytes = size_t(m) * k * sizeof(T);
         const bool stage = vec && xBytes <= size_t(kStageXBytes);
         // 8 warps per CTA measured best on the H200 at M = 1 (4096 x 4096: 5.4 us with 8, 5.6 with 16, 6.4 with 4).
-        if (m <= 8) {
+        if (m <= 8)
             launchSmall<T, 1, 8>(x, m, k, w, y, stream, vec, stage);
-        } else {
+        else if (m <= 16)
             launchSmall<T, 2, 8>(x, m, k, w, y, stream, vec, stage);
-        }
+        else
+            launchSmall<T, 4, 8>(x, m, k, w, y, stream, vec, stage);
     } else {
         static const bool once = (allowSmem(w4a16Tiled<T, true>, kTiledSmem), allowSmem(w4a16Tiled<T, false>, kTiledSmem),
                                   true);

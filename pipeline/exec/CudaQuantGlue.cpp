@@ -6,12 +6,14 @@
 
 #include <c10/core/DeviceGuard.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <map>
 #include <mutex>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace autoglm::exec {
@@ -36,13 +38,14 @@ struct PreparedW8 {
 };
 using W8Key = std::tuple<const void*, const void*, int64_t, bool, int64_t>;
 std::map<W8Key, PreparedW8> g_w8Cache;
+std::map<std::pair<int64_t, float>, at::Tensor> g_rowScales; // see rowScales
 
 std::atomic<int64_t> g_w4Calls{0}, g_w4DequantCalls{0}, g_w8Calls{0};
 
-// Rows (tokens) up to which the W4A16 GEMM kernel beats dequantize + cuBLAS fp16. H200, 4096 x 4096
-// (kernels/README.md): at M = 16 the kernel takes 7.2 us against cuBLAS's 12.7 us alone; at M = 64 it takes
-// 30.5 us against cuBLAS's 11.6 us plus ~10 us to dequantize (8 MB read, 32 MB written); its tiled M > 16
-// kernel stays at 0.2-0.4x cuBLAS beyond that.
+// Rows (tokens) up to which the W4A16 GEMM kernel beats dequantize + cuBLAS fp16. H100, 4096 x 4096
+// (kernels/README.md): the streaming kernel takes 7.9 us at M = 16 and 10.9 us at M = 32 against cuBLAS's
+// 15.4 / 13.7 us alone; past 32 rows the tiled kernel runs (29.6 us at M = 64 against cuBLAS's 13.9 us plus
+// ~10 us to dequantize: 8 MB read, 32 MB written).
 constexpr int64_t kW4KernelMaxRows = 32;
 
 void throwOnKernelFailure(autoglm_kstatus st, const char* kernel) {
@@ -187,6 +190,17 @@ const PreparedW8* preparedWeight(const at::Tensor& w, const at::Tensor& wScale, 
     return &g_w8Cache.emplace(key, std::move(prepared)).first->second;
 }
 
+// The per-row activation scales the W8A8 kernel reads, all equal to a layer's static scale: kept per (device,
+// scale) and grown to the largest row count seen, so a layer launches no fill kernel per call. Later uses of
+// a replaced tensor are ordered after earlier kernels by the stream, as for any LibTorch allocation.
+at::Tensor rowScales(float scale, int64_t rows, const at::Device& device) {
+    std::lock_guard<std::mutex> lock(g_cacheMutex);
+    at::Tensor& t = g_rowScales[{int64_t(device.index()), scale}];
+    if (!t.defined() || t.size(0) < rows)
+        t = at::full({std::max<int64_t>(rows, 64)}, scale, at::TensorOptions().device(device).dtype(at::kFloat));
+    return t.narrow(0, 0, rows);
+}
+
 } // namespace
 #endif
 
@@ -209,20 +223,24 @@ std::optional<at::Tensor> cudaQuantizedLinear(const at::Tensor& x, float xScale,
     const c10::DeviceGuard guard(x.device());
     if (autoglm_device_compute_capability() < 80)
         return std::nullopt;
+    // QuantizeLinear's arithmetic (x / scale in float32, rounded half to even, plus the zero point, saturated)
+    // in one kernel that also shifts uint8 codes into int8 and pads rows to the GEMM's stride.
+    const autoglm_static_quant params{xScale, int32_t(zero), zeroType == at::kByte ? 0 : -128,
+                                      zeroType == at::kByte ? 255 : 127, int32_t(codeShift(zeroType))};
+    if (!autoglm_static_quant_valid(&params))
+        return std::nullopt;
     const PreparedW8* prepared = preparedWeight(w, wScale, zero, zeroType, weightRowsAreOutputs, n, k, x.device());
-
-    // QuantizeLinear's arithmetic less the zero point (x / scale in float32, saturated, rounded half to even),
-    // then shifted into int8 and padded to the kernel's row stride.
-    const int64_t lo = zeroType == at::kByte ? 0 : -128, hi = zeroType == at::kByte ? 255 : 127;
-    const at::Tensor rowsIn = x.reshape({-1, k});
-    // The scale as a device tensor: LibTorch's CUDA division by a host scalar multiplies by its reciprocal.
-    const at::Tensor scale = at::scalar_tensor(xScale, x.options().dtype(at::kFloat));
-    const at::Tensor centred = at::clamp(at::round(rowsIn.to(at::kFloat) / scale), lo - zero, hi - zero);
-    const at::Tensor codes = (centred + double(zero - codeShift(zeroType))).to(at::kChar);
-    const int64_t ldk = autoglm_i8_row_stride(k);
-    const at::Tensor a = at::constant_pad_nd(codes, {0, ldk - k}).contiguous();
-    const int64_t m = a.size(0);
-    const at::Tensor aScales = at::full({m}, xScale, x.options().dtype(at::kFloat));
+    const at::Tensor rowsIn =
+        (x.scalar_type() == at::kDouble ? x.to(at::kFloat) : x).reshape({-1, k}).contiguous();
+    const autoglm_dtype inType = rowsIn.scalar_type() == at::kHalf       ? AUTOGLM_F16
+                                 : rowsIn.scalar_type() == at::kBFloat16 ? AUTOGLM_BF16
+                                                                         : AUTOGLM_F32;
+    const int64_t m = rowsIn.size(0);
+    const at::Tensor a = at::empty({m, autoglm_i8_row_stride(k)}, x.options().dtype(at::kChar));
+    throwOnKernelFailure(
+        autoglm_quantize_act_static_i8(inType, rowsIn.data_ptr(), m, k, &params, a.data_ptr<int8_t>(), nullptr),
+        "static activation quantization");
+    const at::Tensor aScales = rowScales(xScale, m, x.device());
     const bool bf16 = x.scalar_type() == at::kBFloat16;
     at::Tensor y = at::empty({m, n}, x.options().dtype(bf16 ? at::kBFloat16 : at::kHalf));
     const autoglm_w8a8_gemm gemm{AUTOGLM_GEMM_AUTO,
@@ -268,6 +286,7 @@ void clearCudaQuantCache() {
     std::lock_guard<std::mutex> lock(g_cacheMutex);
     g_cache.clear();
     g_w8Cache.clear();
+    g_rowScales.clear();
 #endif
 }
 

@@ -4,7 +4,7 @@
 // (the bytes each kernel must move: weights + activations + outputs) and the speedup over cuBLAS.
 //
 //   bench_kernels [--quick]      (--quick: M in {1, 4096} only)
-//   bench_kernels --focus        W4A16 at 4096 x 4096, M = 1 / 16 / 256, against cuBLAS (for tuning runs)
+//   bench_kernels --focus        W4A16 at 4096 x 4096, M = 1 / 16 / 32 / 256, against cuBLAS (tuning runs)
 //   bench_kernels --ncu          one launch of each kernel of interest, for Nsight Compute
 //   bench_kernels --w8           W8A8 variants only (mma.sync, wgmma) against cuBLAS fp16 / bf16 / int8
 #include "kernels/HalfBits.h"
@@ -328,18 +328,19 @@ int main(int argc, char** argv) {
         CK(cudaMalloc(&y, size_t(4096 * n) * 2));
         const std::vector<uint16_t> hx = randomHalf(size_t(4096 * k), 11);
         CK(cudaMemcpy(x, hx.data(), hx.size() * 2, cudaMemcpyHostToDevice));
-        for (int64_t m : {int64_t(1), int64_t(16), int64_t(256)}) {
+        for (int64_t m : {int64_t(1), int64_t(16), int64_t(32), int64_t(256)}) {
             if (ncu) {
                 cublasGemm(CUDA_R_16F, x, w16.at(0), y, m, n, k);
                 KK(autoglm_gemm_w4a16(AUTOGLM_F16, x, m, w4.at(1), y, kstream()));
                 CK(cudaStreamSynchronize(g_stream));
                 continue;
             }
-            for (int rep = 0; rep < 2; ++rep) {
-                const double tb = timeUs([&](int i) { cublasGemm(CUDA_R_16F, x, w16.at(i), y, m, n, k); }, true);
-                const double tw = timeUs([&](int i) { KK(autoglm_gemm_w4a16(AUTOGLM_F16, x, m, w4.at(i), y, kstream())); }, true);
-                std::printf("focus M=%lld: cuBLAS %.2f us, W4A16 %.2f us (%.0f GB/s), %.2fx\n", (long long)m, tb, tw,
-                            (n * k / 2.0 + 2.0 * n * 32 + 2.0 * m * (n + k)) / tw / 1e3, tb / tw);
+            for (const bool graph : {true, false}) {
+                const double tb = timeUs([&](int i) { cublasGemm(CUDA_R_16F, x, w16.at(i), y, m, n, k); }, graph);
+                const double tw = timeUs([&](int i) { KK(autoglm_gemm_w4a16(AUTOGLM_F16, x, m, w4.at(i), y, kstream())); }, graph);
+                std::printf("focus M=%lld %s: cuBLAS %.2f us, W4A16 %.2f us (%.0f GB/s), %.2fx\n", (long long)m,
+                            graph ? "graph" : "plain", tb, tw, (n * k / 2.0 + 2.0 * n * 32 + 2.0 * m * (n + k)) / tw / 1e3,
+                            tb / tw);
             }
         }
         return 0;

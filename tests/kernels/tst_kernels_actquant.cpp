@@ -1,6 +1,8 @@
-// Per-token activation quantization (kernels/cuda/ActQuant.cu) against its CPU reference: the reference by
+// Activation quantization (kernels/cuda/ActQuant.cu) against its CPU reference. Per-token: the reference by
 // hand, then the kernel bit for bit (q and scales) over M x K sweeps, with and without SmoothQuant's division,
-// fp16 and bf16, vector and fallback paths (K % 8 != 0, K > 16384).
+// fp16 and bf16, vector and fallback paths (K % 8 != 0, K > 16384). Static (one scale and zero point): the
+// reference by hand (ties, saturation, NaN), then the kernel bit for bit for uint8 / int8 codes in fp16, bf16
+// and fp32, with non-finite inputs mixed in.
 #include "KernelTestSupport.h"
 
 using namespace ktest;
@@ -15,6 +17,9 @@ private Q_SLOTS:
     void gpuMatchesReference_data();
     void gpuMatchesReference();
     void gpuRejectsBadArguments();
+    void staticReferenceByHand();
+    void gpuStaticMatchesReference_data();
+    void gpuStaticMatchesReference();
 };
 
 void TestActQuant::halfConversions() {
@@ -144,6 +149,99 @@ void TestActQuant::gpuRejectsBadArguments() {
     QCOMPARE(autoglm_quantize_act_i8(AUTOGLM_F16, nullptr, 1, 8, nullptr, q, s, nullptr), AUTOGLM_K_INVALID_ARGUMENT);
     QCOMPARE(autoglm_quantize_act_i8(autoglm_dtype(7), x, 1, 8, nullptr, q, s, nullptr), AUTOGLM_K_INVALID_ARGUMENT);
     QCOMPARE(autoglm_quantize_act_i8(AUTOGLM_F16, x, 1, 0, nullptr, q, s, nullptr), AUTOGLM_K_INVALID_ARGUMENT);
+    QCOMPARE(autoglm_quantize_act_i8(AUTOGLM_F32, x, 1, 8, nullptr, q, s, nullptr), AUTOGLM_K_INVALID_ARGUMENT);
+}
+
+namespace {
+constexpr autoglm_static_quant kUint8Codes{0.5f, 128, 0, 255, 128}; // uint8, zero point 128, shifted into int8
+constexpr autoglm_static_quant kInt8Codes{0.5f, -3, -128, 127, 0};
+} // namespace
+
+void TestActQuant::staticReferenceByHand() {
+    // x / 0.5 = {2, -2.5, 1.5, 2000, NaN, -2000}: half to even gives -2 and 2; 2000 saturates.
+    const float x[6] = {1.f, -1.25f, 0.75f, 1000.f, std::nanf(""), -1000.f};
+    std::vector<int8_t> q(16, 99);
+    autoglm_quantize_act_static_i8_ref(AUTOGLM_F32, x, 1, 6, &kUint8Codes, q.data());
+    const int uint8Expected[6] = {130 - 128, 126 - 128, 130 - 128, 255 - 128, 128 - 128, 0 - 128};
+    for (int i = 0; i < 6; ++i)
+        QCOMPARE(int(q[i]), uint8Expected[i]);
+    for (int i = 6; i < 16; ++i)
+        QCOMPARE(int(q[i]), 0); // padding
+    autoglm_quantize_act_static_i8_ref(AUTOGLM_F32, x, 1, 6, &kInt8Codes, q.data());
+    const int int8Expected[6] = {-1, -5, -1, 127, -3, -128};
+    for (int i = 0; i < 6; ++i)
+        QCOMPARE(int(q[i]), int8Expected[i]);
+    // Parameters the kernel would mis-handle are refused up front.
+    QVERIFY(autoglm_static_quant_valid(&kUint8Codes) && autoglm_static_quant_valid(&kInt8Codes));
+    const autoglm_static_quant bad[] = {{0.f, 128, 0, 255, 128},   {std::nanf(""), 0, -128, 127, 0},
+                                        {0.5f, 300, 0, 255, 128},  {0.5f, 128, 0, 255, 0},
+                                        {-1.f, 0, -128, 127, 0},   {0.5f, 0, -128, 127, 1}};
+    for (const autoglm_static_quant& b : bad)
+        QVERIFY(!autoglm_static_quant_valid(&b));
+    QVERIFY(!autoglm_static_quant_valid(nullptr));
+}
+
+void TestActQuant::gpuStaticMatchesReference_data() {
+    QTest::addColumn<int>("dtype");
+    QTest::addColumn<qlonglong>("m");
+    QTest::addColumn<qlonglong>("k");
+    QTest::addColumn<bool>("uint8");
+    for (int dt : {0, 1, 2})
+        for (int64_t m : {1, 7, 33, 4096})
+            for (int64_t k : {64, 4096, 1001, 11008})
+                for (bool u8 : {true, false})
+                    QTest::addRow("%s_m%lld_k%lld_%s", dt == 2 ? "fp32" : dtypeName(autoglm_dtype(dt)), (long long)m,
+                                  (long long)k, u8 ? "uint8" : "int8")
+                        << dt << qlonglong(m) << qlonglong(k) << u8;
+}
+
+void TestActQuant::gpuStaticMatchesReference() {
+    KTEST_REQUIRE_GPU();
+    QFETCH(int, dtype);
+    QFETCH(qlonglong, m);
+    QFETCH(qlonglong, k);
+    QFETCH(bool, uint8);
+    const autoglm_dtype dt = autoglm_dtype(dtype);
+    const size_t elem = dt == AUTOGLM_F32 ? 4 : 2;
+    Rng rng(uint64_t(m * 17 + k * 5 + dtype * 3 + uint8));
+    autoglm_static_quant p = uint8 ? kUint8Codes : kInt8Codes;
+    p.scale = 0.0371f; // an activation range of about +-4.7 for uint8
+    std::vector<unsigned char> x(size_t(m * k) * elem);
+    for (int64_t i = 0; i < m * k; ++i) {
+        float v = rng.uniform(-5.f, 5.f);
+        const uint32_t r = rng.next() % 4001;
+        if (r == 0)
+            v = std::nanf("");
+        else if (r == 1)
+            v = -INFINITY;
+        else if (r < 40)
+            v *= 30.f; // saturates
+        if (dt == AUTOGLM_F32)
+            std::memcpy(&x[size_t(i) * 4], &v, 4);
+        else
+            reinterpret_cast<uint16_t*>(x.data())[i] = floatToDtype(dt, v);
+    }
+    const int64_t ldq = autoglm_i8_row_stride(k);
+    std::vector<int8_t> qRef(size_t(m * ldq));
+    autoglm_quantize_act_static_i8_ref(dt, x.data(), m, k, &p, qRef.data());
+    DevBuf dx(x.size()), dq(qRef.size());
+    QVERIFY(dx.ok() && dq.ok() && upload(dx, x));
+    KTEST_OK(autoglm_dev_memset(dq.get(), 0x55, dq.bytes())); // poison: padding bytes must be written too
+    KTEST_OK(autoglm_quantize_act_static_i8(dt, dx.get(), m, k, &p, dq.as<int8_t>(), nullptr));
+    KTEST_OK(autoglm_dev_synchronize());
+    std::vector<int8_t> q(qRef.size());
+    QVERIFY(download(q, dq));
+    // Named tolerance: none (the same float division, rint and clamp on both sides).
+    size_t bad = 0;
+    for (size_t i = 0; i < q.size(); ++i)
+        bad += q[i] != qRef[i];
+    QCOMPARE(bad, size_t(0));
+    // Bad parameters and the dynamic kernel's refusal of fp32 (it takes fp16 / bf16 only).
+    const autoglm_static_quant badScale{0.f, 0, -128, 127, 0};
+    QCOMPARE(autoglm_quantize_act_static_i8(dt, dx.get(), m, k, &badScale, dq.as<int8_t>(), nullptr),
+             AUTOGLM_K_INVALID_ARGUMENT);
+    QCOMPARE(autoglm_quantize_act_static_i8(dt, dx.get(), m, k, nullptr, dq.as<int8_t>(), nullptr),
+             AUTOGLM_K_INVALID_ARGUMENT);
 }
 
 QTEST_GUILESS_MAIN(TestActQuant)

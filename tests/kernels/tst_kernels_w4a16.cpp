@@ -215,7 +215,10 @@ void TestW4A16::gpuGemmMatchesReference() {
     const double refTol = dt == AUTOGLM_F16 ? kRefTolF16 : kRefTolBf16;
     const double oracleTol = dt == AUTOGLM_F16 ? kOracleTolF16 : kOracleTolBf16;
 
-    for (int64_t m : sweepM()) {
+    // The sweep plus the ends of the 32-token streaming variant (17 and 32 rows).
+    std::vector<int64_t> ms = sweepM();
+    ms.insert(ms.end(), {17, 32});
+    for (int64_t m : ms) {
         if (double(m) * n * k > kMaxSweepMacs)
             continue;
         Rng rng(uint64_t(m + 17 * n + k));
