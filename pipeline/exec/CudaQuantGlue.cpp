@@ -213,7 +213,10 @@ std::optional<at::Tensor> cudaQuantizedLinear(const at::Tensor& x, float xScale,
     return std::nullopt;
 #else
     const int64_t k = x.dim() ? x.size(-1) : 0;
-    if (!x.is_cuda() || !x.is_floating_point() || k == 0 || k > 65536 || w.dim() != 2 ||
+    const at::ScalarType xType = x.scalar_type();
+    const bool xTypeTaken =
+        xType == at::kHalf || xType == at::kBFloat16 || xType == at::kFloat || xType == at::kDouble;
+    if (!x.is_cuda() || !xTypeTaken || k == 0 || k > 65536 || w.dim() != 2 ||
         (zeroType != at::kByte && zeroType != at::kChar) || zeroCount != 1 || !std::isfinite(xScale) ||
         xScale <= 0.f)
         return std::nullopt;
