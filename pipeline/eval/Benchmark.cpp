@@ -33,23 +33,34 @@ LatencyStats latencyStats(std::vector<double> samples) {
 
 Result<LatencyStats> measureLatency(const Executor& executor, const TensorMap& inputs, int warmup, int iterations,
                                     std::stop_token stop) {
+    auto stats = measureLatencyRounds({TimedRun{&executor, &inputs}}, warmup, iterations, stop);
+    if (!stats)
+        return stats.error();
+    return stats->front();
+}
+
+Result<std::vector<LatencyStats>> measureLatencyRounds(const std::vector<TimedRun>& runs, int warmup, int iterations,
+                                                       std::stop_token stop) {
     if (iterations < 1)
         return Error{"iterations must be at least 1"};
-    for (int i = 0; i < warmup; ++i) {
-        auto r = executor.run(inputs, stop);
-        if (!r)
-            return r.error();
-    }
-    std::vector<double> samples;
-    for (int i = 0; i < iterations; ++i) {
-        const auto t0 = std::chrono::steady_clock::now();
-        auto r = executor.run(inputs, stop);
-        const auto t1 = std::chrono::steady_clock::now();
-        if (!r)
-            return r.error();
-        samples.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
-    }
-    return latencyStats(samples);
+    for (const TimedRun& run : runs)
+        for (int i = 0; i < warmup; ++i)
+            if (auto r = run.executor->run(*run.inputs, stop); !r)
+                return r.error();
+    std::vector<std::vector<double>> samples(runs.size());
+    for (int i = 0; i < iterations; ++i)
+        for (size_t m = 0; m < runs.size(); ++m) {
+            const auto t0 = std::chrono::steady_clock::now();
+            auto r = runs[m].executor->run(*runs[m].inputs, stop);
+            const auto t1 = std::chrono::steady_clock::now();
+            if (!r)
+                return r.error();
+            samples[m].push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+        }
+    std::vector<LatencyStats> stats;
+    for (auto& s : samples)
+        stats.push_back(latencyStats(std::move(s)));
+    return stats;
 }
 
 Result<std::vector<OpTime>> profileOpTypes(const Executor& executor, const TensorMap& inputs, int iterations,

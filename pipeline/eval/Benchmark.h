@@ -21,6 +21,17 @@ struct LatencyStats {
 Result<LatencyStats> measureLatency(const Executor& executor, const TensorMap& inputs, int warmup, int iterations,
                                     std::stop_token stop = {});
 
+// One model of a comparison: its executor and the inputs it runs on.
+struct TimedRun {
+    const Executor* executor = nullptr;
+    const TensorMap* inputs = nullptr;
+};
+// Several models timed in rounds: after each one's warm-up, every round runs each model once, in turn, so clock
+// ramps, allocator or library warm-up and background load fall on all of them alike (timing one model's whole
+// block after another's favours the later ones). Stats in the order given.
+Result<std::vector<LatencyStats>> measureLatencyRounds(const std::vector<TimedRun>& runs, int warmup, int iterations,
+                                                       std::stop_token stop = {});
+
 LatencyStats latencyStats(std::vector<double> samplesMs);
 
 struct OpTime {

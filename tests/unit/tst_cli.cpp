@@ -135,6 +135,18 @@ private Q_SLOTS:
         const CliRun small = cli({"bench", kFixtures + "/fashion_cnn.onnx", "--batch", "10", "--iters", "2", "--json"}, env);
         QVERIFY2(small.exitCode == 0, qPrintable(small.err));
         QCOMPARE(QJsonDocument::fromJson(small.out.toUtf8()).object()["batch"].toInt(), 10);
+
+        // Compared models that fit alone (~32 MB each at batch 100) but not together (9 x 32 MB) are timed one
+        // after another instead of in interleaved rounds.
+        QStringList many{"bench", kFixtures + "/fashion_cnn.onnx", "--batch", "100", "--iters", "1", "--warmup", "0",
+                         "--json"};
+        for (int i = 0; i < 8; ++i)
+            many << "--compare" << kFixtures + "/fashion_cnn.onnx";
+        const CliRun apart = cli(many, env);
+        QVERIFY2(apart.exitCode == 0, qPrintable(apart.err));
+        const QJsonObject aj = QJsonDocument::fromJson(apart.out.toUtf8()).object();
+        QCOMPARE(aj["timing"].toString(), QString("one after another"));
+        QCOMPARE(aj["compare"].toArray().size(), 8);
     }
 
     void benchPrintsLatency() {
@@ -162,6 +174,7 @@ private Q_SLOTS:
         QCOMPARE(j["precision"].toString(), QString("fp32"));
         const QJsonArray compared = j["compare"].toArray();
         QCOMPARE(compared.size(), 2);
+        QCOMPARE(j["timing"].toString(), QString("rounds")); // three small models fit in memory together
         for (const auto& entry : compared) {
             const QJsonObject o = entry.toObject();
             QCOMPARE(o["model"].toString(), model);
@@ -169,7 +182,7 @@ private Q_SLOTS:
             QVERIFY(std::abs(o["speedup"].toDouble() - j["median_ms"].toDouble() / o["median_ms"].toDouble()) < 1e-9);
         }
         const CliRun text = cli({"bench", model, "--iters", "2", "--compare", model});
-        QVERIFY(text.out.contains("speedup") && text.out.contains("1.00x"));
+        QVERIFY(text.out.contains("speedup") && text.out.contains("1.00x") && text.out.contains("timed in rounds"));
         expectOneLineError(cli({"bench", model, "--iters", "1", "--compare", kFixtures + "/missing.onnx"}),
                            "missing.onnx");
         expectOneLineError(cli({"bench", model, "--iters", "1", "--precision", "fp16"}),
