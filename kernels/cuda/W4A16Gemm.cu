@@ -67,9 +67,9 @@ template <int kW> __host__ __device__ constexpr int smallRingBytes() { return kW
 // two of this kernel's (the N = 4096 grid of 256 CTAs is resident at once) and two of the next one's, which
 // under programmatic dependent launch start their weight prefetch while this kernel finishes. Measured on the
 // H100 (4096 x 4096, M = 1, CUDA-graph replay): 4.82 us with room for four, 5.65 us with two (the previous
-// bound), 5.70 us with three, 5.35 us with a fifth ring slot (prefetching a whole K = 4096 share), 6.37 us when
-// dependents are released before the prefetch instead of after the wait. More tokens need the registers
-// (16 tokens: 88-96), so two CTAs.
+// bound); with a fifth ring slot (a whole K = 4096 share prefetched) 5.35 us, and 6.37 us when dependents are
+// then released before the prefetch instead of after the wait. More tokens need the registers (16 tokens:
+// 88-96), so two CTAs.
 template <typename T, bool kVec, bool kStageX, int kMB, int kW>
 __global__ void __launch_bounds__(32 * kW, (kMB == 1 ? 32 : 16) / kW)
     w4a16Small(const T* __restrict__ x, int m, int k, const autoglm_q4_tile* __restrict__ tiles,
