@@ -99,8 +99,8 @@ Result<BenchTimes> timeModels(const std::vector<LoadedModel>& models, const Benc
                 return Error{benchError(models, i, p.message())};
             prepared.push_back(std::move(p.value()));
         }
-        for (const PreparedModel& p : prepared)
-            runs.push_back({&p.executor, &p.inputs});
+        for (size_t i = 0; i < prepared.size(); ++i)
+            runs.push_back({&prepared[i].executor, &prepared[i].inputs, i == 0 ? "" : models[i].path});
         auto stats = measureLatencyRounds(runs, settings.warmup, settings.iterations);
         if (!stats)
             return stats.error();

@@ -33,7 +33,7 @@ LatencyStats latencyStats(std::vector<double> samples) {
 
 Result<LatencyStats> measureLatency(const Executor& executor, const TensorMap& inputs, int warmup, int iterations,
                                     std::stop_token stop) {
-    auto stats = measureLatencyRounds({TimedRun{&executor, &inputs}}, warmup, iterations, stop);
+    auto stats = measureLatencyRounds({TimedRun{&executor, &inputs, ""}}, warmup, iterations, stop);
     if (!stats)
         return stats.error();
     return stats->front();
@@ -43,10 +43,13 @@ Result<std::vector<LatencyStats>> measureLatencyRounds(const std::vector<TimedRu
                                                        std::stop_token stop) {
     if (iterations < 1)
         return Error{"iterations must be at least 1"};
+    auto failed = [](const TimedRun& run, const Error& e) {
+        return run.name.empty() ? e : Error{run.name + ": " + e.message, e.unsupported};
+    };
     for (const TimedRun& run : runs)
         for (int i = 0; i < warmup; ++i)
             if (auto r = run.executor->run(*run.inputs, stop); !r)
-                return r.error();
+                return failed(run, r.error());
     std::vector<std::vector<double>> samples(runs.size());
     for (int i = 0; i < iterations; ++i)
         for (size_t m = 0; m < runs.size(); ++m) {
@@ -54,7 +57,7 @@ Result<std::vector<LatencyStats>> measureLatencyRounds(const std::vector<TimedRu
             auto r = runs[m].executor->run(*runs[m].inputs, stop);
             const auto t1 = std::chrono::steady_clock::now();
             if (!r)
-                return r.error();
+                return failed(runs[m], r.error());
             samples[m].push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
         }
     std::vector<LatencyStats> stats;

@@ -25,6 +25,7 @@ Result<LatencyStats> measureLatency(const Executor& executor, const TensorMap& i
 struct TimedRun {
     const Executor* executor = nullptr;
     const TensorMap* inputs = nullptr;
+    std::string name; // prefixes its errors ("name: ..."); empty: none
 };
 // Several models timed in rounds: after each one's warm-up, every round runs each model once, in turn, so clock
 // ramps, allocator or library warm-up and background load fall on all of them alike (timing one model's whole
