@@ -126,8 +126,9 @@ bool int8KernelsAvailable() {
     return available;
 }
 
-at::Tensor int8QuantizedLinear(const at::Tensor& x, float xScale, const at::Tensor& xZero, const at::Tensor& w,
-                               const at::Tensor& wScale, const at::Tensor& bias, bool weightRowsAreOutputs) {
+at::Tensor int8QuantizedLinear(const at::Tensor& x, float xScale, int64_t xZero, at::ScalarType zeroType,
+                               const at::Tensor& w, const at::Tensor& wScale, const at::Tensor& bias,
+                               bool weightRowsAreOutputs) {
     const int64_t k = x.size(-1);
     const int64_t n = weightRowsAreOutputs ? w.size(0) : w.size(1);
     uint32_t scaleBits = 0;
@@ -139,8 +140,8 @@ at::Tensor int8QuantizedLinear(const at::Tensor& x, float xScale, const at::Tens
         return prepack(weightRowsAreOutputs ? w : w.t(), scales, bias);
     });
 
-    const auto [lo, hi] = rangeOf(xZero.scalar_type());
-    const float zero = static_cast<float>(xZero.item<int64_t>());
+    const auto [lo, hi] = rangeOf(zeroType);
+    const float zero = static_cast<float>(xZero);
     const at::Tensor input = x.to(at::kFloat).contiguous();
     const int64_t rows = input.numel() / k;
     const float* in = input.data_ptr<float>();

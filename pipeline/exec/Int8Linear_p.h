@@ -19,11 +19,12 @@ namespace autoglm::exec {
 bool int8KernelsAvailable();
 
 // DequantizeLinear(QuantizeLinear(x, xScale, xZero)) · DequantizeLinear(w, wScale) (+ bias), the static W8A8
-// MatMul/Gemm of a QDQ model. x float [..., K]; xZero uint8 or int8 (its type gives the range); w symmetric
-// int8 [K, N] (MatMul's layout) or [N, K] when `weightRowsAreOutputs`; wScale a scalar or one per output;
-// bias undefined or [N]. The weight is packed on first use and kept (see clearInt8Cache).
-at::Tensor int8QuantizedLinear(const at::Tensor& x, float xScale, const at::Tensor& xZero, const at::Tensor& w,
-                               const at::Tensor& wScale, const at::Tensor& bias, bool weightRowsAreOutputs);
+// MatMul/Gemm of a QDQ model. x float [..., K]; xZero the zero point's value, zeroType uint8 or int8 (it gives
+// the range); w symmetric int8 [K, N] (MatMul's layout) or [N, K] when `weightRowsAreOutputs`; wScale a scalar
+// or one per output; bias undefined or [N]. The weight is packed on first use and kept (see clearInt8Cache).
+at::Tensor int8QuantizedLinear(const at::Tensor& x, float xScale, int64_t xZero, at::ScalarType zeroType,
+                               const at::Tensor& w, const at::Tensor& wScale, const at::Tensor& bias,
+                               bool weightRowsAreOutputs);
 
 // MatMulInteger(a, b, aZero) with b a constant int8 [K, N] of zero zero point: the exact int32 product while
 // |sum| < 2^24, else within float32 rounding of it.

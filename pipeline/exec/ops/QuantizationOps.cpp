@@ -219,7 +219,7 @@ at::Tensor quantizedMatMul(const OpContext& c) {
     const at::ScalarType zeroType = c.input(2).scalar_type();
     at::Tensor y;
     if (!x.is_cuda()) {
-        y = int8QuantizedLinear(matrix, xScale, c.input(2), w, c.input(4), bias, rowsAreOutputs);
+        y = int8QuantizedLinear(matrix, xScale, xZero, zeroType, w, c.input(4), bias, rowsAreOutputs);
     } else if (std::optional<at::Tensor> fast = cudaQuantizedLinear(matrix, xScale, xZero, zeroType, c.input(2).numel(),
                                                                     w, c.input(4), bias, rowsAreOutputs)) {
         y = *fast; // the W8A8 kernel (kernels/)
