@@ -59,9 +59,14 @@ Result<PreparedModel> prepareForBench(const LoadedModel& loaded, const BenchSett
     return PreparedModel{std::move(executor.value()), std::move(inputs.value())};
 }
 
-// Errors of a compared model name it; the first model's are the command's own.
-std::string benchError(const std::vector<LoadedModel>& models, size_t i, const std::string& message) {
-    return i == 0 ? message : models[i].path + ": " + message;
+// What names the errors of the i-th model of the command line: nothing for the first (its errors are the
+// command's own), its path for a compared one.
+std::string errorPrefix(size_t i, const std::string& path) {
+    return i == 0 ? "" : path;
+}
+std::string benchError(size_t i, const std::string& path, const std::string& message) {
+    const std::string prefix = errorPrefix(i, path);
+    return prefix.empty() ? message : prefix + ": " + message;
 }
 
 struct BenchTimes {
@@ -96,11 +101,11 @@ Result<BenchTimes> timeModels(const std::vector<LoadedModel>& models, const Benc
         for (size_t i = 0; i < models.size(); ++i) {
             auto p = prepareForBench(models[i], settings);
             if (!p)
-                return Error{benchError(models, i, p.message())};
+                return Error{benchError(i, models[i].path, p.message())};
             prepared.push_back(std::move(p.value()));
         }
         for (size_t i = 0; i < prepared.size(); ++i)
-            runs.push_back({&prepared[i].executor, &prepared[i].inputs, i == 0 ? "" : models[i].path});
+            runs.push_back({&prepared[i].executor, &prepared[i].inputs, errorPrefix(i, models[i].path)});
         auto stats = measureLatencyRounds(runs, settings.warmup, settings.iterations);
         if (!stats)
             return stats.error();
@@ -112,10 +117,10 @@ Result<BenchTimes> timeModels(const std::vector<LoadedModel>& models, const Benc
     for (size_t i = 0; i < models.size(); ++i) {
         auto p = prepareForBench(models[i], settings);
         if (!p)
-            return Error{benchError(models, i, p.message())};
+            return Error{benchError(i, models[i].path, p.message())};
         auto stats = measureLatency(p->executor, p->inputs, settings.warmup, settings.iterations);
         if (!stats)
-            return Error{benchError(models, i, stats.message())};
+            return Error{benchError(i, models[i].path, stats.message())};
         times.stats.push_back(stats.value());
         if (i == 0)
             if (auto s = profileFirst(p.value()); !s)
@@ -144,7 +149,7 @@ int runBench(const ParsedArgs& args) {
     for (const std::string& path : paths) {
         auto loaded = loadForBench(args, path, settings);
         if (!loaded)
-            return fail(models.empty() ? loaded.message() : path + ": " + loaded.message());
+            return fail(benchError(models.size(), path, loaded.message()));
         models.push_back(std::move(loaded.value()));
     }
     auto times = timeModels(models, settings, args.has("profile"));
