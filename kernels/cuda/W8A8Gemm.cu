@@ -157,8 +157,8 @@ extern "C" autoglm_kstatus autoglm_gemm_w8a8_ex(const autoglm_w8a8_gemm* g, auto
     }
     const W8A8Args args{g->a, g->a_scales, g->w, g->w_scales, g->col_offsets, int(g->m), int(g->n),
                         int(autoglm_i8_row_stride(g->k)), g->out, g->y};
-    // The wgmma kernel's grid runs N tiles along y (at most 65535 of 128 columns); AUTO leaves wider N to mma.sync.
-    if (g->path == AUTOGLM_GEMM_WGMMA || (g->path == AUTOGLM_GEMM_AUTO && hopper && (g->n + 127) / 128 <= 65535))
+    // AUTO leaves N wider than the wgmma kernel's grid takes to mma.sync; WGMMA is refused it by name.
+    if (g->path == AUTOGLM_GEMM_WGMMA || (g->path == AUTOGLM_GEMM_AUTO && hopper && hopperW8A8TakesN(g->n)))
         return launchW8A8Hopper(args, toCuda(stream));
     return launchW8A8(args, toCuda(stream));
 }

@@ -22,6 +22,9 @@ autoglm_kstatus launchW8A8(const W8A8Args& args, cudaStream_t stream);
 // True on a compute capability 9.0 device when this build holds the sm_90a kernels and the driver can encode
 // tensor maps.
 bool hopperW8A8Available();
+// Whether the wgmma kernel takes N columns: its grid runs N tiles (128 columns at the narrowest) along y, at
+// most 65535 of them.
+bool hopperW8A8TakesN(int64_t n);
 autoglm_kstatus launchW8A8Hopper(const W8A8Args& args, cudaStream_t stream);
 
 // The shared epilogue of both variants: (float(sum + offset) * a_scale) * w_scale for a pair of adjacent

@@ -197,7 +197,7 @@ template <typename TOut> autoglm_kstatus launchHopperTyped(const W8A8Args& p, cu
         autoglm_kernels_set_error("this build has no sm_90a code for the W8A8 wgmma kernel");
         return AUTOGLM_K_UNSUPPORTED_DEVICE;
     }
-    if ((p.n + 127) / 128 > 65535) { // N tiles run along grid y
+    if (!hopperW8A8TakesN(p.n)) {
         autoglm_kernels_set_error("the wgmma W8A8 kernel takes N up to 8388480");
         return AUTOGLM_K_UNSUPPORTED_SHAPE;
     }
@@ -208,6 +208,10 @@ template <typename TOut> autoglm_kstatus launchHopperTyped(const W8A8Args& p, cu
 }
 
 } // namespace
+
+bool hopperW8A8TakesN(int64_t n) {
+    return (n + 127) / 128 <= 65535;
+}
 
 bool hopperW8A8Available() {
     return computeCapability() == 90 && HopperLauncher<256, 4, __half>::available() &&
