@@ -7,6 +7,8 @@
 //   bench_kernels --focus        W4A16 at 4096 x 4096, M = 1 / 16 / 32 / 256, against cuBLAS (tuning runs)
 //   bench_kernels --ncu          one launch of each kernel of interest, for Nsight Compute
 //   bench_kernels --w8           W8A8 variants only (mma.sync, wgmma) against cuBLAS fp16 / bf16 / int8
+//   bench_kernels --ncu-w8       one launch each of the W8A8 kernels and cuBLAS at 4096^3, for Nsight Compute
+//   bench_kernels --w8-ksweep    W8A8 wgmma and cuBLAS at M = N = 4096 over K (per-k-step cost vs fixed cost)
 #include "kernels/HalfBits.h"
 #include "kernels/QuantKernels.h"
 #include "tests/kernels/SplitMix64.h"
@@ -369,6 +371,49 @@ int main(int argc, char** argv) {
     struct Floor {
         double w4m1 = 0, w4m1Plain = 0, w8big = 0, aqBest = 0;
     } floors;
+    if (argc > 1 && std::strcmp(argv[1], "--ncu-w8") == 0) {
+        const int64_t n = 4096, k = 4096, m = 4096;
+        const GemmWeights weights(n, k);
+        for (const autoglm_gemm_path path : {AUTOGLM_GEMM_WGMMA, AUTOGLM_GEMM_MMA_SYNC}) {
+            const autoglm_w8a8_gemm g{path, static_cast<int8_t*>(q8), static_cast<float*>(qs),
+                                      static_cast<int8_t*>(weights.w8.at(0)), static_cast<float*>(weights.s8),
+                                      nullptr, m, n, k, AUTOGLM_F16, y16};
+            KK(autoglm_gemm_w8a8_ex(&g, kstream()));
+        }
+        const int32_t one = 1, zero = 0;
+        CB(cublasGemmEx(g_blas, CUBLAS_OP_T, CUBLAS_OP_N, int(n), int(m), int(k), &one, weights.w8.at(1), CUDA_R_8I,
+                        int(autoglm_i8_row_stride(k)), q8, CUDA_R_8I, int(autoglm_i8_row_stride(k)), &zero, y16,
+                        CUDA_R_32I, int(n), CUBLAS_COMPUTE_32I, CUBLAS_GEMM_DEFAULT));
+        cublasGemm(CUDA_R_16F, x16, weights.w16.at(1), y16, m, n, k);
+        CK(cudaStreamSynchronize(g_stream));
+        std::printf("ncu-w8: one launch each done\n");
+        return 0;
+    }
+    if (argc > 1 && std::strcmp(argv[1], "--w8-ksweep") == 0) {
+        // Time against K at a fixed grid: the slope is the main loop's cost per k step, the intercept what each
+        // tile pays once (launch, pipeline fill, epilogue).
+        const int64_t m = 4096, n = 4096;
+        std::printf("%6s | %9s %9s | %9s %7s\n", "K", "fp16 us", "i8 us", "wgmma us", "TF");
+        for (int64_t k : {int64_t(512), int64_t(1024), int64_t(2048), int64_t(4096), int64_t(8192), int64_t(14336)}) {
+            const GemmWeights weights(n, k);
+            const int64_t ldk = autoglm_i8_row_stride(k);
+            const double tF16 = timeUs([&](int i) { cublasGemm(CUDA_R_16F, x16, weights.w16.at(i), y16, m, n, k); }, true);
+            const double tI8 = timeUs([&](int i) {
+                const int32_t one = 1, zero = 0;
+                CB(cublasGemmEx(g_blas, CUBLAS_OP_T, CUBLAS_OP_N, int(n), int(m), int(k), &one, weights.w8.at(i),
+                                CUDA_R_8I, int(ldk), q8, CUDA_R_8I, int(ldk), &zero, y16, CUDA_R_32I, int(n),
+                                CUBLAS_COMPUTE_32I, CUBLAS_GEMM_DEFAULT));
+            }, true);
+            const double tWg = timeUs([&](int i) {
+                const autoglm_w8a8_gemm g{AUTOGLM_GEMM_WGMMA, static_cast<int8_t*>(q8), static_cast<float*>(qs),
+                                          static_cast<int8_t*>(weights.w8.at(i)), static_cast<float*>(weights.s8),
+                                          nullptr, m, n, k, AUTOGLM_F16, y16};
+                KK(autoglm_gemm_w8a8_ex(&g, kstream()));
+            }, true);
+            std::printf("%6lld | %9.2f %9.2f | %9.2f %7.1f\n", (long long)k, tF16, tI8, tWg, 2.0 * m * n * k / tWg / 1e6);
+        }
+        return 0;
+    }
     if (argc > 1 && std::strcmp(argv[1], "--w8") == 0) {
         const double f = benchW8A8Variants(x16, xb16, y16, static_cast<int8_t*>(q8), static_cast<float*>(qs));
         std::printf("\n  W8A8 4096^3 vs cuBLAS fp16: %.2fx (floor 1.50x) %s\n", f, f >= 1.5 ? "MET" : "MISSED");
