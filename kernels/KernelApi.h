@@ -22,8 +22,8 @@ typedef enum autoglm_kstatus {
 } autoglm_kstatus;
 
 // Element type of activations and of the fp16/bf16 outputs; 16-bit values travel as uint16 bit patterns on the
-// host. AUTOGLM_F32 is taken only where an entry point says so (autoglm_quantize_act_static_i8); the others
-// answer AUTOGLM_K_INVALID_ARGUMENT.
+// host. AUTOGLM_F32 is taken only where an entry point says so (autoglm_quantize_act_static_i8's input, the
+// W8A8 GEMM's output); the others answer AUTOGLM_K_INVALID_ARGUMENT.
 typedef enum autoglm_dtype { AUTOGLM_F16 = 0, AUTOGLM_BF16 = 1, AUTOGLM_F32 = 2 } autoglm_dtype;
 
 // The same type as cudaStream_t (struct CUstream_st*), declared here so callers need no CUDA header; NULL is

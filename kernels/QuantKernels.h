@@ -39,8 +39,9 @@ void autoglm_quantize_act_static_i8_ref(autoglm_dtype dtype, const void* x, int6
 int autoglm_static_quant_valid(const autoglm_static_quant* params);
 
 // ---- (b) W8A8 GEMM ---------------------------------------------------------------------------------------------
-// y[M][N] = (sum_k a[m][k] * w[n][k]) * a_scales[m] * w_scales[n], rounded once to `out` (fp16/bf16); the
-// int32 sum is exact, the float epilogue is (float(sum) * a_scale) * w_scale, so GPU and _ref agree bit for bit.
+// y[M][N] = (sum_k a[m][k] * w[n][k]) * a_scales[m] * w_scales[n], rounded once to `out` (fp16 / bf16, or fp32
+// for float32 models: y then 8-byte aligned); the int32 sum is exact, the float epilogue is
+// (float(sum) * a_scale) * w_scale, so GPU and _ref agree bit for bit.
 // a: [M][ldk], w: [N][ldk] int8, ldk = autoglm_i8_row_stride(K), padding zero. Needs sm_80. The variant is
 // chosen from the device: wgmma + TMA on compute capability 9.0 (when the build has sm_90a code), mma.sync
 // elsewhere.

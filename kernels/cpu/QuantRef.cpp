@@ -92,7 +92,11 @@ extern "C" void autoglm_gemm_w8a8_ex_ref(const autoglm_w8a8_gemm* g) {
             uint32_t acc = g->col_offsets ? uint32_t(g->col_offsets[c]) : 0u;
             for (int64_t i = 0; i < g->k; ++i)
                 acc += uint32_t(int32_t(g->a[r * ldk + i]) * int32_t(g->w[c * ldk + i]));
-            store(g->out, g->y, r * g->n + c, (float(int32_t(acc)) * g->a_scales[r]) * g->w_scales[c]);
+            const float v = (float(int32_t(acc)) * g->a_scales[r]) * g->w_scales[c];
+            if (g->out == AUTOGLM_F32)
+                static_cast<float*>(g->y)[r * g->n + c] = v;
+            else
+                store(g->out, g->y, r * g->n + c, v);
         }
 }
 

@@ -66,6 +66,45 @@ __device__ __forceinline__ void tmaLoad2d(void* dst, const CUtensorMap* map, int
     (void)dst, (void)map, (void)x, (void)y, (void)bar;
 #endif
 }
+// Copies a box of shared memory to the 2-D tensor at (x = inner coordinate, y = row); elements outside the
+// tensor are not written. Completion is tracked per thread with bulk groups (commit / wait below).
+__device__ __forceinline__ void tmaStore2d(const CUtensorMap* map, int x, int y, const void* src) {
+#if AUTOGLM_SM90A
+    asm volatile("cp.async.bulk.tensor.2d.global.shared::cta.bulk_group [%0, {%2, %3}], [%1];\n"
+                 ::"l"(map), "r"(smemAddress(src)), "r"(x), "r"(y)
+                 : "memory");
+#else
+    (void)map, (void)x, (void)y, (void)src;
+#endif
+}
+__device__ __forceinline__ void bulkCommit() {
+#if AUTOGLM_SM90A
+    asm volatile("cp.async.bulk.commit_group;\n" ::: "memory");
+#endif
+}
+// Waits until this thread's committed bulk stores have read their shared memory (the buffer may be reused).
+__device__ __forceinline__ void bulkWaitRead() {
+#if AUTOGLM_SM90A
+    asm volatile("cp.async.bulk.wait_group.read 0;\n" ::: "memory");
+#endif
+}
+// Waits until this thread's committed bulk stores are complete (before the CTA exits).
+__device__ __forceinline__ void bulkWaitAll() {
+#if AUTOGLM_SM90A
+    asm volatile("cp.async.bulk.wait_group 0;\n" ::: "memory");
+#endif
+}
+// Makes this thread's ordinary shared-memory writes visible to the async proxy (TMA stores reading them).
+__device__ __forceinline__ void fenceProxyAsyncShared() {
+#if AUTOGLM_SM90A
+    asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+#endif
+}
+// Barrier over `threads` threads (a multiple of 32) using hardware barrier `id` (1..15; 0 is __syncthreads).
+__device__ __forceinline__ void namedBarrier(int id, int threads) {
+    asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
+}
+
 __device__ __forceinline__ void prefetchTensorMap(const CUtensorMap* map) {
 #if AUTOGLM_SM90A
     asm volatile("prefetch.tensormap [%0];\n" ::"l"(map) : "memory");

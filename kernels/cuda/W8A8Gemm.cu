@@ -117,22 +117,27 @@ __global__ void __launch_bounds__(kThreads) w8a8Gemm(const int8_t* __restrict__ 
     }
 }
 
+template <typename TOut> autoglm_kstatus launchTyped(const W8A8Args& p, cudaStream_t stream) {
+    static const bool once =
+        (cudaFuncSetAttribute(w8a8Gemm<TOut>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes), true);
+    (void)once;
+    const dim3 grid((p.n + kBN - 1) / kBN, (p.m + kBM - 1) / kBM);
+    w8a8Gemm<TOut><<<grid, kThreads, kSmemBytes, stream>>>(p.a, p.aScales, p.w, p.wScales, p.colOffsets, p.m, p.n,
+                                                           p.ldk, static_cast<TOut*>(p.y));
+    return checkLaunch("w8a8Gemm");
+}
+
 } // namespace
 
 autoglm_kstatus launchW8A8(const W8A8Args& p, cudaStream_t stream) {
-    static const bool once = (cudaFuncSetAttribute(w8a8Gemm<__half>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes),
-                              cudaFuncSetAttribute(w8a8Gemm<__nv_bfloat16>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                                   kSmemBytes),
-                              true);
-    (void)once;
-    const dim3 grid((p.n + kBN - 1) / kBN, (p.m + kBM - 1) / kBM);
-    if (p.out == AUTOGLM_F16)
-        w8a8Gemm<__half><<<grid, kThreads, kSmemBytes, stream>>>(p.a, p.aScales, p.w, p.wScales, p.colOffsets, p.m,
-                                                                 p.n, p.ldk, static_cast<__half*>(p.y));
-    else
-        w8a8Gemm<__nv_bfloat16><<<grid, kThreads, kSmemBytes, stream>>>(
-            p.a, p.aScales, p.w, p.wScales, p.colOffsets, p.m, p.n, p.ldk, static_cast<__nv_bfloat16*>(p.y));
-    return checkLaunch("w8a8Gemm");
+    switch (p.out) {
+    case AUTOGLM_F16:
+        return launchTyped<__half>(p, stream);
+    case AUTOGLM_BF16:
+        return launchTyped<__nv_bfloat16>(p, stream);
+    default:
+        return launchTyped<float>(p, stream);
+    }
 }
 
 } // namespace autoglm::kernels::cuda
@@ -140,8 +145,8 @@ autoglm_kstatus launchW8A8(const W8A8Args& p, cudaStream_t stream) {
 extern "C" autoglm_kstatus autoglm_gemm_w8a8_ex(const autoglm_w8a8_gemm* g, autoglm_stream stream) {
     using namespace autoglm::kernels::cuda;
     if (!g || !g->a || !g->a_scales || !g->w || !g->w_scales || !g->y || g->m < 0 || g->n <= 0 || g->k <= 0 ||
-        (g->out != AUTOGLM_F16 && g->out != AUTOGLM_BF16) || !aligned16(g->a) || !aligned16(g->w) ||
-        (reinterpret_cast<uintptr_t>(g->y) & 3u) != 0 ||
+        (g->out != AUTOGLM_F16 && g->out != AUTOGLM_BF16 && g->out != AUTOGLM_F32) || !aligned16(g->a) ||
+        !aligned16(g->w) || (reinterpret_cast<uintptr_t>(g->y) & (g->out == AUTOGLM_F32 ? 7u : 3u)) != 0 ||
         (g->path != AUTOGLM_GEMM_AUTO && g->path != AUTOGLM_GEMM_MMA_SYNC && g->path != AUTOGLM_GEMM_WGMMA))
         return AUTOGLM_K_INVALID_ARGUMENT;
     if (g->m > (1 << 30) || g->n > (1 << 30) || g->k > (1 << 30) || (g->m + 127) / 128 > 65535)
@@ -157,8 +162,8 @@ extern "C" autoglm_kstatus autoglm_gemm_w8a8_ex(const autoglm_w8a8_gemm* g, auto
     }
     const W8A8Args args{g->a, g->a_scales, g->w, g->w_scales, g->col_offsets, int(g->m), int(g->n),
                         int(autoglm_i8_row_stride(g->k)), g->out, g->y};
-    // AUTO leaves N wider than the wgmma kernel's grid takes to mma.sync; WGMMA is refused it by name.
-    if (g->path == AUTOGLM_GEMM_WGMMA || (g->path == AUTOGLM_GEMM_AUTO && hopper && hopperW8A8TakesN(g->n)))
+    // AUTO leaves outputs of more tiles than the wgmma kernel counts to mma.sync; WGMMA is refused them by name.
+    if (g->path == AUTOGLM_GEMM_WGMMA || (g->path == AUTOGLM_GEMM_AUTO && hopper && hopperW8A8TakesShape(g->m, g->n)))
         return launchW8A8Hopper(args, toCuda(stream));
     return launchW8A8(args, toCuda(stream));
 }

@@ -22,9 +22,8 @@ autoglm_kstatus launchW8A8(const W8A8Args& args, cudaStream_t stream);
 // True on a compute capability 9.0 device when this build holds the sm_90a kernels and the driver can encode
 // tensor maps.
 bool hopperW8A8Available();
-// Whether the wgmma kernel takes N columns: its grid runs N tiles (128 columns at the narrowest) along y, at
-// most 65535 of them.
-bool hopperW8A8TakesN(int64_t n);
+// Whether the wgmma kernel takes an M x N output (its tile count must fit in int).
+bool hopperW8A8TakesShape(int64_t m, int64_t n);
 autoglm_kstatus launchW8A8Hopper(const W8A8Args& args, cudaStream_t stream);
 
 // The shared epilogue of both variants: (float(sum + offset) * a_scale) * w_scale for a pair of adjacent
@@ -34,6 +33,9 @@ __device__ __forceinline__ void storeOutPair(__half* p, float a, float b) {
 }
 __device__ __forceinline__ void storeOutPair(__nv_bfloat16* p, float a, float b) {
     *reinterpret_cast<__nv_bfloat162*>(p) = __floats2bfloat162_rn(a, b);
+}
+__device__ __forceinline__ void storeOutPair(float* p, float a, float b) {
+    *reinterpret_cast<float2*>(p) = make_float2(a, b);
 }
 template <typename TOut>
 __device__ __forceinline__ void w8a8StorePair(TOut* row, int col, int n, int32_t s0, int32_t s1, float aScale,

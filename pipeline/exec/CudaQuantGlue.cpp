@@ -244,8 +244,9 @@ std::optional<at::Tensor> cudaQuantizedLinear(const at::Tensor& x, float xScale,
         autoglm_quantize_act_static_i8(inType, rowsIn.data_ptr(), m, k, &params, a.data_ptr<int8_t>(), nullptr),
         "static activation quantization");
     const at::Tensor aScales = rowScales(xScale, m, x.device());
-    const bool bf16 = x.scalar_type() == at::kBFloat16;
-    at::Tensor y = at::empty({m, n}, x.options().dtype(bf16 ? at::kBFloat16 : at::kHalf));
+    // The output keeps the activation's precision: a float32 (or float64) model gets float32 from the epilogue,
+    // not values rounded to half on the way; a half model gets half.
+    const at::Tensor y = at::empty({m, n}, x.options().dtype(rowsIn.scalar_type()));
     const autoglm_w8a8_gemm gemm{AUTOGLM_GEMM_AUTO,
                                  a.data_ptr<int8_t>(),
                                  aScales.data_ptr<float>(),
@@ -255,7 +256,7 @@ std::optional<at::Tensor> cudaQuantizedLinear(const at::Tensor& x, float xScale,
                                  m,
                                  n,
                                  k,
-                                 bf16 ? AUTOGLM_BF16 : AUTOGLM_F16,
+                                 inType,
                                  y.data_ptr()};
     throwOnKernelFailure(autoglm_gemm_w8a8_ex(&gemm, nullptr), "W8A8");
     ++g_w8Calls;

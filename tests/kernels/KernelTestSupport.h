@@ -8,6 +8,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <cstring>
 #include <cstdint>
 #include <vector>
 
@@ -59,8 +60,15 @@ template <typename T> bool download(std::vector<T>& h, const DevBuf& d) {
     return autoglm_dev_download(h.data(), d.get(), h.size() * sizeof(T)) == AUTOGLM_K_OK;
 }
 
+// Outputs travel as 16-bit words: one per fp16 / bf16 value, two per float32 value (its bytes).
+inline size_t wordsPerValue(autoglm_dtype dt) { return dt == AUTOGLM_F32 ? 2 : 1; }
+
 inline std::vector<float> toFloat(autoglm_dtype dt, const std::vector<uint16_t>& bits) {
-    std::vector<float> f(bits.size());
+    std::vector<float> f(bits.size() / wordsPerValue(dt));
+    if (dt == AUTOGLM_F32) {
+        std::memcpy(f.data(), bits.data(), f.size() * sizeof(float));
+        return f;
+    }
     for (size_t i = 0; i < bits.size(); ++i)
         f[i] = autoglm::kernels::dtypeToFloat(dt, bits[i]);
     return f;
@@ -86,7 +94,9 @@ inline size_t countDifferent(const std::vector<uint16_t>& a, const std::vector<u
     return n;
 }
 
-inline const char* dtypeName(autoglm_dtype dt) { return dt == AUTOGLM_F16 ? "fp16" : "bf16"; }
+inline const char* dtypeName(autoglm_dtype dt) {
+    return dt == AUTOGLM_F16 ? "fp16" : dt == AUTOGLM_BF16 ? "bf16" : "fp32";
+}
 
 // The sweep: M values, and (N, K) pairs with odd tails (K not a multiple of 128 / of 8, N not of 8).
 inline const std::vector<int64_t>& sweepM() {

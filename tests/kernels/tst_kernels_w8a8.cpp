@@ -11,6 +11,7 @@ namespace {
 // sum is exact, so the only error is the output's rounding (2^-11 for fp16, 2^-8 for bf16) and float32's.
 constexpr double kOracleTolF16 = 2e-3;
 constexpr double kOracleTolBf16 = 1e-2;
+constexpr double kOracleTolF32 = 1e-5; // float32 output: only float32's own rounding (the oracle's sum order)
 // Cases whose CPU reference (one int32 MAC ~ 1 ns) stays under about a second.
 constexpr double kCpuRefMacs = 4e8;
 // M = 4096 runs with N = K = 4096 and the small shapes; the long N / K values are covered up to M = 512 (their
@@ -68,6 +69,16 @@ void TestW8A8::referenceByHand() {
             const float got = autoglm::kernels::halfToFloat(y[size_t(r * 5 + c)]);
             QVERIFY2(std::fabs(got - want) <= 1e-3 * std::fabs(want) + 1e-6, qPrintable(QString::number(got)));
         }
+    // float32 output: the epilogue's value itself, (float(sum) * a_scale) * w_scale, unrounded further.
+    std::vector<float> yf(15);
+    autoglm_gemm_w8a8_ref(o.a.data(), o.sa.data(), o.w.data(), o.sw.data(), 3, 5, 37, AUTOGLM_F32, yf.data());
+    for (int r = 0; r < 3; ++r)
+        for (int c = 0; c < 5; ++c) {
+            int32_t sum = 0;
+            for (int i = 0; i < 37; ++i)
+                sum += int32_t(o.a[size_t(r * o.ldk + i)]) * o.w[size_t(c * o.ldk + i)];
+            QCOMPARE(yf[size_t(r * 5 + c)], (float(sum) * o.sa[r]) * o.sw[c]);
+        }
 }
 
 void TestW8A8::gpuMatchesReference_data() {
@@ -80,10 +91,11 @@ void TestW8A8::gpuMatchesReference_data() {
             if (double(m) * nk.n * nk.k <= kMaxSweepMacs)
                 QTest::addRow("fp16_m%lld_n%lld_k%lld", (long long)m, (long long)nk.n, (long long)nk.k)
                 << 0 << qlonglong(m) << qlonglong(nk.n) << qlonglong(nk.k);
-    for (int64_t m : {1, 33, 4096})
-        for (const NK& nk : {NK{4096, 4096}, NK{37, 1001}})
-            QTest::addRow("bf16_m%lld_n%lld_k%lld", (long long)m, (long long)nk.n, (long long)nk.k)
-                << 1 << qlonglong(m) << qlonglong(nk.n) << qlonglong(nk.k);
+    for (autoglm_dtype dt : {AUTOGLM_BF16, AUTOGLM_F32})
+        for (int64_t m : {1, 33, 4096})
+            for (const NK& nk : {NK{4096, 4096}, NK{37, 1001}})
+                QTest::addRow("%s_m%lld_n%lld_k%lld", dtypeName(dt), (long long)m, (long long)nk.n, (long long)nk.k)
+                    << int(dt) << qlonglong(m) << qlonglong(nk.n) << qlonglong(nk.k);
 }
 
 void TestW8A8::gpuMatchesReference() {
@@ -94,7 +106,8 @@ void TestW8A8::gpuMatchesReference() {
     QFETCH(qlonglong, k);
     const autoglm_dtype dt = autoglm_dtype(dtype);
     const Operands o = makeOperands(m, n, k, uint64_t(m * 1000003 + n * 101 + k + dtype));
-    DevBuf da(o.a.size()), dw(o.w.size()), dsa(o.sa.size() * 4), dsw(o.sw.size() * 4), dy(size_t(m * n) * 2);
+    const size_t words = size_t(m * n) * wordsPerValue(dt);
+    DevBuf da(o.a.size()), dw(o.w.size()), dsa(o.sa.size() * 4), dsw(o.sw.size() * 4), dy(words * 2);
     QVERIFY(da.ok() && dw.ok() && dsa.ok() && dsw.ok() && dy.ok());
     QVERIFY(upload(da, o.a) && upload(dw, o.w) && upload(dsa, o.sa) && upload(dsw, o.sw));
     // Oracle: float32 matmul of the dequantized operands on the GPU.
@@ -112,7 +125,7 @@ void TestW8A8::gpuMatchesReference() {
     QVERIFY(download(yf, dyf));
     std::vector<uint16_t> ref;
     if (double(m) * n * k <= kCpuRefMacs) {
-        ref.resize(size_t(m * n));
+        ref.resize(words);
         autoglm_gemm_w8a8_ref(o.a.data(), o.sa.data(), o.w.data(), o.sw.data(), m, n, k, dt, ref.data());
     }
 
@@ -127,13 +140,13 @@ void TestW8A8::gpuMatchesReference() {
                                   nullptr, m, n, k, dt, dy.get()};
         KTEST_OK(autoglm_gemm_w8a8_ex(&g, nullptr));
         KTEST_OK(autoglm_dev_synchronize());
-        std::vector<uint16_t> y(size_t(m * n));
+        std::vector<uint16_t> y(words);
         QVERIFY(download(y, dy));
         // Named tolerance against the reference: none (0 differing outputs); the epilogue is its float arithmetic.
         if (!ref.empty())
             QVERIFY2(countDifferent(y, ref) == 0, qPrintable(name + QStringLiteral(": outputs differ from _ref")));
         const double err = relativeError(toFloat(dt, y), yf);
-        const double tol = dt == AUTOGLM_F16 ? kOracleTolF16 : kOracleTolBf16;
+        const double tol = dt == AUTOGLM_F16 ? kOracleTolF16 : dt == AUTOGLM_BF16 ? kOracleTolBf16 : kOracleTolF32;
         QVERIFY2(err <= tol, qPrintable(name + QStringLiteral(": relative error %1 > %2").arg(err).arg(tol)));
     }
 }
@@ -264,6 +277,14 @@ void TestW8A8::gpuRejectsBadArguments() {
     autoglm_w8a8_gemm g{autoglm_gemm_path(7), a, s, w, s, nullptr, 1, 1, 16, AUTOGLM_F16, y};
     QCOMPARE(autoglm_gemm_w8a8_ex(&g, nullptr), AUTOGLM_K_INVALID_ARGUMENT);
     QCOMPARE(autoglm_gemm_w8a8_ex(nullptr, nullptr), AUTOGLM_K_INVALID_ARGUMENT);
+    g.path = AUTOGLM_GEMM_AUTO;
+    g.out = autoglm_dtype(3);
+    QCOMPARE(autoglm_gemm_w8a8_ex(&g, nullptr), AUTOGLM_K_INVALID_ARGUMENT);
+    g.out = AUTOGLM_F32; // float pairs are stored 8 bytes at a time
+    g.y = reinterpret_cast<char*>(y) + 4;
+    QCOMPARE(autoglm_gemm_w8a8_ex(&g, nullptr), AUTOGLM_K_INVALID_ARGUMENT);
+    g.y = y;
+    g.out = AUTOGLM_F16;
     g.path = AUTOGLM_GEMM_WGMMA;
     if (autoglm_device_compute_capability() != 90)
         QCOMPARE(autoglm_gemm_w8a8_ex(&g, nullptr), AUTOGLM_K_UNSUPPORTED_DEVICE);
