@@ -130,14 +130,8 @@ template <typename TOut> autoglm_kstatus launchTyped(const W8A8Args& p, cudaStre
 } // namespace
 
 autoglm_kstatus launchW8A8(const W8A8Args& p, cudaStream_t stream) {
-    switch (p.out) {
-    case AUTOGLM_F16:
-        return launchTyped<__half>(p, stream);
-    case AUTOGLM_BF16:
-        return launchTyped<__nv_bfloat16>(p, stream);
-    default:
-        return launchTyped<float>(p, stream);
-    }
+    return withOutputType(p.out,
+                          [&](auto* type) { return launchTyped<std::remove_pointer_t<decltype(type)>>(p, stream); });
 }
 
 } // namespace autoglm::kernels::cuda

@@ -4,6 +4,8 @@
 // points are declared in kernels/QuantKernels.h and defined in W8A8Gemm.cu, which picks the variant.
 #include "kernels/cuda/Common.cuh"
 
+#include <type_traits>
+
 namespace autoglm::kernels::cuda {
 
 // Checked arguments of one call, as the launchers take them.
@@ -19,6 +21,20 @@ struct W8A8Args {
 };
 
 autoglm_kstatus launchW8A8(const W8A8Args& args, cudaStream_t stream);
+
+// Calls f with a null pointer of the element type `out` names (fp16, bf16 or fp32): the launchers' one switch
+// from the runtime dtype to their template instantiation.
+template <typename F> autoglm_kstatus withOutputType(autoglm_dtype out, F&& f) {
+    switch (out) {
+    case AUTOGLM_F16:
+        return f(static_cast<__half*>(nullptr));
+    case AUTOGLM_BF16:
+        return f(static_cast<__nv_bfloat16*>(nullptr));
+    default:
+        return f(static_cast<float*>(nullptr));
+    }
+}
+
 // True on a compute capability 9.0 device when this build holds the sm_90a kernels and the driver can encode
 // tensor maps.
 bool hopperW8A8Available();

@@ -104,7 +104,8 @@ __device__ __forceinline__ void storeBlockStaged(const int32_t (&acc)[BN / 2], u
                 const int r = warp * 16 + lane / 4 + 8 * h;
                 const float v0 = float(int32_t(uint32_t(acc[4 * j + 2 * h]) + o0)) * sa[h];
                 const float v1 = float(int32_t(uint32_t(acc[4 * j + 2 * h + 1]) + o1)) * sa[h];
-                const uint32_t at = base + (jj / 8) * kEpiBoxBytes + r * 128 + (((jj % 8) ^ (r % 8)) * 16) + 4 * (lane % 4);
+                const uint32_t at =
+                    base + (jj / 8) * kEpiBoxBytes + r * 128 + (((jj % 8) ^ (r % 8)) * 16) + 4 * (lane % 4);
                 asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(at), "r"(packPair<TOut>(v0 * w0, v1 * w1)) : "memory");
             }
         }
@@ -152,10 +153,11 @@ __global__ void __launch_bounds__(kThreads, 1)
     }
     __syncthreads();
 
-    // A CTA walks tiles blockIdx.x, + gridDim.x, ... (the grid is at most one CTA per SM). M tiles vary fastest: the CTAs running at one time share a few W
-    // column tiles (read from DRAM once) while A, the smaller operand of LLM shapes, stays in L2. Against
-    // N-fastest on the H100 (same session, CUDA-graph replay, M = 4096): 4096^3 146 -> 142 us,
-    // 11008 x 4096 422 -> 379 us, 4096 x 11008 303 -> 270 us, 14336 x 4096 597 -> 501 us (kernels/README.md).
+    // A CTA walks tiles blockIdx.x, + gridDim.x, ... (the grid is at most one CTA per SM). M tiles vary
+    // fastest: the CTAs running at one time share a few W column tiles (read from DRAM once) while A, the
+    // smaller operand of LLM shapes, stays in L2. Against N-fastest on the H100 (one tile per CTA then, CUDA-graph
+    // replay, M = 4096): 4096^3 146 -> 142 us, 11008 x 4096 422 -> 379 us, 4096 x 11008 303 -> 270 us,
+    // 14336 x 4096 597 -> 501 us (kernels/README.md).
     if (warpgroup == 0) {
         if (tid == 0) {
             prefetchTensorMap(&mapA);
@@ -335,7 +337,8 @@ template <typename TOut> autoglm_kstatus launchHopperTyped(const W8A8Args& p, cu
     }
     // 128 x 256 tiles halve the operand traffic per MAC; when they would leave SMs idle, 128 x 128 tiles
     // spread the work over twice as many CTAs.
-    return hopperW8A8Tiles(p.m, p.n, 256) >= multiprocessorCount() ? Wide::launch(p, stream) : Narrow::launch(p, stream);
+    const bool wideFillsSms = hopperW8A8Tiles(p.m, p.n, 256) >= multiprocessorCount();
+    return wideFillsSms ? Wide::launch(p, stream) : Narrow::launch(p, stream);
 }
 
 } // namespace
@@ -350,14 +353,9 @@ bool hopperW8A8Available() {
 }
 
 autoglm_kstatus launchW8A8Hopper(const W8A8Args& p, cudaStream_t stream) {
-    switch (p.out) {
-    case AUTOGLM_F16:
-        return launchHopperTyped<__half>(p, stream);
-    case AUTOGLM_BF16:
-        return launchHopperTyped<__nv_bfloat16>(p, stream);
-    default:
-        return launchHopperTyped<float>(p, stream);
-    }
+    return withOutputType(p.out, [&](auto* type) {
+        return launchHopperTyped<std::remove_pointer_t<decltype(type)>>(p, stream);
+    });
 }
 
 } // namespace autoglm::kernels::cuda

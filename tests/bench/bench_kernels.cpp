@@ -397,7 +397,8 @@ int main(int argc, char** argv) {
         for (int64_t k : {int64_t(512), int64_t(1024), int64_t(2048), int64_t(4096), int64_t(8192), int64_t(14336)}) {
             const GemmWeights weights(n, k);
             const int64_t ldk = autoglm_i8_row_stride(k);
-            const double tF16 = timeUs([&](int i) { cublasGemm(CUDA_R_16F, x16, weights.w16.at(i), y16, m, n, k); }, true);
+            const double tF16 =
+                timeUs([&](int i) { cublasGemm(CUDA_R_16F, x16, weights.w16.at(i), y16, m, n, k); }, true);
             const double tI8 = timeUs([&](int i) {
                 const int32_t one = 1, zero = 0;
                 CB(cublasGemmEx(g_blas, CUBLAS_OP_T, CUBLAS_OP_N, int(n), int(m), int(k), &one, weights.w8.at(i),
@@ -410,7 +411,8 @@ int main(int argc, char** argv) {
                                           nullptr, m, n, k, AUTOGLM_F16, y16};
                 KK(autoglm_gemm_w8a8_ex(&g, kstream()));
             }, true);
-            std::printf("%6lld | %9.2f %9.2f | %9.2f %7.1f\n", (long long)k, tF16, tI8, tWg, 2.0 * m * n * k / tWg / 1e6);
+            std::printf("%6lld | %9.2f %9.2f | %9.2f %7.1f\n", (long long)k, tF16, tI8, tWg,
+                        2.0 * m * n * k / tWg / 1e6);
         }
         return 0;
     }
