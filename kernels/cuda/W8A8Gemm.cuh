@@ -38,7 +38,7 @@ template <typename F> autoglm_kstatus withOutputType(autoglm_dtype out, F&& f) {
 // True on a compute capability 9.0 device when this build holds the sm_90a kernels and the driver can encode
 // tensor maps.
 bool hopperW8A8Available();
-// Whether the wgmma kernel takes an M x N output (its tile count must fit in int).
+// Whether the wgmma kernel takes an M x N output (it counts tiles in int, stepping past the last by the grid).
 bool hopperW8A8TakesShape(int64_t m, int64_t n);
 autoglm_kstatus launchW8A8Hopper(const W8A8Args& args, cudaStream_t stream);
 

@@ -332,7 +332,7 @@ template <typename TOut> autoglm_kstatus launchHopperTyped(const W8A8Args& p, cu
         return AUTOGLM_K_UNSUPPORTED_DEVICE;
     }
     if (!hopperW8A8TakesShape(p.m, p.n)) {
-        autoglm_kernels_set_error("the wgmma W8A8 kernel takes at most 2^31 - 1 output tiles of 128 x 128");
+        autoglm_kernels_set_error("the wgmma W8A8 kernel takes at most 2^30 - 1 output tiles of 128 x 128");
         return AUTOGLM_K_UNSUPPORTED_SHAPE;
     }
     // 128 x 256 tiles halve the operand traffic per MAC; when they would leave SMs idle, 128 x 128 tiles
@@ -344,7 +344,7 @@ template <typename TOut> autoglm_kstatus launchHopperTyped(const W8A8Args& p, cu
 } // namespace
 
 bool hopperW8A8TakesShape(int64_t m, int64_t n) {
-    return hopperW8A8Tiles(m, n, 128) <= INT32_MAX; // the kernel counts tiles in int
+    return hopperW8A8Tiles(m, n, 128) <= INT32_MAX / 2; // the kernel counts tiles in int, a grid's width at a time
 }
 
 bool hopperW8A8Available() {
