@@ -53,24 +53,23 @@ __device__ __forceinline__ void storeOutPair(__nv_bfloat16* p, float a, float b)
 __device__ __forceinline__ void storeOutPair(float* p, float a, float b) {
     *reinterpret_cast<float2*>(p) = make_float2(a, b);
 }
+// One output before its rounding: the add wraps, like the reference's uint32 arithmetic. Every epilogue (both
+// kernels' direct stores, the wgmma kernel's staged stores) computes it here, which keeps them bit-exact.
+__device__ __forceinline__ float w8a8Value(int32_t sum, uint32_t offset, float aScale, float wScale) {
+    return (float(int32_t(uint32_t(sum) + offset)) * aScale) * wScale;
+}
 template <typename TOut>
 __device__ __forceinline__ void w8a8StorePair(TOut* row, int col, int n, int32_t s0, int32_t s1, float aScale,
                                               const float* __restrict__ wScales, const int32_t* __restrict__ offsets) {
-    if (offsets) {
-        // Wrapping adds, like the reference's uint32 arithmetic.
-        if (col < n)
-            s0 = int32_t(uint32_t(s0) + uint32_t(offsets[col]));
-        if (col + 1 < n)
-            s1 = int32_t(uint32_t(s1) + uint32_t(offsets[col + 1]));
-    }
-    const float v0 = float(s0) * aScale, v1 = float(s1) * aScale;
+    const uint32_t o0 = offsets && col < n ? uint32_t(offsets[col]) : 0u;
+    const uint32_t o1 = offsets && col + 1 < n ? uint32_t(offsets[col + 1]) : 0u;
     if ((n % 2) == 0 && col + 1 < n) {
-        storeOutPair(row + col, v0 * wScales[col], v1 * wScales[col + 1]);
+        storeOutPair(row + col, w8a8Value(s0, o0, aScale, wScales[col]), w8a8Value(s1, o1, aScale, wScales[col + 1]));
     } else {
         if (col < n)
-            row[col] = fromFloat<TOut>(v0 * wScales[col]);
+            row[col] = fromFloat<TOut>(w8a8Value(s0, o0, aScale, wScales[col]));
         if (col + 1 < n)
-            row[col + 1] = fromFloat<TOut>(v1 * wScales[col + 1]);
+            row[col + 1] = fromFloat<TOut>(w8a8Value(s1, o1, aScale, wScales[col + 1]));
     }
 }
 

@@ -73,7 +73,7 @@ template <> __device__ __forceinline__ uint32_t packPair<__nv_bfloat16>(float a,
 
 // One consumer warpgroup's 64 x BN block, through shared memory and TMA stores: 128 columns per round, as two
 // 64 x 64 boxes in the 128-byte-swizzled layout the store reads (16-byte chunk c of row r at c ^ (r % 8), which
-// also spreads a warp's writes over all 32 banks). The values are w8a8StorePair's, bit for bit; outputs
+// also spreads a warp's writes over all 32 banks). The values are w8a8Value's, as in w8a8StorePair; outputs
 // outside [M, N) are computed from zero scales and clipped by the store. Returns with the stores in flight.
 template <int BN, typename TOut>
 __device__ __forceinline__ void storeBlockStaged(const int32_t (&acc)[BN / 2], uint8_t* buf, const CUtensorMap* mapY,
@@ -102,11 +102,11 @@ __device__ __forceinline__ void storeBlockStaged(const int32_t (&acc)[BN / 2], u
 #pragma unroll
             for (int h = 0; h < 2; ++h) {
                 const int r = warp * 16 + lane / 4 + 8 * h;
-                const float v0 = float(int32_t(uint32_t(acc[4 * j + 2 * h]) + o0)) * sa[h];
-                const float v1 = float(int32_t(uint32_t(acc[4 * j + 2 * h + 1]) + o1)) * sa[h];
+                const float v0 = w8a8Value(acc[4 * j + 2 * h], o0, sa[h], w0);
+                const float v1 = w8a8Value(acc[4 * j + 2 * h + 1], o1, sa[h], w1);
                 const uint32_t at =
                     base + (jj / 8) * kEpiBoxBytes + r * 128 + (((jj % 8) ^ (r % 8)) * 16) + 4 * (lane % 4);
-                asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(at), "r"(packPair<TOut>(v0 * w0, v1 * w1)) : "memory");
+                asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(at), "r"(packPair<TOut>(v0, v1)) : "memory");
             }
         }
         fenceProxyAsyncShared();
