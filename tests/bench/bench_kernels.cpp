@@ -107,6 +107,15 @@ struct GemmWeights {
 cudaStream_t g_stream;
 autoglm_stream kstream() { return reinterpret_cast<autoglm_stream>(g_stream); }
 
+// Our W8A8 GEMM on the variant named, fp16 out.
+void w8a8Gemm(autoglm_gemm_path path, const void* q, const void* qScales, const void* w8, const void* wScales,
+              int64_t m, int64_t n, int64_t k, void* y) {
+    const autoglm_w8a8_gemm g{path, static_cast<const int8_t*>(q), static_cast<const float*>(qScales),
+                              static_cast<const int8_t*>(w8), static_cast<const float*>(wScales), nullptr, m, n, k,
+                              AUTOGLM_F16, y};
+    KK(autoglm_gemm_w8a8_ex(&g, kstream()));
+}
+
 // Mean time of one call (µs), warm-up first, 5 timed batches, the median batch. Plain mode launches the calls
 // on the stream as an application would (CPU launch cost included when kernels are shorter than it); graph
 // mode captures a batch into a CUDA graph and times its replays, the GPU's own time per call (what a decode
@@ -175,6 +184,14 @@ void cublasGemm(cudaDataType_t t, const void* x, const void* w, void* y, int64_t
     const float one = 1.f, zero = 0.f;
     CB(cublasGemmEx(g_blas, CUBLAS_OP_T, CUBLAS_OP_N, int(n), int(m), int(k), &one, w, t, int(k), x, t, int(k), &zero,
                     y, t, int(n), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+}
+
+// cuBLAS's own int8 GEMM (int32 out, no scales: what torch._int_mm calls) on the padded int8 rows.
+void cublasGemmI8(const void* q, const void* w8, void* y32, int64_t m, int64_t n, int64_t k) {
+    const int32_t one = 1, zero = 0;
+    const int ldk = int(autoglm_i8_row_stride(k));
+    CB(cublasGemmEx(g_blas, CUBLAS_OP_T, CUBLAS_OP_N, int(n), int(m), int(k), &one, w8, CUDA_R_8I, ldk, q, CUDA_R_8I,
+                    ldk, &zero, y32, CUDA_R_32I, int(n), CUBLAS_COMPUTE_32I, CUBLAS_GEMM_DEFAULT));
 }
 
 double copyBandwidthGBs() {
@@ -260,7 +277,7 @@ double benchW8A8Variants(const void* x16, const void* xb16, void* y16, const int
     CK(cudaMalloc(&y32, size_t(4096) * 14336 * 4));
     const std::vector<Shape> shapes = {{4096, 4096}, {11008, 4096}, {4096, 11008}, {14336, 4096}};
     for (const Shape& s : shapes) {
-        const int64_t n = s.n, k = s.k, ldk = autoglm_i8_row_stride(k);
+        const int64_t n = s.n, k = s.k;
         const GemmWeights weights(n, k);
         const Copies &w16 = weights.w16, &w8 = weights.w8;
         void* s8 = weights.s8;
@@ -268,18 +285,9 @@ double benchW8A8Variants(const void* x16, const void* xb16, void* y16, const int
             const double flop = 2.0 * double(m) * n * k;
             const double tF16 = timeUs([&](int i) { cublasGemm(CUDA_R_16F, x16, w16.at(i), y16, m, n, k); }, true);
             const double tBf16 = timeUs([&](int i) { cublasGemm(CUDA_R_16BF, xb16, w16.at(i), y16, m, n, k); }, true);
-            const double tI8 = timeUs([&](int i) {
-                const int32_t one = 1, zero = 0;
-                CB(cublasGemmEx(g_blas, CUBLAS_OP_T, CUBLAS_OP_N, int(n), int(m), int(k), &one, w8.at(i), CUDA_R_8I,
-                                int(ldk), q8, CUDA_R_8I, int(ldk), &zero, y32, CUDA_R_32I, int(n), CUBLAS_COMPUTE_32I,
-                                CUBLAS_GEMM_DEFAULT));
-            }, true);
+            const double tI8 = timeUs([&](int i) { cublasGemmI8(q8, w8.at(i), y32, m, n, k); }, true);
             auto w8a8 = [&](autoglm_gemm_path path) {
-                return timeUs([&](int i) {
-                    const autoglm_w8a8_gemm g{path, q8, qs, static_cast<int8_t*>(w8.at(i)), static_cast<float*>(s8),
-                                              nullptr, m, n, k, AUTOGLM_F16, y16};
-                    KK(autoglm_gemm_w8a8_ex(&g, kstream()));
-                }, true);
+                return timeUs([&](int i) { w8a8Gemm(path, q8, qs, w8.at(i), s8, m, n, k, y16); }, true);
             };
             const double tMma = w8a8(AUTOGLM_GEMM_MMA_SYNC);
             const double tWg = wgmma ? w8a8(AUTOGLM_GEMM_WGMMA) : 0;
@@ -374,16 +382,9 @@ int main(int argc, char** argv) {
     if (argc > 1 && std::strcmp(argv[1], "--ncu-w8") == 0) {
         const int64_t n = 4096, k = 4096, m = 4096;
         const GemmWeights weights(n, k);
-        for (const autoglm_gemm_path path : {AUTOGLM_GEMM_WGMMA, AUTOGLM_GEMM_MMA_SYNC}) {
-            const autoglm_w8a8_gemm g{path, static_cast<int8_t*>(q8), static_cast<float*>(qs),
-                                      static_cast<int8_t*>(weights.w8.at(0)), static_cast<float*>(weights.s8),
-                                      nullptr, m, n, k, AUTOGLM_F16, y16};
-            KK(autoglm_gemm_w8a8_ex(&g, kstream()));
-        }
-        const int32_t one = 1, zero = 0;
-        CB(cublasGemmEx(g_blas, CUBLAS_OP_T, CUBLAS_OP_N, int(n), int(m), int(k), &one, weights.w8.at(1), CUDA_R_8I,
-                        int(autoglm_i8_row_stride(k)), q8, CUDA_R_8I, int(autoglm_i8_row_stride(k)), &zero, y16,
-                        CUDA_R_32I, int(n), CUBLAS_COMPUTE_32I, CUBLAS_GEMM_DEFAULT));
+        for (const autoglm_gemm_path path : {AUTOGLM_GEMM_WGMMA, AUTOGLM_GEMM_MMA_SYNC})
+            w8a8Gemm(path, q8, qs, weights.w8.at(0), weights.s8, m, n, k, y16);
+        cublasGemmI8(q8, weights.w8.at(1), y16, m, n, k);
         cublasGemm(CUDA_R_16F, x16, weights.w16.at(1), y16, m, n, k);
         CK(cudaStreamSynchronize(g_stream));
         std::printf("ncu-w8: one launch each done\n");
@@ -396,21 +397,11 @@ int main(int argc, char** argv) {
         std::printf("%6s | %9s %9s | %9s %7s\n", "K", "fp16 us", "i8 us", "wgmma us", "TF");
         for (int64_t k : {int64_t(512), int64_t(1024), int64_t(2048), int64_t(4096), int64_t(8192), int64_t(14336)}) {
             const GemmWeights weights(n, k);
-            const int64_t ldk = autoglm_i8_row_stride(k);
             const double tF16 =
                 timeUs([&](int i) { cublasGemm(CUDA_R_16F, x16, weights.w16.at(i), y16, m, n, k); }, true);
-            const double tI8 = timeUs([&](int i) {
-                const int32_t one = 1, zero = 0;
-                CB(cublasGemmEx(g_blas, CUBLAS_OP_T, CUBLAS_OP_N, int(n), int(m), int(k), &one, weights.w8.at(i),
-                                CUDA_R_8I, int(ldk), q8, CUDA_R_8I, int(ldk), &zero, y16, CUDA_R_32I, int(n),
-                                CUBLAS_COMPUTE_32I, CUBLAS_GEMM_DEFAULT));
-            }, true);
-            const double tWg = timeUs([&](int i) {
-                const autoglm_w8a8_gemm g{AUTOGLM_GEMM_WGMMA, static_cast<int8_t*>(q8), static_cast<float*>(qs),
-                                          static_cast<int8_t*>(weights.w8.at(i)), static_cast<float*>(weights.s8),
-                                          nullptr, m, n, k, AUTOGLM_F16, y16};
-                KK(autoglm_gemm_w8a8_ex(&g, kstream()));
-            }, true);
+            const double tI8 = timeUs([&](int i) { cublasGemmI8(q8, weights.w8.at(i), y16, m, n, k); }, true);
+            const double tWg = timeUs(
+                [&](int i) { w8a8Gemm(AUTOGLM_GEMM_WGMMA, q8, qs, weights.w8.at(i), weights.s8, m, n, k, y16); }, true);
             std::printf("%6lld | %9.2f %9.2f | %9.2f %7.1f\n", (long long)k, tF16, tI8, tWg,
                         2.0 * m * n * k / tWg / 1e6);
         }
